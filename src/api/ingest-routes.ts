@@ -1,0 +1,71 @@
+// Ingest over HTTP: POST / (the Dyte log ingestor's endpoint) and POST /api/v1/logs?stream=NAME.
+// 202 only after the log has the records durably.
+import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
+import type { Log } from '../log/log.ts';
+import type { Config } from '../config/config.ts';
+import type { Metrics } from './metrics.ts';
+import { parseIngestBody } from '../sources/http/json-body.ts';
+import { IngestError } from '../sources/http/ingest-error.ts';
+import { sendError } from './errors.ts';
+
+const STREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export interface IngestDeps {
+  log: Log;
+  config: Config;
+  metrics: Metrics;
+}
+
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const { log, config, metrics } = deps;
+  const knownTopics = new Map<string, Promise<unknown>>();
+
+  const ensureTopic = (stream: string): Promise<unknown> => {
+    let ready = knownTopics.get(stream);
+    if (!ready) {
+      ready = log.createTopic(stream, {
+        partitions: config.log.partitions,
+        retentionMs: config.log.retentionHours ? config.log.retentionHours * 3_600_000 : undefined,
+        retentionBytes: config.log.retentionBytes,
+      });
+      ready.catch(() => knownTopics.delete(stream));
+      knownTopics.set(stream, ready);
+    }
+    return ready;
+  };
+
+  const ingest = async (request: FastifyRequest, reply: FastifyReply, stream: string) => {
+    const raw = request.body;
+    if (!Buffer.isBuffer(raw)) return sendError(reply, 400, 'empty_body', 'the body is empty: send a JSON object, an array of objects or NDJSON');
+    let records: string[];
+    try {
+      records = await parseIngestBody(raw, {
+        contentType: request.headers['content-type'],
+        contentEncoding: request.headers['content-encoding'],
+        maxBodyBytes: config.ingest.maxBodyBytes,
+        limits: config.limits,
+      });
+    } catch (error) {
+      if (!(error instanceof IngestError)) throw error;
+      metrics.rejectedRequests.inc({ code: error.code });
+      return sendError(reply, error.status, error.code, error.message);
+    }
+    await ensureTopic(stream);
+    const now = Date.now();
+    const stopTimer = metrics.logAppendSeconds.startTimer();
+    await log.produce(stream, records.map((record) => ({ value: Buffer.from(record), timestamp: now })));
+    stopTimer();
+    metrics.ingestedRecords.inc({ stream }, records.length);
+    metrics.ingestedBytes.inc({ stream }, raw.length);
+    return reply.code(202).send({ accepted: records.length });
+  };
+
+  app.post('/', (request, reply) => ingest(request, reply, config.ingest.defaultStream));
+  app.post('/api/v1/logs', (request, reply) => {
+    const stream = (request.query as Record<string, string | undefined>).stream ?? config.ingest.defaultStream;
+    if (!STREAM_NAME.test(stream)) {
+      return sendError(reply, 400, 'bad_stream', `stream '${stream}' is not a valid name: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 200 characters`);
+    }
+    return ingest(request, reply, stream);
+  });
+}

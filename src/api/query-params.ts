@@ -1,0 +1,75 @@
+// Turns search parameters (q, the Dyte filters, from/to, stream) into the store-neutral Filter.
+import type { Filter } from '../stores/store.ts';
+import type { QueryNode } from '../query/ast.ts';
+import { parseQuery } from '../query/parser.ts';
+import { QuerySyntaxError } from '../query/query-syntax-error.ts';
+import { parseTimeRange } from '../query/time-range.ts';
+import { ApiError } from './errors.ts';
+
+export type Params = Record<string, string | string[] | undefined>;
+
+/** The Dyte problem statement's filters, as plain parameters: exact match except message (contains). */
+export const FIELD_FILTERS = ['level', 'message', 'resourceId', 'traceId', 'spanId', 'commit', 'metadata.parentResourceId'] as const;
+
+export function param(params: Params, name: string): string | undefined {
+  const value = params[name];
+  return Array.isArray(value) ? value.at(-1) : value;
+}
+
+function parseQueryParam(text: string): QueryNode | null {
+  try {
+    const node = parseQuery(text);
+    return node.type === 'all' ? null : node;
+  } catch (error) {
+    if (error instanceof QuerySyntaxError) {
+      throw new ApiError(400, 'bad_query', `q: ${error.message}`, { position: error.position });
+    }
+    throw error;
+  }
+}
+
+function timeRange(from: string | undefined, to: string | undefined, name: string): { fromMs?: number; toMs?: number } {
+  try {
+    return parseTimeRange(from, to);
+  } catch (error) {
+    throw new ApiError(400, 'bad_time_range', `${name}: ${(error as Error).message}`);
+  }
+}
+
+export function parseFilter(params: Params): Filter {
+  const nodes: QueryNode[] = [];
+  const q = param(params, 'q');
+  if (q !== undefined && q.trim() !== '') {
+    const node = parseQueryParam(q);
+    if (node) nodes.push(node);
+  }
+  for (const field of FIELD_FILTERS) {
+    const value = param(params, field);
+    if (value !== undefined && value !== '') nodes.push({ type: 'term', field, value, quoted: true });
+  }
+  const range = timeRange(param(params, 'from'), param(params, 'to'), 'from/to');
+  const dyte = timeRange(param(params, 'timestamp_start'), param(params, 'timestamp_end'), 'timestamp_start/timestamp_end');
+  const fromMs = maxDefined(range.fromMs, dyte.fromMs);
+  const toMs = minDefined(range.toMs, dyte.toMs);
+  const streams = param(params, 'stream')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const query: QueryNode | null = nodes.length === 0 ? null : nodes.length === 1 ? nodes[0]! : { type: 'and', children: nodes };
+  return { query, fromMs, toMs, streams };
+}
+
+export function parseLimit(params: Params, fallback: number, max: number): number {
+  const text = param(params, 'limit');
+  if (text === undefined || text === '') return fallback;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new ApiError(400, 'bad_limit', `limit must be an integer from 1 to ${max}, got '${text}'`);
+  }
+  return limit;
+}
+
+function maxDefined(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+function minDefined(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}

@@ -1,0 +1,97 @@
+// Query routes: search, histogram, stats and streams over the same filter parameters.
+import type { FastifyInstance } from 'fastify';
+import type { Store, Hit, Aggregation } from '../stores/store.ts';
+import { AGGREGATION_FNS } from '../stores/store.ts';
+import type { Config } from '../config/config.ts';
+import type { Metrics } from './metrics.ts';
+import { parseFilter, parseLimit, param, type Params } from './query-params.ts';
+import { parseDuration } from '../query/duration.ts';
+import { ApiError } from './errors.ts';
+
+const NICE_INTERVALS = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800].map((s) => s * 1000);
+const TARGET_BUCKETS = 120;
+
+/** A hit as the API shows it; the original record is spliced in as stored, never re-serialized. */
+function hitJson(hit: Hit): string {
+  return `{"id":${JSON.stringify(hit.id)},"stream":${JSON.stringify(hit.stream)},"ts":"${new Date(hit.ts).toISOString()}","record":${hit.bodyJson}}`;
+}
+
+function autoInterval(fromMs: number | undefined, toMs: number | undefined): number {
+  if (fromMs === undefined) return 3_600_000;
+  const span = (toMs ?? Date.now()) - fromMs;
+  return NICE_INTERVALS.find((interval) => span / interval <= TARGET_BUCKETS) ?? NICE_INTERVALS.at(-1)!;
+}
+
+function parseInterval(text: string | undefined, fromMs?: number, toMs?: number): number {
+  if (text === undefined || text === '' || text === 'auto') return autoInterval(fromMs, toMs);
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new ApiError(400, 'bad_interval', `interval: ${(error as Error).message}`);
+  }
+}
+
+function parseAggregations(text: string | undefined): Aggregation[] {
+  if (text === undefined || text.trim() === '') return [{ fn: 'count' }];
+  return text.split(',').map((item) => {
+    const [fn, field] = item.trim().split(':', 2) as [string, string | undefined];
+    if (!(AGGREGATION_FNS as readonly string[]).includes(fn)) {
+      throw new ApiError(400, 'bad_aggregation', `agg '${item}': unknown function '${fn}'; use one of ${AGGREGATION_FNS.join(', ')}, as fn or fn:field`);
+    }
+    if (fn !== 'count' && !field) throw new ApiError(400, 'bad_aggregation', `agg '${item}': ${fn} needs a field, e.g. ${fn}:latency_ms`);
+    return { fn: fn as Aggregation['fn'], field: field || undefined };
+  });
+}
+
+export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; config: Config; metrics: Metrics }): void {
+  const { store, config, metrics } = deps;
+
+  app.get('/api/v1/search', async (request, reply) => {
+    const started = performance.now();
+    const params = request.query as Params;
+    const filter = parseFilter(params);
+    const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit);
+    const result = await store.search({ ...filter, limit, cursor: param(params, 'cursor') || null });
+    const tookMs = Math.round(performance.now() - started);
+    metrics.querySeconds.observe({ kind: 'search' }, tookMs / 1000);
+    const body = `{"total":${result.total},"hits":[${result.hits.map(hitJson).join(',')}],"cursor":${JSON.stringify(result.cursor)},"tookMs":${tookMs}}`;
+    return reply.type('application/json').send(body);
+  });
+
+  app.get('/api/v1/histogram', async (request) => {
+    const started = performance.now();
+    const params = request.query as Params;
+    const filter = parseFilter(params);
+    const intervalMs = parseInterval(param(params, 'interval'), filter.fromMs, filter.toMs);
+    const result = await store.histogram({ ...filter, intervalMs });
+    const tookMs = Math.round(performance.now() - started);
+    metrics.querySeconds.observe({ kind: 'histogram' }, tookMs / 1000);
+    return {
+      intervalMs: result.intervalMs,
+      total: result.buckets.reduce((sum, bucket) => sum + bucket.count, 0),
+      buckets: result.buckets.map((bucket) => ({ ts: new Date(bucket.ts).toISOString(), count: bucket.count })),
+      tookMs,
+    };
+  });
+
+  app.get('/api/v1/stats', async (request) => {
+    const started = performance.now();
+    const params = request.query as Params;
+    const filter = parseFilter(params);
+    const groupBy = (param(params, 'by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const aggregations = parseAggregations(param(params, 'agg'));
+    const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit);
+    const result = await store.stats({ ...filter, groupBy, aggregations, limit });
+    const tookMs = Math.round(performance.now() - started);
+    metrics.querySeconds.observe({ kind: 'stats' }, tookMs / 1000);
+    return { ...result, tookMs };
+  });
+
+  app.get('/api/v1/streams', async () => {
+    const { streams, bytesOnDisk } = await store.describe();
+    return {
+      streams: streams.map((s) => ({ ...s, oldestTs: s.oldestTs === null ? null : new Date(s.oldestTs).toISOString(), newestTs: s.newestTs === null ? null : new Date(s.newestTs).toISOString() })),
+      bytesOnDisk,
+    };
+  });
+}

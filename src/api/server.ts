@@ -1,0 +1,72 @@
+// The HTTP server on port 3000: ingest, query and ops routes. Every error is JSON naming the problem.
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import type { Log } from '../log/log.ts';
+import type { Store } from '../stores/store.ts';
+import type { Config } from '../config/config.ts';
+import type { Metrics } from './metrics.ts';
+import { registerIngestRoutes } from './ingest-routes.ts';
+import { registerQueryRoutes } from './query-routes.ts';
+import { ApiError, sendError } from './errors.ts';
+import { StoreQueryError } from '../stores/store.ts';
+
+export interface ServerDeps {
+  log: Log;
+  store: Store;
+  config: Config;
+  metrics: Metrics;
+  /** Groups whose lag /metrics reports. */
+  groups: string[];
+  isReady: () => boolean;
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const { config, metrics } = deps;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.ingest.maxBodyBytes,
+    // The server must survive hostile clients: bounded headers and slow bodies.
+    requestTimeout: 60_000,
+    routerOptions: { maxParamLength: 500 },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.details);
+    if (error instanceof StoreQueryError) return sendError(reply, 400, 'bad_query', error.message);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 413, 'body_too_large', `the body is larger than ${config.ingest.maxBodyBytes} bytes: send smaller batches`);
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, error.statusCode, 'bad_request', error.message);
+    }
+    console.error('request failed:', error);
+    return sendError(reply, 500, 'internal', `internal error: ${error.message}`);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see GET /api/v1/search, POST /api/v1/logs`));
+
+  registerIngestRoutes(app, deps);
+  registerQueryRoutes(app, deps);
+
+  app.get('/', async (_request, reply) => reply.type('text/plain').send(
+    'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/streams\n  GET  /healthz /readyz /metrics\n'));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => deps.isReady()
+    ? { status: 'ready' }
+    : sendError(reply, 503, 'not_ready', 'Tributary is starting or stopping'));
+  app.get('/metrics', async (_request, reply) => {
+    await updateLag(deps);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return app;
+}
+
+async function updateLag(deps: ServerDeps): Promise<void> {
+  for (const group of deps.groups) {
+    const description = await deps.log.describeGroup(group).catch(() => null);
+    for (const partition of description?.partitions ?? []) {
+      deps.metrics.processorLag.set({ group, topic: partition.topic, partition: String(partition.partition) }, partition.lag);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// How the CLI talks to a running server: one place for the URL and for errors a user can act on.
+
+export function serverUrl(flag?: string): string {
+  return (flag ?? process.env.TRIBUTARY_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+}
+
+export class CliError extends Error {}
+
+export async function getJson(url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    const base = new URL(url).origin;
+    throw new CliError(`cannot reach Tributary at ${base}: start it with 'npx tributary start', or pass --url / set TRIBUTARY_URL`);
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new CliError(`unexpected answer from ${url} (HTTP ${response.status}): ${text.slice(0, 200)}`);
+  }
+  if (!response.ok) {
+    const error = (body as { error?: { message?: string; position?: number } }).error;
+    const failure = new CliError(error?.message ?? `HTTP ${response.status}`);
+    (failure as CliError & { position?: number }).position = error?.position;
+    throw failure;
+  }
+  return body;
+}

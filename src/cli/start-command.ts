@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { loadConfig, ConfigError } from '../config/load.ts';
+import { startTributary } from '../tributary.ts';
+import type { ConfigOverrides } from '../config/config.ts';
+
+interface StartFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  config?: string;
+  log?: string;
+  kafkaBrokers?: string;
+}
+
+function flagOverrides(flags: StartFlags): ConfigOverrides {
+  return {
+    port: flags.port === undefined ? undefined : Number(flags.port),
+    host: flags.host,
+    dataDir: flags.dataDir,
+    'log.engine': flags.log,
+    'log.kafka.brokers': flags.kafkaBrokers?.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('start Tributary: HTTP ingest and query API, log, indexing processor and store')
+    .option('-p, --port <port>', 'HTTP port (default 3000; env PORT)')
+    .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+    .option('-d, --data-dir <dir>', 'where the embedded log and store live (default ./data; env TRIBUTARY_DATA_DIR)')
+    .option('-c, --config <file>', 'config file (default ./tributary.yaml when present; env TRIBUTARY_CONFIG)')
+    .option('--log <engine>', 'log engine: embedded or kafka (env TRIBUTARY_LOG)')
+    .option('--kafka-brokers <list>', 'Kafka brokers host:port,... (env TRIBUTARY_KAFKA_BROKERS)')
+    .action(async (flags: StartFlags) => {
+      let config;
+      try {
+        config = loadConfig({ file: flags.config, flags: flagOverrides(flags) });
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          console.error(`tributary: ${error.message}`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      const tributary = await startTributary(config).catch((error: Error & { code?: string }) => {
+        const hint = error.code === 'EADDRINUSE' ? ` (port ${config.port} is taken: pass --port or stop the other server)` : '';
+        console.error(`tributary: could not start: ${error.message}${hint}`);
+        process.exit(1);
+      });
+      console.log(`Tributary listening on ${tributary.url} (log: ${config.log.engine}, data: ${config.dataDir})`);
+      const shutdown = (signal: string) => {
+        console.log(`${signal}: stopping…`);
+        tributary.close().then(() => process.exit(0), (error) => {
+          console.error('tributary: error while stopping:', error);
+          process.exit(1);
+        });
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

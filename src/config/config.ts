@@ -1,0 +1,22 @@
+import type { RecordLimits } from '../record/limits.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  log: {
+    engine: 'embedded' | 'kafka';
+    partitions: number;
+    fsync: boolean;
+    retentionHours?: number;
+    retentionBytes?: number;
+    kafka: { brokers?: string[]; clientId: string };
+  };
+  ingest: { defaultStream: string; maxBodyBytes: number };
+  limits: RecordLimits;
+  indexer: { batchSize: number; maxWaitMs: number };
+  search: { defaultLimit: number; maxLimit: number };
+}
+
+/** What flags or env may set; nested keys are dotted paths into Config. */
+export type ConfigOverrides = Record<string, unknown>;

@@ -1,0 +1,107 @@
+// Config: defaults < tributary.yaml < environment < flags, validated against the published
+// JSON Schema (docs/config.schema.json) so a bad value fails at start with its key and reason.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import type { Config, ConfigOverrides } from './config.ts';
+
+const SCHEMA_PATH = fileURLToPath(new URL('../../docs/config.schema.json', import.meta.url));
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const ENV_KEYS: Array<[string, string, (v: string) => unknown]> = [
+  ['PORT', 'port', Number],
+  ['TRIBUTARY_PORT', 'port', Number],
+  ['TRIBUTARY_HOST', 'host', String],
+  ['TRIBUTARY_DATA_DIR', 'dataDir', String],
+  ['TRIBUTARY_LOG', 'log.engine', String],
+  ['TRIBUTARY_KAFKA_BROKERS', 'log.kafka.brokers', (v) => v.split(',').map((s) => s.trim()).filter(Boolean)],
+];
+
+export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {
+  const out: ConfigOverrides = {};
+  for (const [name, key, convert] of ENV_KEYS) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[key] = convert(value);
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`config file ${file}: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: the top level must be a mapping of keys`);
+  return parsed as Record<string, unknown>;
+}
+
+let validator: ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params: Record<string, unknown> }> | null } | undefined;
+
+function validate(data: unknown, source: string): void {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+  }
+  if (validator(data)) return;
+  const problems = (validator.errors ?? []).map((error) => {
+    const key = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+    const extra = error.params.additionalProperty ? ` '${String(error.params.additionalProperty)}'` : '';
+    return `${key}: ${error.message}${extra}`;
+  });
+  throw new ConfigError(`invalid configuration (${source}):\n  ${problems.join('\n  ')}`);
+}
+
+export interface LoadOptions {
+  /** Path given by --config or TRIBUTARY_CONFIG; otherwise ./tributary.yaml when present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: ConfigOverrides;
+  cwd?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.file ?? env.TRIBUTARY_CONFIG;
+  const file = explicit ? path.resolve(cwd, explicit) : path.join(cwd, 'tributary.yaml');
+  if (explicit && !existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+  const data = existsSync(file) ? readConfigFile(file) : {};
+  const sources = existsSync(file) ? `${file}, environment and flags` : 'environment and flags';
+  for (const [key, value] of Object.entries({ ...envOverrides(env), ...options.flags })) {
+    if (value !== undefined) setPath(data, key, value);
+  }
+  for (const key of ['log', 'log.kafka', 'ingest', 'limits', 'indexer', 'search']) {
+    const parent = key.includes('.') ? (data.log as Record<string, unknown> | undefined) : data;
+    const leaf = key.split('.').at(-1)!;
+    if (parent && parent[leaf] === undefined) parent[leaf] = {};
+  }
+  validate(data, sources);
+  const config = data as unknown as Config;
+  config.dataDir = path.resolve(cwd, config.dataDir);
+  if (config.log.engine === 'kafka' && !config.log.kafka.brokers) {
+    throw new ConfigError('log.engine is kafka but no brokers are set: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS');
+  }
+  return config;
+}

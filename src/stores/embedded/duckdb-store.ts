@@ -1,0 +1,221 @@
+// The embedded store: one DuckDB file in the data dir. Writes go through one connection with the
+// Appender inside a transaction that also records the consumer's offsets; reads use a small pool
+// of connections so queries run on DuckDB's threads beside the writer.
+import { mkdirSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  StoreQueryError, aggregationName,
+  type Store, type StoredRecord, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
+  type HistogramRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+} from '../store.ts';
+import { partitionKey } from '../../log/log.ts';
+import { RECORDS_TABLE, OFFSETS_TABLE } from './schema.ts';
+import { encodeCursor, decodeCursor, afterCursorSql } from './cursor.ts';
+import { filterSql, type SqlFragment } from './filter-sql.ts';
+import { fieldText, fieldNumber } from './field-sql.ts';
+import { ConnectionPool } from './connection-pool.ts';
+
+export interface DuckDbStoreOptions {
+  /** DuckDB memory limit, e.g. '1GB'. */
+  memoryLimit?: string;
+  threads?: number;
+  readConnections?: number;
+}
+
+const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
+  count: (f) => `count(${f})`,
+  sum: (f) => `sum(${f})`,
+  avg: (f) => `avg(${f})`,
+  min: (f) => `min(${f})`,
+  max: (f) => `max(${f})`,
+  median: (f) => `quantile_cont(${f}, 0.5)`,
+  p50: (f) => `quantile_cont(${f}, 0.5)`,
+  p90: (f) => `quantile_cont(${f}, 0.9)`,
+  p95: (f) => `quantile_cont(${f}, 0.95)`,
+  p99: (f) => `quantile_cont(${f}, 0.99)`,
+  distinct: (f) => `count(DISTINCT ${f})`,
+};
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'bigint' ? Number(value) : Number(value);
+}
+
+export class DuckDbStore implements Store {
+  readonly engine = 'embedded';
+  private readonly file: string;
+  private readonly instance: DuckDBInstance;
+  private readonly writer: DuckDBConnection;
+  private readonly readers: ConnectionPool;
+  private writeChain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool) {
+    this.file = file;
+    this.instance = instance;
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  static async open(dir: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'records.duckdb');
+    const config: Record<string, string> = { threads: String(options.threads ?? 2) };
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    const instance = await DuckDBInstance.create(file, config);
+    const writer = await instance.connect();
+    await writer.run(RECORDS_TABLE);
+    await writer.run(OFFSETS_TABLE);
+    const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
+    return new DuckDbStore(file, instance, writer, readers);
+  }
+
+  write(records: StoredRecord[], offsets: OffsetCommit[] = []): Promise<void> {
+    const next = this.writeChain.then(() => this.writeNow(records, offsets));
+    this.writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(records: StoredRecord[], offsets: OffsetCommit[]): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      if (records.length > 0) {
+        const appender = await this.writer.createAppender('records');
+        for (const record of records) {
+          appender.appendVarchar(record.stream);
+          appender.appendVarchar(record.id);
+          appender.appendBigInt(BigInt(record.ts));
+          appender.appendBigInt(BigInt(record.ingestedAt));
+          if (record.level === null) appender.appendNull(); else appender.appendVarchar(record.level);
+          if (record.message === null) appender.appendNull(); else appender.appendVarchar(record.message);
+          appender.appendVarchar(record.bodyJson);
+          appender.endRow();
+        }
+        appender.flushSync();
+        appender.closeSync();
+      }
+      for (const offset of offsets) {
+        await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
+          [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)]);
+      }
+      await this.writer.run('COMMIT');
+    } catch (error) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async committedOffsets(consumer: string): Promise<Map<string, number>> {
+    const rows = await this.query('SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = ?', [consumer]);
+    return new Map(rows.map((row) => [partitionKey(String(row.topic), Number(row.partition)), Number(row.next_offset)]));
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    const where = filterSql(request);
+    const page = request.cursor ? combine(where, afterCursorSql(decodeCursor(request.cursor))) : where;
+    const [rows, countRows] = await Promise.all([
+      this.query(`SELECT id, stream, ts, ingested_at, level, message, body FROM records WHERE ${page.sql}
+        ORDER BY ts DESC, stream DESC, id DESC LIMIT ?`, [...page.params, request.limit]),
+      this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params),
+    ]);
+    const hits: Hit[] = rows.map((row) => ({
+      id: String(row.id),
+      stream: String(row.stream),
+      ts: Number(row.ts),
+      ingestedAt: Number(row.ingested_at),
+      level: row.level === null ? null : String(row.level),
+      message: row.message === null ? null : String(row.message),
+      bodyJson: String(row.body),
+    }));
+    const last = hits.at(-1);
+    const cursor = last && hits.length === request.limit ? encodeCursor(last) : null;
+    return { total: Number(countRows[0]?.n ?? 0), hits, cursor };
+  }
+
+  async histogram(request: HistogramRequest): Promise<HistogramResult> {
+    const where = filterSql(request);
+    const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
+    const rows = await this.query(`SELECT (ts // ?) * ? AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
+      [interval, interval, ...where.params]);
+    const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.n)]));
+    return { intervalMs: Number(interval), buckets: fillBuckets(counts, Number(interval), request.fromMs, request.toMs) };
+  }
+
+  async stats(request: StatsRequest): Promise<StatsResult> {
+    const where = filterSql(request);
+    const keys = request.groupBy.map((field, i) => `${fieldText(field)} AS k${i}`);
+    const values = request.aggregations.map((aggregation, i) => {
+      if (aggregation.fn === 'count' && !aggregation.field) return `count(*) AS v${i}`;
+      if (!aggregation.field) throw new StoreQueryError(`${aggregation.fn} needs a field, e.g. ${aggregation.fn}:latency_ms`);
+      const expr = aggregation.fn === 'distinct' || aggregation.fn === 'count' ? fieldText(aggregation.field) : fieldNumber(aggregation.field);
+      return `${AGGREGATE_SQL[aggregation.fn](expr)} AS v${i}`;
+    });
+    const groupBy = keys.length > 0 ? 'GROUP BY ALL' : '';
+    const sql = `SELECT ${[...keys, 'count(*) AS _n', ...values].join(', ')}, count(*) OVER () AS _groups
+      FROM records WHERE ${where.sql} ${groupBy} ORDER BY _n DESC${keys.length ? ', ' + keys.map((_, i) => `k${i}`).join(', ') : ''} LIMIT ?`;
+    const rows = await this.query(sql, [...where.params, request.limit]);
+    const groups = rows.map((row) => ({
+      key: Object.fromEntries(request.groupBy.map((field, i) => [field, row[`k${i}`] === null ? null : String(row[`k${i}`])])),
+      values: Object.fromEntries(request.aggregations.map((aggregation, i) => [aggregationName(aggregation), toNumber(row[`v${i}`])])),
+    }));
+    return { groups, totalGroups: rows.length > 0 ? Number(rows[0]!._groups) : 0 };
+  }
+
+  async describe(): Promise<{ streams: StreamInfo[]; bytesOnDisk: number }> {
+    const rows = await this.query('SELECT stream, count(*) AS n, min(ts) AS oldest, max(ts) AS newest FROM records GROUP BY stream ORDER BY stream', []);
+    const walFile = `${this.file}.wal`;
+    const bytesOnDisk = statSync(this.file).size + (existsSync(walFile) ? statSync(walFile).size : 0);
+    return {
+      streams: rows.map((row) => ({ stream: String(row.stream), records: Number(row.n), oldestTs: toNumber(row.oldest), newestTs: toNumber(row.newest) })),
+      bytesOnDisk,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writeChain;
+    this.closed = true;
+    await this.readers.close();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.readers.use(async (connection) => {
+      try {
+        const reader = await connection.runAndReadAll(sql, params as DuckDBValue[]);
+        return reader.getRowObjects() as Record<string, unknown>[];
+      } catch (error) {
+        throw asQueryError(error);
+      }
+    });
+  }
+}
+
+/** DuckDB errors caused by the user's query (a bad regex, say) become 400s; the rest stay 500s. */
+function asQueryError(error: unknown): unknown {
+  const message = (error as Error).message ?? '';
+  if (/Invalid Input Error|Conversion Error|regex/i.test(message)) return new StoreQueryError(message.replace(/^[A-Za-z ]+Error: /, ''));
+  return error;
+}
+
+function combine(a: SqlFragment, b: SqlFragment): SqlFragment {
+  return { sql: `(${a.sql}) AND ${b.sql}`, params: [...a.params, ...b.params] };
+}
+
+const MAX_FILLED_BUCKETS = 10_000;
+
+function fillBuckets(counts: Map<number, number>, interval: number, fromMs?: number, toMs?: number): Array<{ ts: number; count: number }> {
+  const present = [...counts.keys()];
+  if (present.length === 0 && (fromMs === undefined || toMs === undefined)) return [];
+  const first = fromMs !== undefined ? Math.floor(fromMs / interval) * interval : Math.min(...present);
+  const last = toMs !== undefined ? Math.floor(toMs / interval) * interval : Math.max(...present);
+  if ((last - first) / interval > MAX_FILLED_BUCKETS) {
+    return present.map((ts) => ({ ts, count: counts.get(ts)! }));
+  }
+  const buckets: Array<{ ts: number; count: number }> = [];
+  for (let ts = first; ts <= last; ts += interval) buckets.push({ ts, count: counts.get(ts) ?? 0 });
+  return buckets;
+}

@@ -1,0 +1,52 @@
+// The composition root: opens the log and the store from the config, starts the indexing
+// processor and the HTTP server, and closes them in reverse order.
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.ts';
+import type { Log } from './log/log.ts';
+import type { Store } from './stores/store.ts';
+import { openLog } from './log/open-log.ts';
+import { DuckDbStore } from './stores/embedded/duckdb-store.ts';
+import { Indexer } from './processors/indexer.ts';
+import { Metrics } from './api/metrics.ts';
+import { buildServer } from './api/server.ts';
+
+export interface Tributary {
+  config: Config;
+  log: Log;
+  store: Store;
+  server: FastifyInstance;
+  /** The address the server listens on, e.g. http://127.0.0.1:3000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTributary(config: Config): Promise<Tributary> {
+  const metrics = new Metrics();
+  const log = await openLog(config);
+  const store = await DuckDbStore.open(path.join(config.dataDir, 'store'));
+  const indexer = new Indexer(log, store, { ...config.indexer, metrics });
+  let ready = false;
+  const server = buildServer({ log, store, config, metrics, groups: [indexer.group], isReady: () => ready });
+  indexer.start();
+  await server.listen({ port: config.port, host: config.host });
+  ready = true;
+  const address = server.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    config, log, store, server,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        await server.close();
+        await indexer.stop();
+        await store.close();
+        await log.close();
+      })();
+      return closing;
+    },
+  };
+}

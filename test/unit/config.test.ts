@@ -1,0 +1,47 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../../src/config/load.ts';
+
+describe('config loading', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(path.join(tmpdir(), 'trib-config-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has working defaults with no file', () => {
+    const config = loadConfig({ cwd: dir, env: {} });
+    assert.equal(config.port, 3000);
+    assert.equal(config.dataDir, path.join(dir, 'data'));
+    assert.equal(config.log.engine, 'embedded');
+    assert.equal(config.limits.maxDepth, 64);
+    assert.equal(config.ingest.defaultStream, 'logs');
+  });
+
+  it('layers file < env < flags', () => {
+    writeFileSync(path.join(dir, 'tributary.yaml'), 'port: 4000\ndataDir: /tmp/x\nlog:\n  partitions: 4\n');
+    assert.equal(loadConfig({ cwd: dir, env: {} }).port, 4000);
+    assert.equal(loadConfig({ cwd: dir, env: {} }).log.partitions, 4);
+    assert.equal(loadConfig({ cwd: dir, env: { PORT: '5000' } }).port, 5000);
+    assert.equal(loadConfig({ cwd: dir, env: { PORT: '5000' }, flags: { port: 6000 } }).port, 6000);
+    assert.equal(loadConfig({ cwd: dir, env: { TRIBUTARY_DATA_DIR: '/tmp/y' } }).dataDir, '/tmp/y');
+    rmSync(path.join(dir, 'tributary.yaml'));
+  });
+
+  it('fails with the key and the reason on a bad value or unknown key', () => {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'port: "http"\nlog:\n  partitons: 3\n');
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, file }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /port: must be integer/);
+      assert.match(error.message, /log: must NOT have additional properties 'partitons'/);
+      return true;
+    });
+  });
+
+  it('explains a missing config file and kafka without brokers', () => {
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, file: 'nope.yaml' }), /does not exist/);
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { 'log.engine': 'kafka' } }), /--kafka-brokers/);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { toRecord } from '../../src/record/normalize.ts';
+import { parseTimeValue, epochToMs } from '../../src/record/time.ts';
+import { normalizeLevel } from '../../src/record/level.ts';
+import { checkShape, DEFAULT_LIMITS } from '../../src/record/limits.ts';
+import { positionId } from '../../src/record/id.ts';
+
+const origin = { stream: 'logs', id: 'x', ingestedAt: 1_700_000_000_000 };
+
+describe('record model', () => {
+  it('takes event time, level and message from the Dyte sample', () => {
+    const record = toRecord({ level: 'error', message: 'Failed to connect to DB', timestamp: '2023-09-15T08:00:00Z' }, origin);
+    assert.equal(record.ts, Date.parse('2023-09-15T08:00:00Z'));
+    assert.equal(record.level, 'error');
+    assert.equal(record.message, 'Failed to connect to DB');
+    assert.equal(record.ingestedAt, origin.ingestedAt);
+  });
+
+  it('falls back to ingest time when no time field parses', () => {
+    assert.equal(toRecord({ timestamp: 'not a date' }, origin).ts, origin.ingestedAt);
+    assert.equal(toRecord({}, origin).ts, origin.ingestedAt);
+  });
+
+  it('tells epoch seconds, ms, µs and ns apart by size', () => {
+    const ms = 1_694_764_800_000;
+    assert.equal(epochToMs(ms / 1000), ms);
+    assert.equal(epochToMs(ms), ms);
+    assert.equal(epochToMs(ms * 1000), ms);
+    assert.equal(epochToMs(ms * 1_000_000), ms);
+    assert.equal(parseTimeValue(String(ms)), ms);
+    assert.equal(toRecord({ ets: ms }, origin).ts, ms);
+    assert.equal(toRecord({ '@timestamp': '2023-09-15T08:00:00.123Z' }, origin).ts, Date.parse('2023-09-15T08:00:00.123Z'));
+  });
+
+  it('normalizes level names and numeric levels, keeping the original in the body', () => {
+    assert.equal(normalizeLevel('WARNING'), 'warn');
+    assert.equal(normalizeLevel('Critical'), 'fatal');
+    assert.equal(normalizeLevel(50), 'error');
+    assert.equal(normalizeLevel('nonsense'), null);
+    const record = toRecord({ log_type: 'warning', log_message: 'disk' }, origin);
+    assert.equal(record.level, 'warn');
+    assert.equal(record.message, 'disk');
+    assert.equal(record.body.log_type, 'warning');
+  });
+
+  it('refuses nesting and field counts over the limits, without recursion', () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    assert.match(checkShape(deep, DEFAULT_LIMITS)!, /nesting deeper than 64/);
+    const wide = Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`f${i}`, i]));
+    assert.match(checkShape(wide, DEFAULT_LIMITS)!, /more than 2000 fields/);
+    assert.equal(checkShape({ a: { b: [1, { c: 2 }] } }, DEFAULT_LIMITS), null);
+  });
+
+  it('derives ids from the log position: stable, unique, time-sortable', () => {
+    assert.equal(positionId(1000, 1, 5), positionId(1000, 1, 5));
+    assert.notEqual(positionId(1000, 1, 5), positionId(1000, 1, 6));
+    assert.notEqual(positionId(1000, 1, 5), positionId(1000, 2, 5));
+    assert.ok(positionId(1000, 9, 999) < positionId(1001, 0, 0));
+    assert.equal(positionId(Date.now(), 0, 0).length, 24);
+  });
+});
