@@ -145,17 +145,24 @@ export class DuckDbStore implements Store {
 
   async stats(request: StatsRequest): Promise<StatsResult> {
     const where = filterSql(request);
-    const keys = request.groupBy.map((field, i) => `${fieldText(field)} AS k${i}`);
+    const selectParams: unknown[] = [];
+    const keys = request.groupBy.map((field, i) => {
+      const text = fieldText(field);
+      selectParams.push(...text.params);
+      return `${text.sql} AS k${i}`;
+    });
     const values = request.aggregations.map((aggregation, i) => {
       if (aggregation.fn === 'count' && !aggregation.field) return `count(*) AS v${i}`;
       if (!aggregation.field) throw new StoreQueryError(`${aggregation.fn} needs a field, e.g. ${aggregation.fn}:latency_ms`);
-      const expr = aggregation.fn === 'distinct' || aggregation.fn === 'count' ? fieldText(aggregation.field) : fieldNumber(aggregation.field);
-      return `${AGGREGATE_SQL[aggregation.fn](expr)} AS v${i}`;
+      const field = aggregation.fn === 'distinct' || aggregation.fn === 'count' ? fieldText(aggregation.field) : fieldNumber(aggregation.field);
+      selectParams.push(...field.params);
+      return `${AGGREGATE_SQL[aggregation.fn](field.sql)} AS v${i}`;
     });
-    const groupBy = keys.length > 0 ? 'GROUP BY ALL' : '';
+    const groupBy = keys.length > 0 ? `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}` : '';
+    const order = ['_n DESC', ...keys.map((_, i) => `k${i}`)].join(', ');
     const sql = `SELECT ${[...keys, 'count(*) AS _n', ...values].join(', ')}, count(*) OVER () AS _groups
-      FROM records WHERE ${where.sql} ${groupBy} ORDER BY _n DESC${keys.length ? ', ' + keys.map((_, i) => `k${i}`).join(', ') : ''} LIMIT ?`;
-    const rows = await this.query(sql, [...where.params, request.limit]);
+      FROM records WHERE ${where.sql} ${groupBy} ORDER BY ${order} LIMIT ?`;
+    const rows = await this.query(sql, [...selectParams, ...where.params, request.limit]);
     const groups = rows.map((row) => ({
       key: Object.fromEntries(request.groupBy.map((field, i) => [field, row[`k${i}`] === null ? null : String(row[`k${i}`])])),
       values: Object.fromEntries(request.aggregations.map((aggregation, i) => [aggregationName(aggregation), toNumber(row[`v${i}`])])),

@@ -1,27 +1,31 @@
-// SQL for a field of the record: a column, or a JSON path into body built from a strictly quoted
-// path (each key in double quotes inside a single-quoted literal), never from raw user text.
-import { COLUMNS } from './schema.ts';
+// SQL for a record field in stats (group keys and aggregated values), resolved the same way the
+// query compiler resolves fields: a column, or a JSON path into body with user text bound.
+import { resolveDuckDbField } from '../../query/duckdb-field.ts';
 import { StoreQueryError } from '../store.ts';
 
-const FIELD = /^[^\s"'\\]{1,256}$/;
+export interface FieldSql {
+  sql: string;
+  params: unknown[];
+}
 
-export function jsonPath(field: string): string {
-  if (!FIELD.test(field) || field.startsWith('.') || field.endsWith('.') || field.includes('..')) {
-    throw new StoreQueryError(`'${field}' is not a valid field name`);
+function resolve(field: string): { kind: string; sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  try {
+    const resolved = resolveDuckDbField(field, {}, (value) => { params.push(value); return '?'; });
+    return { ...resolved, params };
+  } catch (error) {
+    throw new StoreQueryError(`'${field}' is not a valid field name: ${(error as Error).message}`);
   }
-  return '$.' + field.split('.').map((key) => `"${key}"`).join('.');
 }
 
 /** The field's value as text (NULL when missing or JSON null). */
-export function fieldText(field: string): string {
-  const column = COLUMNS[field];
-  if (column) return column === 'ts' || column === 'ingested_at' ? `CAST(${column} AS VARCHAR)` : column;
-  return `json_extract_string(body, '${jsonPath(field)}')`;
+export function fieldText(field: string): FieldSql {
+  const { kind, sql, params } = resolve(field);
+  return { sql: kind === 'time' ? `CAST(${sql} AS VARCHAR)` : sql, params };
 }
 
 /** The field's value as a number (NULL when missing or not numeric). */
-export function fieldNumber(field: string): string {
-  const column = COLUMNS[field];
-  if (column === 'ts' || column === 'ingested_at') return `CAST(${column} AS DOUBLE)`;
-  return `TRY_CAST(${fieldText(field)} AS DOUBLE)`;
+export function fieldNumber(field: string): FieldSql {
+  const { kind, sql, params } = resolve(field);
+  return { sql: kind === 'time' ? `CAST(${sql} AS DOUBLE)` : `TRY_CAST(${sql} AS DOUBLE)`, params };
 }

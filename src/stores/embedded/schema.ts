@@ -15,14 +15,3 @@ export const OFFSETS_TABLE = `CREATE TABLE IF NOT EXISTS consumer_offsets (
   next_offset BIGINT NOT NULL,
   PRIMARY KEY (consumer, topic, partition)
 )`;
-
-/** Record fields that are columns; every other field is a path into body. */
-export const COLUMNS: Record<string, string> = {
-  id: 'id',
-  stream: 'stream',
-  ts: 'ts',
-  '@timestamp': 'ts',
-  ingestedAt: 'ingested_at',
-  level: 'level',
-  message: 'message',
-};
