@@ -54,7 +54,7 @@ export interface PartitionInfo {
   partition: number;
   /** First offset still retained. */
   startOffset: number;
-  /** Offset the next produced message will get (high watermark). */
+  /** Offset after the last durable (acknowledged) message: the high watermark. */
   endOffset: number;
 }
 
@@ -70,6 +70,7 @@ export interface GroupPartitionLag {
   /** Next offset the group will read; null when the group never committed on it. */
   committed: number | null;
   endOffset: number;
+  /** endOffset minus committed; counted from the partition's start when the group never committed. */
   lag: number;
 }
 
@@ -96,7 +97,7 @@ export interface ConsumerOptions {
    * own transaction resumes from there (exactly-once effect).
    */
   onAssign?: (partitions: TopicPartition[]) => Promise<Map<string, number> | void>;
-  /** Called when partitions are taken away, after the last batch of them was handled. */
+  /** Called when partitions are taken away (rebalance or stop()), after the last batch of them was handled. */
   onRevoke?: (partitions: TopicPartition[]) => Promise<void>;
 }
 
@@ -110,7 +111,7 @@ export type BatchHandler = (batch: MessageBatch) => Promise<void>;
 export interface Consumer {
   /**
    * Reads batches from the assigned partitions and calls the handler for each, one at a time per
-   * partition. The group's offset (last offset + 1) is committed after the handler resolves; a
+   * partition (handlers of different partitions may run concurrently). The group's offset (last offset + 1) is committed after the handler resolves; a
    * handler that throws is retried from its first message (at-least-once). Resolves after stop().
    */
   run(handler: BatchHandler): Promise<void>;
@@ -125,6 +126,7 @@ export interface Log {
   listTopics(): Promise<string[]>;
   /** Rejects with LogError code 'UNKNOWN_TOPIC' for a missing topic. */
   describeTopic(name: string): Promise<TopicDescription>;
+  /** Rejects with LogError code 'UNKNOWN_TOPIC' for a missing topic. */
   deleteTopic(name: string): Promise<void>;
   /**
    * Appends messages; resolves only when all are durable (embedded: written and fsynced, group

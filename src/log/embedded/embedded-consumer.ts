@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LogError, partitionKey } from '../log.ts';
+import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, TopicPartition } from '../log.ts';
+import type { GroupCoordinator, GroupMember } from './group-coordinator.ts';
+import type { GroupOffsets } from './group-offsets.ts';
+import type { PartitionLog } from './partition-log.ts';
+import type { EmbeddedLogger } from './options.ts';
+
+/** The parts of the embedded log a consumer reads through. */
+export interface ConsumerContext {
+  partition(topic: string, partition: number): PartitionLog | undefined;
+  coordinator(group: string): GroupCoordinator;
+  offsets(group: string): GroupOffsets;
+  readonly logger: EmbeddedLogger;
+  readonly retryBackoffMs: number;
+  forget(consumer: EmbeddedConsumer): void;
+}
+
+interface PartitionReader {
+  tp: TopicPartition;
+  position: number;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+const DEFAULT_MAX_BATCH_MESSAGES = 1000;
+const DEFAULT_MAX_WAIT_MS = 500;
+
+/** A group member that reads each assigned partition in its own loop, one batch at a time. */
+export class EmbeddedConsumer implements Consumer, GroupMember {
+  readonly #options: ConsumerOptions;
+  readonly #context: ConsumerContext;
+  readonly #readers = new Map<string, PartitionReader>();
+  readonly #owned = new Set<string>();
+  #handler: BatchHandler | null = null;
+  #stopping: Promise<void> | null = null;
+  #finished: { promise: Promise<void>; resolve: () => void } | null = null;
+
+  constructor(options: ConsumerOptions, context: ConsumerContext) {
+    if (!options.group) throw new LogError('INVALID_ARGUMENT', 'consumer group name is empty');
+    this.#options = options;
+    this.#context = context;
+  }
+
+  get owned(): ReadonlySet<string> {
+    return this.#owned;
+  }
+
+  subscribes(topic: string): boolean {
+    const topics = this.#options.topics;
+    if (topics instanceof RegExp) {
+      topics.lastIndex = 0;
+      return topics.test(topic);
+    }
+    return topics.includes(topic);
+  }
+
+  run(handler: BatchHandler): Promise<void> {
+    if (this.#handler) return Promise.reject(new LogError('INVALID_ARGUMENT', 'consumer is already running'));
+    if (this.#stopping) return Promise.reject(new LogError('CLOSED', 'consumer was stopped'));
+    this.#handler = handler;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#finished = { promise, resolve };
+    this.#context.coordinator(this.#options.group).join(this).catch((error) => this.#context.logger.error('join failed', error));
+    return promise;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#handler) await this.#context.coordinator(this.#options.group).leave(this);
+      this.#context.forget(this);
+      this.#finished?.resolve();
+    })();
+    return this.#stopping;
+  }
+
+  async assign(partitions: TopicPartition[]): Promise<void> {
+    const offsets = this.#context.offsets(this.#options.group);
+    const positions = new Map<string, number>();
+    for (const tp of partitions) {
+      const log = this.#context.partition(tp.topic, tp.partition);
+      if (!log) continue;
+      const key = partitionKey(tp.topic, tp.partition);
+      const committed = offsets.get(key);
+      positions.set(key, committed ?? (this.#options.fromBeginning === false ? log.endOffset : log.startOffset));
+    }
+    if (this.#options.onAssign) {
+      try {
+        const overrides = await this.#options.onAssign(partitions);
+        for (const [key, offset] of overrides ?? []) {
+          if (!positions.has(key)) continue;
+          positions.set(key, offset);
+          // The group's offset follows the override, so its lag tells where the consumer really is.
+          if (offsets.get(key) !== offset) await offsets.commit(key, offset);
+        }
+      } catch (error) {
+        this.#context.logger.error(`consumer group ${this.#options.group}: onAssign failed; starting from committed offsets`, error);
+      }
+    }
+    for (const tp of partitions) {
+      const key = partitionKey(tp.topic, tp.partition);
+      const position = positions.get(key);
+      if (position === undefined) continue;
+      const reader: PartitionReader = { tp, position, abort: new AbortController(), done: Promise.resolve() };
+      reader.done = this.#readLoop(reader);
+      this.#readers.set(key, reader);
+      this.#owned.add(key);
+    }
+  }
+
+  async revoke(partitions: TopicPartition[]): Promise<void> {
+    const readers = partitions
+      .map((tp) => this.#readers.get(partitionKey(tp.topic, tp.partition)))
+      .filter((reader): reader is PartitionReader => reader !== undefined);
+    for (const reader of readers) reader.abort.abort();
+    await Promise.all(readers.map((reader) => reader.done));
+    for (const reader of readers) {
+      const key = partitionKey(reader.tp.topic, reader.tp.partition);
+      this.#readers.delete(key);
+      this.#owned.delete(key);
+    }
+    if (this.#options.onRevoke && readers.length > 0) {
+      try {
+        await this.#options.onRevoke(readers.map((reader) => reader.tp));
+      } catch (error) {
+        this.#context.logger.error(`consumer group ${this.#options.group}: onRevoke failed`, error);
+      }
+    }
+  }
+
+  async #readLoop(reader: PartitionReader): Promise<void> {
+    const { topic, partition } = reader.tp;
+    const key = partitionKey(topic, partition);
+    const signal = reader.abort.signal;
+    const maxMessages = this.#options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES;
+    const maxWaitMs = this.#options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const offsets = this.#context.offsets(this.#options.group);
+    while (!signal.aborted) {
+      const log = this.#context.partition(topic, partition);
+      if (!log) return; // topic deleted; the rebalance that follows takes the partition away
+      try {
+        const records = await log.read(reader.position, maxMessages);
+        if (records.length === 0) {
+          await log.waitForData(reader.position, maxWaitMs, signal);
+          continue;
+        }
+        const messages: ConsumedMessage[] = records.map((record) => ({ topic, partition, ...record }));
+        await this.#handler!({ topic, partition, messages });
+        reader.position = records[records.length - 1]!.offset + 1;
+        await offsets.commit(key, reader.position);
+      } catch (error) {
+        this.#context.logger.error(
+          `consumer group ${this.#options.group}: batch of ${key} from offset ${reader.position} failed; retrying in ${this.#context.retryBackoffMs} ms`,
+          error,
+        );
+        await sleep(this.#context.retryBackoffMs, undefined, { signal }).catch(() => {});
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { EmbeddedLog, openEmbeddedLog } from './embedded-log.ts';
+export type { EmbeddedLogOptions, EmbeddedLogger } from './options.ts';

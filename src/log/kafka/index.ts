@@ -1,0 +1,2 @@
+export { openKafkaLog } from './kafka-log.ts';
+export type { KafkaLogOptions } from './kafka-log.ts';
