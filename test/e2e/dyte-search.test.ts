@@ -115,6 +115,16 @@ describe('Dyte log ingestor end to end', () => {
     assert.deepEqual(one.hits[0].record, sample);
   });
 
+  it('describes the streams it holds', async () => {
+    const { status, body } = await getJson(`${url}/api/v1/streams`);
+    assert.equal(status, 200);
+    assert.equal(body.streams.length, 1);
+    assert.equal(body.streams[0].stream, 'logs');
+    assert.equal(body.streams[0].records, all.length);
+    assert.equal(body.streams[0].newestTs, new Date(Math.max(...all.map(tsOf))).toISOString());
+    assert.ok(body.bytesOnDisk > 0);
+  });
+
   it('answers 400 with the position for a bad query, and for bad parameters', async () => {
     const bad = await getJson(`${url}/api/v1/search?q=${encodeURIComponent('level:error AND (resourceId:x')}`);
     assert.equal(bad.status, 400);
