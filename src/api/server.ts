@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import type { Metrics } from './metrics.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
 import { registerQueryRoutes } from './query-routes.ts';
+import { registerLogRoutes } from './log-routes.ts';
 import { ApiError, sendError } from './errors.ts';
 import { StoreQueryError } from '../stores/store.ts';
 
@@ -48,6 +49,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   registerIngestRoutes(app, deps);
   registerQueryRoutes(app, deps);
+  registerLogRoutes(app, deps);
 
   app.get('/', async (_request, reply) => reply.type('text/plain').send(
     'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/streams\n  GET  /healthz /readyz /metrics\n'));

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { registerStart } from './start-command.ts';
 import { registerSearch } from './search-command.ts';
+import { registerTopics } from './topics-command.ts';
+import { registerGroups } from './groups-command.ts';
+import { registerProduce } from './produce-command.ts';
+import { registerConsume } from './consume-command.ts';
 
 const program = new Command();
 program
@@ -11,5 +15,9 @@ program
 
 registerStart(program);
 registerSearch(program);
+registerTopics(program);
+registerGroups(program);
+registerProduce(program);
+registerConsume(program);
 
 await program.parseAsync(process.argv);
