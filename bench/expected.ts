@@ -3,14 +3,16 @@
 //
 //   node bench/expected.ts --records 1000000 [--seed 1] [--start-index 0] [--end-time ISO] [--span-days 7]
 //
-// prints the answers as JSON. Percentiles are nearest-rank (bench/percentile.ts).
+// prints the answers as JSON. perCustomer[].p99LatencyMs is nearest-rank (bench/percentile.ts);
+// p99ContByCustomer is DuckDB's quantile_cont (linear interpolation), what GET /api/v1/stats
+// answers for p99:latency_ms.
 
 import { parseArgs } from 'node:util';
 import { benchQueries } from './bench-queries.ts';
 import type { BenchQueryChoices } from './bench-queries.ts';
 import { HOUR_MS, generateRecordParts, resolveTimeSpan } from './generator.ts';
 import type { GeneratorOptions } from './generator.ts';
-import { percentileFromCounts } from './percentile.ts';
+import { percentileFromCounts, quantileContFromCounts } from './percentile.ts';
 import { CUSTOMER_COUNT, SERVER_COUNT, customerName } from './vocabulary.ts';
 
 export interface ExpectedParams {
@@ -19,6 +21,8 @@ export interface ExpectedParams {
   startIndex?: number;
   generator?: GeneratorOptions;
   choices?: BenchQueryChoices;
+  /** How many of the newest matches' timestamps to keep per query (default 100). */
+  newestK?: number;
 }
 
 export interface QueryAnswer {
@@ -27,6 +31,9 @@ export interface QueryAnswer {
   from?: string;
   to?: string;
   count: number;
+  /** Timestamps (ms) of the newest min(count, newestK) matches, newest first: what a
+   *  limit=newestK search must return (ties between equal timestamps may come in any order). */
+  newestTsMs: number[];
 }
 
 export interface CustomerLatency {
@@ -50,6 +57,21 @@ export interface ExpectedAnswers {
   /** Records per epoch-aligned hour, from the hour containing the span start to the span end. */
   hitsPerHour: { from: string; intervalMs: number; counts: number[] };
   distinctResourceIds: number;
+  /** quantile_cont(latency_ms, 0.99) per customer_id (linear interpolation, DuckDB's definition). */
+  p99ContByCustomer: Record<string, number>;
+}
+
+/** Keeps the k largest values, in descending order. */
+function keepNewest(list: number[], ts: number, k: number): void {
+  if (list.length >= k && ts <= list[list.length - 1]!) return;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! >= ts) lo = mid + 1; else hi = mid;
+  }
+  list.splice(lo, 0, ts);
+  if (list.length > k) list.pop();
 }
 
 export function computeExpected(params: ExpectedParams): ExpectedAnswers {
@@ -57,6 +79,8 @@ export function computeExpected(params: ExpectedParams): ExpectedAnswers {
   const startIndex = params.startIndex ?? 0;
   const queries = benchQueries(opts, params.choices);
   const counts = new Array<number>(queries.length).fill(0);
+  const newestK = params.newestK ?? 100;
+  const newest: number[][] = queries.map(() => []);
   const { startMs, endMs } = resolveTimeSpan(opts);
   const firstHourMs = Math.floor(startMs / HOUR_MS) * HOUR_MS;
   const hourCounts = new Array<number>(Math.ceil((endMs - firstHourMs) / HOUR_MS)).fill(0);
@@ -67,7 +91,12 @@ export function computeExpected(params: ExpectedParams): ExpectedAnswers {
 
   for (let i = startIndex; i < startIndex + params.records; i++) {
     const p = generateRecordParts(params.seed, i, opts);
-    for (let q = 0; q < queries.length; q++) if (queries[q]!.matches(p)) counts[q]!++;
+    for (let q = 0; q < queries.length; q++) {
+      if (queries[q]!.matches(p)) {
+        counts[q]!++;
+        keepNewest(newest[q]!, p.tsMs, newestK);
+      }
+    }
     hourCounts[Math.floor((p.tsMs - firstHourMs) / HOUR_MS)]!++;
     seenServer[p.serverIndex] = 1;
     const c = p.customerIndex;
@@ -78,6 +107,7 @@ export function computeExpected(params: ExpectedParams): ExpectedAnswers {
   }
 
   const perCustomer: CustomerLatency[] = [];
+  const p99ContByCustomer: Record<string, number> = {};
   for (let c = 0; c < CUSTOMER_COUNT; c++) {
     const count = customerCount[c]!;
     if (count === 0) continue;
@@ -88,6 +118,7 @@ export function computeExpected(params: ExpectedParams): ExpectedAnswers {
       avgLatencyMs: customerSum[c]! / count,
       p99LatencyMs: percentileFromCounts(customerLatencies[c]!, 99),
     });
+    p99ContByCustomer[customerName(c)] = quantileContFromCounts(customerLatencies[c]!, 0.99);
   }
   return {
     seed: params.seed,
@@ -96,10 +127,12 @@ export function computeExpected(params: ExpectedParams): ExpectedAnswers {
     timeSpan: { from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() },
     queries: queries.map((q, k) => ({
       name: q.name, q: q.q, ...(q.from === undefined ? {} : { from: q.from, to: q.to }), count: counts[k]!,
+      newestTsMs: newest[k]!,
     })),
     perCustomer,
     hitsPerHour: { from: new Date(firstHourMs).toISOString(), intervalMs: HOUR_MS, counts: hourCounts },
     distinctResourceIds: seenServer.reduce((a, b) => a + b, 0),
+    p99ContByCustomer,
   };
 }
 

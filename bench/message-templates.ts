@@ -154,6 +154,6 @@ export function templateById(id: string): MessageTemplate {
   return found;
 }
 
-/** Templates whose messages contain the word "timeout" (case-insensitive). */
+/** Templates whose messages contain "timeout" (case-insensitive substring, as the query language matches words). */
 export const TIMEOUT_TEMPLATE_IDS: readonly string[] = MESSAGE_TEMPLATES
-  .filter((t) => /\btimeout\b/i.test(t.pattern)).map((t) => t.id);
+  .filter((t) => /timeout/i.test(t.pattern)).map((t) => t.id);

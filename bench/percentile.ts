@@ -27,3 +27,33 @@ export function percentileFromCounts(counts: ReadonlyMap<number, number>, p: num
   }
   return values[values.length - 1]!;
 }
+
+/**
+ * Continuous (linearly interpolated) quantile, q in [0, 1], from a value → count histogram, the
+ * way DuckDB's quantile_cont computes it: RN = (n − 1)·q, lo/hi = the values at 0-based ranks
+ * floor(RN) and ceil(RN) in ascending order, result lo + (hi − lo)·(RN − floor(RN)), in doubles.
+ * NaN when empty.
+ */
+export function quantileContFromCounts(counts: ReadonlyMap<number, number>, q: number): number {
+  let total = 0;
+  for (const c of counts.values()) total += c;
+  if (total === 0) return Number.NaN;
+  const rn = (total - 1) * q;
+  const floorRank = Math.floor(rn);
+  const ceilRank = Math.ceil(rn);
+  const values = [...counts.keys()].sort((a, b) => a - b);
+  let lo = Number.NaN;
+  let hi = Number.NaN;
+  let seen = 0; // values at 0-based ranks [seen, seen + count) equal v
+  for (const v of values) {
+    const next = seen + counts.get(v)!;
+    if (Number.isNaN(lo) && floorRank < next) lo = v;
+    if (ceilRank < next) {
+      hi = v;
+      break;
+    }
+    seen = next;
+  }
+  if (floorRank === ceilRank) return lo;
+  return lo + (hi - lo) * (rn - floorRank);
+}

@@ -1,0 +1,48 @@
+// The peer figures the benchmark is compared against, and our targets (the benchmark issue).
+// VictoriaLogs v1.26, 10M records of this workload, on this machine kind (2 cores).
+
+export interface PeerQuery {
+  /** ms for the newest 100 matches */
+  newestMs: number;
+  /** ms for the count of matches */
+  countMs: number;
+}
+
+export const VICTORIALOGS = {
+  name: 'VictoriaLogs v1.26',
+  records: 10_000_000,
+  ingest: {
+    recordsPerSec: 169_000,
+    mbPerSec: 64.5,
+    cores: 1.76,
+    /** records per CPU-second, a range */
+    recordsPerCpuSecond: [90_000, 100_000] as const,
+  },
+  freshness: { p50Ms: 1050, p99Ms: 1170 },
+  disk: { bytesPerRecord: 59.8, ratioToNdjson: 0.157 },
+  peakRssBytes: 480e6,
+  queries: {
+    level_error: { newestMs: 51, countMs: 99 },
+    one_resource: { newestMs: 371, countMs: 199 },
+    phrase_failed_to_connect: { newestMs: 84, countMs: 828 },
+    one_day_range: { newestMs: 43, countMs: 1 },
+    error_timeout_two_days: { newestMs: 53, countMs: 195 },
+    message_regex: { newestMs: 58, countMs: 791 },
+  } as Record<string, PeerQuery>,
+  aggregations: {
+    per_customer_latency: 11_200,
+    hits_per_hour: 70,
+    distinct_resource: 618,
+  } as Record<string, number>,
+};
+
+export const TARGETS = {
+  /** sustained, with no growing backlog */
+  recordsPerSec: 100_000,
+  recordsPerCpuSecond: 60_000,
+  peakRssBytes: 1e9,
+  freshnessP99Ms: 1000,
+  diskRatioToNdjson: 0.2,
+  /** every query within this factor of VictoriaLogs, or faster */
+  queryFactor: 2,
+};
