@@ -4,17 +4,9 @@ import type { GroupDescription, ProduceResult, TopicConfig, TopicDescription, Co
 import type { ConsumeRequest, LogTarget, PrintBatch } from './log-target.ts';
 import { TargetError } from './log-target.ts';
 import { serverUnreachable, unknownGroup, unknownTopic } from './target-hints.ts';
+import type { WireMessage } from '../api/log-routes.ts';
 
 const POLL_WAIT_MS = 1000;
-
-interface WireMessage {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: string;
-}
 
 export class HttpLogTarget implements LogTarget {
   readonly description: string;
