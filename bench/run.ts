@@ -131,15 +131,9 @@ async function timedGet(url: string): Promise<Timed> {
   return { ms: Number(ms.toFixed(2)), status: res.status, body, tookMs };
 }
 
-interface QuerySpec {
-  id: string;
-  row: string;
-  kind: 'newest' | 'count' | 'aggregation';
-  label: string;
-  path: string;
-  peerMs: number;
+type QuerySpec = Pick<QueryResult, 'id' | 'row' | 'kind' | 'label' | 'path' | 'peerMs'> & {
   check: (body: unknown, answers: ExactAnswers) => string[];
-}
+};
 
 function querySpecs(queries: readonly BenchQuery[], expected: ExpectedAnswers): QuerySpec[] {
   const specs: QuerySpec[] = [];

@@ -92,11 +92,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   for (const [key, value] of Object.entries({ ...envOverrides(env), ...options.flags })) {
     if (value !== undefined) setPath(data, key, value);
   }
-  for (const key of ['log', 'log.kafka', 'ingest', 'limits', 'indexer', 'search']) {
-    const parent = key.includes('.') ? (data.log as Record<string, unknown> | undefined) : data;
-    const leaf = key.split('.').at(-1)!;
-    if (parent && parent[leaf] === undefined) parent[leaf] = {};
-  }
+  // Empty sections let the schema fill in their defaults.
+  for (const section of ['log', 'ingest', 'limits', 'indexer', 'search']) data[section] ??= {};
+  const log = data.log;
+  if (log !== null && typeof log === 'object' && !Array.isArray(log)) (log as Record<string, unknown>).kafka ??= {};
   validate(data, sources);
   const config = data as unknown as Config;
   config.dataDir = path.resolve(cwd, config.dataDir);

@@ -40,6 +40,12 @@ describe('config loading', () => {
     });
   });
 
+  it('names a section of the wrong type instead of crashing', () => {
+    const file = path.join(dir, 'section.yaml');
+    writeFileSync(file, 'log: "kafka"\n');
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, file }), /log: must be object/);
+  });
+
   it('explains a missing config file and kafka without brokers', () => {
     assert.throws(() => loadConfig({ cwd: dir, env: {}, file: 'nope.yaml' }), /does not exist/);
     assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { 'log.engine': 'kafka' } }), /--kafka-brokers/);

@@ -39,7 +39,7 @@ const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
-  return typeof value === 'bigint' ? Number(value) : Number(value);
+  return Number(value);
 }
 
 export class DuckDbStore implements Store {
