@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
-import { openLog } from './log/open-log.ts';
+import { openLog, openStreamLogs } from './log/open-log.ts';
 import { DuckDbStore } from './stores/embedded/duckdb-store.ts';
 import { Indexer } from './processors/indexer.ts';
 import { Metrics } from './api/metrics.ts';
@@ -25,11 +25,12 @@ export interface Tributary {
 export async function startTributary(config: Config): Promise<Tributary> {
   const metrics = new Metrics();
   const log = await openLog(config);
+  const streams = await openStreamLogs(config, log);
   const store = await DuckDbStore.open(path.join(config.dataDir, 'store'));
-  const indexer = new Indexer(log, store, { ...config.indexer, metrics });
+  const indexers = config.roles.includes('process') ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   let ready = false;
-  const server = buildServer({ log, store, config, metrics, groups: [indexer.group], isReady: () => ready });
-  indexer.start();
+  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready });
+  for (const indexer of indexers) indexer.start();
   await server.listen({ port: config.port, host: config.host });
   ready = true;
   const address = server.server.address() as AddressInfo;
@@ -42,8 +43,9 @@ export async function startTributary(config: Config): Promise<Tributary> {
       closing ??= (async () => {
         ready = false;
         await server.close();
-        await indexer.stop();
+        await Promise.all(indexers.map((indexer) => indexer.stop()));
         await store.close();
+        for (const streamLog of streams) if (streamLog.log !== log) await streamLog.log.close();
         await log.close();
       })();
       return closing;

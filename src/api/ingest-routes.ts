@@ -1,7 +1,7 @@
 // Ingest over HTTP: POST / (the Dyte log ingestor's endpoint) and POST /api/v1/logs?stream=NAME.
 // 202 only after the log has the records durably.
 import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
-import type { Log } from '../log/log.ts';
+import { routeStream, type StreamLog } from '../log/stream-topics.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from './metrics.ts';
 import { parseIngestBody } from '../sources/http/json-body.ts';
@@ -11,19 +11,20 @@ import { sendError } from './errors.ts';
 const STREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 export interface IngestDeps {
-  log: Log;
+  streams: StreamLog[];
   config: Config;
   metrics: Metrics;
 }
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
-  const { log, config, metrics } = deps;
+  const { streams, config, metrics } = deps;
   const knownTopics = new Map<string, Promise<unknown>>();
 
   const ensureTopic = (stream: string): Promise<unknown> => {
     let ready = knownTopics.get(stream);
     if (!ready) {
-      ready = log.createTopic(stream, {
+      const { log, topic } = routeStream(streams, stream);
+      ready = log.createTopic(topic, {
         partitions: config.log.partitions,
         retentionMs: config.log.retentionHours ? config.log.retentionHours * 3_600_000 : undefined,
         retentionBytes: config.log.retentionBytes,
@@ -53,7 +54,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
     await ensureTopic(stream);
     const now = Date.now();
     const stopTimer = metrics.logAppendSeconds.startTimer();
-    await log.produce(stream, records.map((record) => ({ value: Buffer.from(record), timestamp: now })));
+    const { log, topic } = routeStream(streams, stream);
+    await log.produce(topic, records.map((record) => ({ value: Buffer.from(record), timestamp: now })));
     stopTimer();
     metrics.ingestedRecords.inc({ stream }, records.length);
     metrics.ingestedBytes.inc({ stream }, raw.length);

@@ -1,6 +1,7 @@
 // The HTTP server on port 3000: ingest, query and ops routes. Every error is JSON naming the problem.
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import type { Log } from '../log/log.ts';
+import type { StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from './metrics.ts';
@@ -11,12 +12,13 @@ import { ApiError, sendError } from './errors.ts';
 import { StoreQueryError } from '../stores/store.ts';
 
 export interface ServerDeps {
+  /** The main log, for the admin API. */
   log: Log;
+  /** The logs streams live on: ingest routes to them, /metrics reports their indexers' lag. */
+  streams: StreamLog[];
   store: Store;
   config: Config;
   metrics: Metrics;
-  /** Groups whose lag /metrics reports. */
-  groups: string[];
   isReady: () => boolean;
 }
 
@@ -47,8 +49,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see GET /api/v1/search, POST /api/v1/logs`));
 
-  registerIngestRoutes(app, deps);
-  registerQueryRoutes(app, deps);
+  if (config.roles.includes('ingest')) registerIngestRoutes(app, deps);
+  if (config.roles.includes('query')) registerQueryRoutes(app, deps);
   registerLogRoutes(app, deps);
 
   app.get('/', async (_request, reply) => reply.type('text/plain').send(
@@ -65,8 +67,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 }
 
 async function updateLag(deps: ServerDeps): Promise<void> {
-  for (const group of deps.groups) {
-    const description = await deps.log.describeGroup(group).catch(() => null);
+  for (const { log, indexerGroup: group } of deps.streams) {
+    const description = await log.describeGroup(group).catch(() => null);
     for (const partition of description?.partitions ?? []) {
       deps.metrics.processorLag.set({ group, topic: partition.topic, partition: String(partition.partition) }, partition.lag);
     }

@@ -10,6 +10,12 @@ interface StartFlags {
   config?: string;
   log?: string;
   kafkaBrokers?: string;
+  kafkaTopic?: string[];
+  role?: string[];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 }
 
 function flagOverrides(flags: StartFlags): ConfigOverrides {
@@ -19,6 +25,8 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     dataDir: flags.dataDir,
     'log.engine': flags.log,
     'log.kafka.brokers': flags.kafkaBrokers?.split(',').map((s) => s.trim()).filter(Boolean),
+    'sources.kafkaTopics': flags.kafkaTopic,
+    roles: flags.role,
   };
 }
 
@@ -32,6 +40,8 @@ export function registerStart(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./tributary.yaml when present; env TRIBUTARY_CONFIG)')
     .option('--log <engine>', 'log engine: embedded or kafka (env TRIBUTARY_LOG)')
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,... (env TRIBUTARY_KAFKA_BROKERS)')
+    .option('--kafka-topic <name>', 'index an existing Kafka topic as the stream of the same name; repeatable (env TRIBUTARY_KAFKA_TOPICS)', collect)
+    .option('--role <role>', 'ingest, process or query; repeatable (default: all three; env TRIBUTARY_ROLES)', collect)
     .action(async (flags: StartFlags) => {
       let config;
       try {
@@ -48,7 +58,8 @@ export function registerStart(program: Command): void {
         console.error(`tributary: could not start: ${error.message}${hint}`);
         process.exit(1);
       });
-      console.log(`Tributary listening on ${tributary.url} (log: ${config.log.engine}, data: ${config.dataDir})`);
+      const sources = config.sources.kafkaTopics.length > 0 ? `, kafka topics: ${config.sources.kafkaTopics.join(', ')}` : '';
+      console.log(`Tributary listening on ${tributary.url} (log: ${config.log.engine}, roles: ${config.roles.join(',')}, data: ${config.dataDir}${sources})`);
       const shutdown = (signal: string) => {
         console.log(`${signal}: stopping…`);
         tributary.close().then(() => process.exit(0), (error) => {

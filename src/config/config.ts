@@ -1,17 +1,22 @@
 import type { RecordLimits } from '../record/limits.ts';
 
+export const ROLES = ['ingest', 'process', 'query'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  roles: Role[];
   log: {
     engine: 'embedded' | 'kafka';
     partitions: number;
     fsync: boolean;
     retentionHours?: number;
     retentionBytes?: number;
-    kafka: { brokers?: string[]; clientId: string };
+    kafka: { brokers?: string[]; clientId: string; topicPrefix: string };
   };
+  sources: { kafkaTopics: string[] };
   ingest: { defaultStream: string; maxBodyBytes: number };
   limits: RecordLimits;
   indexer: { batchSize: number; maxWaitMs: number };

@@ -16,13 +16,19 @@ export class ConfigError extends Error {
   }
 }
 
+function commaList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 const ENV_KEYS: Array<[string, string, (v: string) => unknown]> = [
   ['PORT', 'port', Number],
   ['TRIBUTARY_PORT', 'port', Number],
   ['TRIBUTARY_HOST', 'host', String],
   ['TRIBUTARY_DATA_DIR', 'dataDir', String],
   ['TRIBUTARY_LOG', 'log.engine', String],
-  ['TRIBUTARY_KAFKA_BROKERS', 'log.kafka.brokers', (v) => v.split(',').map((s) => s.trim()).filter(Boolean)],
+  ['TRIBUTARY_KAFKA_BROKERS', 'log.kafka.brokers', commaList],
+  ['TRIBUTARY_KAFKA_TOPICS', 'sources.kafkaTopics', commaList],
+  ['TRIBUTARY_ROLES', 'roles', commaList],
 ];
 
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {
@@ -93,7 +99,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (value !== undefined) setPath(data, key, value);
   }
   // Empty sections let the schema fill in their defaults.
-  for (const section of ['log', 'ingest', 'limits', 'indexer', 'search']) data[section] ??= {};
+  for (const section of ['log', 'sources', 'ingest', 'limits', 'indexer', 'search']) data[section] ??= {};
   const log = data.log;
   if (log !== null && typeof log === 'object' && !Array.isArray(log)) (log as Record<string, unknown>).kafka ??= {};
   validate(data, sources);
@@ -101,6 +107,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   config.dataDir = path.resolve(cwd, config.dataDir);
   if (config.log.engine === 'kafka' && !config.log.kafka.brokers) {
     throw new ConfigError('log.engine is kafka but no brokers are set: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS');
+  }
+  if (config.sources.kafkaTopics.length > 0 && !config.log.kafka.brokers) {
+    throw new ConfigError(`sources.kafkaTopics (${config.sources.kafkaTopics.join(', ')}) needs a Kafka cluster: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS`);
   }
   return config;
 }

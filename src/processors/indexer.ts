@@ -1,19 +1,15 @@
-// The indexing processor: reads every stream topic of the log in batches and writes them to the
+// The indexing processor: reads every stream topic of a log in batches and writes them to the
 // store together with the consumed offsets in one store transaction, so a redelivered batch never
 // makes a second copy and a restart resumes exactly where the store is.
 import type { Log, Consumer, MessageBatch, ConsumedMessage, TopicPartition } from '../log/log.ts';
+import type { StreamLog } from '../log/stream-topics.ts';
 import { partitionKey } from '../log/log.ts';
 import type { Store, StoredRecord } from '../stores/store.ts';
 import { toRecord, isPlainObject } from '../record/normalize.ts';
 import { positionId } from '../record/id.ts';
 import type { Metrics } from '../api/metrics.ts';
 
-/** Stream topics: internal topics (leading underscore) are not indexed. */
-export const STREAM_TOPICS = /^[A-Za-z0-9]/;
-
 export interface IndexerOptions {
-  group?: string;
-  topics?: string[] | RegExp;
   batchSize: number;
   maxWaitMs: number;
   metrics?: Metrics;
@@ -32,10 +28,10 @@ export function messageBody(value: Buffer): { body: Record<string, unknown>; jso
   return { body, json: JSON.stringify(body) };
 }
 
-export function toStoredRecord(message: ConsumedMessage): StoredRecord {
+export function toStoredRecord(message: ConsumedMessage, stream: string = message.topic): StoredRecord {
   const { body, json } = messageBody(message.value);
   const record = toRecord(body, {
-    stream: message.topic,
+    stream,
     id: positionId(message.timestamp, message.partition, message.offset),
     ingestedAt: message.timestamp,
   });
@@ -45,17 +41,21 @@ export function toStoredRecord(message: ConsumedMessage): StoredRecord {
 export class Indexer {
   readonly group: string;
   private readonly consumer: Consumer;
+  private readonly log: Log;
+  private readonly streamOf: (topic: string) => string;
   private readonly store: Store;
   private readonly metrics?: Metrics;
   private running?: Promise<void>;
 
-  constructor(log: Log, store: Store, options: IndexerOptions) {
-    this.group = options.group ?? 'tributary-indexer';
+  constructor(streams: StreamLog, store: Store, options: IndexerOptions) {
+    this.group = streams.indexerGroup;
+    this.log = streams.log;
+    this.streamOf = streams.topics.streamOf;
     this.store = store;
     this.metrics = options.metrics;
-    this.consumer = log.createConsumer({
+    this.consumer = this.log.createConsumer({
       group: this.group,
-      topics: options.topics ?? STREAM_TOPICS,
+      topics: streams.topics.pattern,
       fromBeginning: true,
       maxBatchMessages: options.batchSize,
       maxWaitMs: options.maxWaitMs,
@@ -72,18 +72,31 @@ export class Indexer {
     await this.running;
   }
 
+  /**
+   * The store's offsets are ahead of the group's when a crash came between the store's commit and
+   * the log's. The group's are ahead when another member of the group (with its own store)
+   * indexed the partition meanwhile: that member's records are in its store, not to be redone.
+   */
   private async resumePoints(partitions: TopicPartition[]): Promise<Map<string, number>> {
-    const stored = await this.store.committedOffsets(this.group);
-    const wanted = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
-    return new Map([...stored].filter(([key]) => wanted.has(key)));
+    const [stored, group] = await Promise.all([this.store.committedOffsets(this.group), this.log.describeGroup(this.group)]);
+    const committed = new Map(group.partitions.map((p) => [partitionKey(p.topic, p.partition), p.committed]));
+    const resume = new Map<string, number>();
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition);
+      const fromStore = stored.get(key);
+      if (fromStore === undefined) continue;
+      resume.set(key, Math.max(fromStore, committed.get(key) ?? 0));
+    }
+    return resume;
   }
 
   private async index(batch: MessageBatch): Promise<void> {
-    const records = batch.messages.map(toStoredRecord);
+    const stream = this.streamOf(batch.topic);
+    const records = batch.messages.map((message) => toStoredRecord(message, stream));
     const nextOffset = batch.messages.at(-1)!.offset + 1;
     const stopTimer = this.metrics?.storeWriteSeconds.startTimer();
     await this.store.write(records, [{ consumer: this.group, topic: batch.topic, partition: batch.partition, nextOffset }]);
     stopTimer?.();
-    this.metrics?.indexedRecords.inc({ stream: batch.topic }, records.length);
+    this.metrics?.indexedRecords.inc({ stream }, records.length);
   }
 }

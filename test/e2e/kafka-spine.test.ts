@@ -3,24 +3,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startInProcess, postJson, getJson, waitForTotal } from './harness.ts';
-import { openKafkaLog } from '../../src/log/kafka/kafka-log.ts';
+import { BROKERS, skipWithoutBroker } from '../support/kafka.ts';
 
-const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const skip = await skipWithoutBroker();
 
-async function brokerAnswers(): Promise<boolean> {
-  try {
-    const log = await openKafkaLog({ brokers: BROKERS });
-    await log.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await brokerAnswers();
-if (!available && process.env.CI === 'true') throw new Error(`no Kafka broker at ${BROKERS.join(',')}: CI must run the Kafka tests (npm test starts one with scripts/kafka.sh)`);
-
-describe('the spine on Kafka', { skip: available ? false : `no Kafka broker at ${BROKERS.join(',')} (start one: npm run kafka:start)` }, () => {
+describe('the spine on Kafka', { skip }, () => {
   let server: Awaited<ReturnType<typeof startInProcess>>;
   const stream = `spine-${randomUUID().slice(0, 8)}`;
 
@@ -36,7 +23,7 @@ describe('the spine on Kafka', { skip: available ? false : `no Kafka broker at $
     await waitForTotal(server.url, 50, `stream:"${stream}"`, 30_000);
     const { body } = await getJson(`${server.url}/api/v1/search?stream=${stream}&level=error&limit=100`);
     assert.deepEqual(body.hits.map((hit: { record: { n: number } }) => hit.record.n).sort((a: number, b: number) => a - b), [0, 5, 10, 15, 20, 25, 30, 35, 40, 45]);
-    const topics = await server.log.describeTopic(stream);
+    const topics = await server.log.describeTopic(`tributary.${stream}`);
     assert.equal(topics.partitions.reduce((sum, p) => sum + p.endOffset, 0), 50, 'the records went through the Kafka topic');
   });
 });
