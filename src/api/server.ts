@@ -1,6 +1,6 @@
 // The HTTP server on port 3000: ingest, query and ops routes. Every error is JSON naming the problem.
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import type { Log } from '../log/log.ts';
+import { LogError, type Log } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
@@ -38,6 +38,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.details);
     if (error instanceof StoreQueryError) return sendError(reply, 400, 'bad_query', error.message);
+    if (error instanceof LogError && error.code === 'UNAVAILABLE') {
+      return sendError(reply, 503, 'log_unavailable', `the log is unavailable, nothing was acknowledged: retry later (${error.message})`);
+    }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, 413, 'body_too_large', `the body is larger than ${config.ingest.maxBodyBytes} bytes: send smaller batches`);
     }
