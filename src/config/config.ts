@@ -14,6 +14,7 @@ export interface Config {
     fsync: boolean;
     retentionHours?: number;
     retentionBytes?: number;
+    deleteIndexed: boolean;
     kafka: { brokers?: string[]; clientId: string; topicPrefix: string };
   };
   sources: { kafkaTopics: string[] };

@@ -11,7 +11,12 @@ export const KAFKA_SOURCE_GROUP = 'tributary-kafka-source';
 export async function openLog(config: Config): Promise<Log> {
   if (config.log.engine === 'kafka') return openConfiguredKafka(config);
   const { openEmbeddedLog } = await import('./embedded/embedded-log.ts');
-  return openEmbeddedLog(path.join(config.dataDir, 'log'), { fsync: config.log.fsync, defaultPartitions: config.log.partitions });
+  return openEmbeddedLog(path.join(config.dataDir, 'log'), {
+    fsync: config.log.fsync,
+    defaultPartitions: config.log.partitions,
+    releaseAfterGroups: config.log.deleteIndexed ? [INDEXER_GROUP] : [],
+    retentionCheckIntervalMs: 10_000,
+  });
 }
 
 async function openConfiguredKafka(config: Config): Promise<Log> {

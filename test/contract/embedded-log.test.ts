@@ -139,6 +139,34 @@ describe('embedded log', () => {
       }
     });
 
+    it('deletes the segments the releasing groups have all committed past, and no others', async () => {
+      const log = await openEmbeddedLog(await tempDir(), { ...baseOptions, segmentBytes: 2048, releaseAfterGroups: ['indexer', 'audit'] });
+      try {
+        await log.createTopic('fed', { partitions: 1 });
+        for (let i = 0; i < 40; i += 4) await log.produce('fed', Array.from({ length: 4 }, () => ({ value: Buffer.alloc(200, i) })));
+        const start = async () => (await log.describeTopic('fed')).partitions[0]!.startOffset;
+        const consume = async (group: string, count: number) => {
+          const consumer = startConsumer(log, { group, topics: ['fed'], maxBatchMessages: 1 });
+          await waitFor(() => consumer.received.length >= count, 5_000, `${group} to read ${count}`);
+          await consumer.stop();
+        };
+        await consume('indexer', 40);
+        assert.equal(await log.enforceRetention(), 0, 'audit has not read anything: nothing is released');
+        assert.equal(await start(), 0);
+        await consume('audit', 20);
+        assert.ok((await log.enforceRetention()) > 0);
+        const startAfter = await start();
+        const audit = (await log.describeGroup('audit')).partitions[0]!.committed!;
+        assert.ok(startAfter > 0 && startAfter <= audit && audit < 40, `segments up to audit's position ${audit} went (start ${startAfter})`);
+        const rest = startConsumer(log, { group: uniqueName('late'), topics: ['fed'] });
+        await waitFor(() => rest.received.length >= 40 - startAfter, 5_000, 'the retained messages');
+        await rest.stop();
+        assert.equal(rest.received[0]!.offset, startAfter, 'everything from the new start is still there');
+      } finally {
+        await log.close();
+      }
+    });
+
     it('deletes the oldest segments while a partition is over retentionBytes', async () => {
       const dir = await tempDir();
       const log = await openEmbeddedLog(dir, { ...baseOptions, segmentBytes: 4096 });

@@ -33,6 +33,7 @@ interface Topic {
 
 interface ResolvedOptions extends PartitionWriteOptions {
   defaultPartitions: number;
+  releaseAfterGroups: string[];
   retentionCheckIntervalMs: number;
   retryBackoffMs: number;
 }
@@ -46,6 +47,7 @@ export async function openEmbeddedLog(dir: string, options: EmbeddedLogOptions =
     flushIntervalMs: options.flushIntervalMs ?? 0,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
     retryBackoffMs: options.retryBackoffMs ?? 500,
+    releaseAfterGroups: options.releaseAfterGroups ?? [],
     logger: options.logger ?? consoleLogger,
   };
   await mkdir(dir, { recursive: true });
@@ -232,16 +234,26 @@ export class EmbeddedLog implements Log {
     return { group, members: coordinator?.memberCount ?? 0, partitions };
   }
 
-  /** Deletes segments past each topic's retention now (it also runs on a timer). */
+  /** Deletes segments past each topic's retention, or released by the groups, now (it also runs on a timer). */
   async enforceRetention(now = Date.now()): Promise<number> {
     this.#assertOpen();
     let deleted = 0;
     for (const topic of this.#topics.values()) {
       const { retentionMs, retentionBytes } = topic.config;
-      if (retentionMs === undefined && retentionBytes === undefined) continue;
-      for (const log of topic.partitions) deleted += await log.enforceRetention(retentionMs, retentionBytes, now);
+      for (const [partition, log] of topic.partitions.entries()) {
+        if (retentionMs !== undefined || retentionBytes !== undefined) deleted += await log.enforceRetention(retentionMs, retentionBytes, now);
+        const released = this.#releasedBefore(topic.name, partition);
+        if (released > 0) deleted += await log.deleteBefore(released);
+      }
     }
     return deleted;
+  }
+
+  /** The offset below which every releasing group has committed (0: hold everything). */
+  #releasedBefore(topic: string, partition: number): number {
+    if (this.#options.releaseAfterGroups.length === 0) return 0;
+    const key = partitionKey(topic, partition);
+    return Math.min(...this.#options.releaseAfterGroups.map((group) => this.#groups.get(group)?.get(key) ?? 0));
   }
 
   /** Stops the consumers, writes what is queued, closes the files and releases the dir. */

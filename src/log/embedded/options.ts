@@ -14,6 +14,11 @@ export interface EmbeddedLogOptions {
   flushIntervalMs?: number;
   /** How often retention runs (default 60 s; 0 = only when enforceRetention() is called). */
   retentionCheckIntervalMs?: number;
+  /**
+   * Segments every one of these groups has committed past are deleted at the retention check
+   * (never the active segment): a log that only feeds a store need not keep a second copy.
+   */
+  releaseAfterGroups?: string[];
   /** Wait before a batch whose handler threw is delivered again (default 500 ms). */
   retryBackoffMs?: number;
   /** Where handler failures and recovery notes go (default console). */

@@ -282,6 +282,15 @@ export class PartitionLog {
     return doomed.length;
   }
 
+  /** Deletes whole segments that end at or before `offset`; never the active one. */
+  async deleteBefore(offset: number): Promise<number> {
+    const doomed: Segment[] = [];
+    while (this.#segments.length > 1 && this.#segments[0]!.nextOffset <= offset) doomed.push(this.#segments.shift()!);
+    for (const segment of doomed) await segment.delete();
+    if (doomed.length > 0 && this.#options.fsync) await fsyncDir(this.dir);
+    return doomed.length;
+  }
+
   /** Waits for queued writes, then closes the files. */
   async close(): Promise<void> {
     while (this.#flushScheduled || this.#flushActive) {
