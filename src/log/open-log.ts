@@ -15,6 +15,8 @@ export async function openLog(config: Config): Promise<Log> {
     fsync: config.log.fsync,
     defaultPartitions: config.log.partitions,
     releaseAfterGroups: config.log.deleteIndexed ? [INDEXER_GROUP] : [],
+    // the active segment is never released: smaller segments leave less of the log behind
+    segmentBytes: config.log.deleteIndexed ? 16 * 1024 * 1024 : undefined,
     retentionCheckIntervalMs: 10_000,
   });
 }
