@@ -4,7 +4,7 @@
 // there exactly once.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startInProcess, startChild, tempDir, getJson, waitFor, type ChildServer } from './harness.ts';
@@ -31,7 +31,11 @@ describe('two processors in one consumer group on Kafka', { skip }, () => {
       'roles: [process, query]', '',
     ].join('\n'));
     ingest = await startInProcess({ 'log.engine': 'kafka', 'log.kafka.brokers': BROKERS, 'log.kafka.topicPrefix': prefix, 'log.partitions': PARTITIONS, roles: ['ingest'] }, path.join(dir, 'ingest'));
-    for (const name of ['a', 'b']) processors.push(await startChild(tempDir(`kafka-group-${name}`), ['--config', configFile]));
+    for (const name of ['a', 'b']) {
+      const dataDir = path.join(dir, name);
+      mkdirSync(dataDir);
+      processors.push(await startChild(dataDir, ['--config', configFile]));
+    }
   });
   after(async () => {
     for (const processor of processors) await processor.kill();
