@@ -1,7 +1,7 @@
 // Ingest over HTTP: POST / (the Dyte log ingestor's endpoint) and POST /api/v1/logs?stream=NAME.
 // 202 only after the log has the records durably.
 import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
-import { routeStream, type StreamLog } from '../log/stream-topics.ts';
+import { routeStream, type StreamLog, type StreamRoute } from '../log/stream-topics.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from './metrics.ts';
 import { parseIngestBody } from '../sources/http/json-body.ts';
@@ -18,17 +18,18 @@ export interface IngestDeps {
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const { streams, config, metrics } = deps;
-  const knownTopics = new Map<string, Promise<unknown>>();
+  const knownTopics = new Map<string, Promise<StreamRoute>>();
 
-  const ensureTopic = (stream: string): Promise<unknown> => {
+  /** The stream's log and topic, created on first use. */
+  const ensureTopic = (stream: string): Promise<StreamRoute> => {
     let ready = knownTopics.get(stream);
     if (!ready) {
-      const { log, topic } = routeStream(streams, stream);
-      ready = log.createTopic(topic, {
+      const route = routeStream(streams, stream);
+      ready = route.log.createTopic(route.topic, {
         partitions: config.log.partitions,
         retentionMs: config.log.retentionHours ? config.log.retentionHours * 3_600_000 : undefined,
         retentionBytes: config.log.retentionBytes,
-      });
+      }).then(() => route);
       ready.catch(() => knownTopics.delete(stream));
       knownTopics.set(stream, ready);
     }
@@ -51,10 +52,9 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       metrics.rejectedRequests.inc({ code: error.code });
       return sendError(reply, error.status, error.code, error.message);
     }
-    await ensureTopic(stream);
+    const { log, topic } = await ensureTopic(stream);
     const now = Date.now();
     const stopTimer = metrics.logAppendSeconds.startTimer();
-    const { log, topic } = routeStream(streams, stream);
     await log.produce(topic, records.map((record) => ({ value: Buffer.from(record), timestamp: now })));
     stopTimer();
     metrics.ingestedRecords.inc({ stream }, records.length);

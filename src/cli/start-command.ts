@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, ConfigError } from '../config/load.ts';
+import { loadConfig, ConfigError, commaList } from '../config/load.ts';
 import { startTributary } from '../tributary.ts';
 import type { ConfigOverrides } from '../config/config.ts';
 
@@ -15,7 +15,7 @@ interface StartFlags {
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [...previous, ...commaList(value)];
 }
 
 function flagOverrides(flags: StartFlags): ConfigOverrides {
@@ -24,7 +24,7 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     host: flags.host,
     dataDir: flags.dataDir,
     'log.engine': flags.log,
-    'log.kafka.brokers': flags.kafkaBrokers?.split(',').map((s) => s.trim()).filter(Boolean),
+    'log.kafka.brokers': flags.kafkaBrokers === undefined ? undefined : commaList(flags.kafkaBrokers),
     'sources.kafkaTopics': flags.kafkaTopic,
     roles: flags.role,
   };

@@ -16,7 +16,8 @@ export class ConfigError extends Error {
   }
 }
 
-function commaList(value: string): string[] {
+/** 'a, b,,c' → ['a', 'b', 'c'], for list-valued env variables and flags. */
+export function commaList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 

@@ -47,8 +47,13 @@ export interface StreamLog {
   indexerGroup: string;
 }
 
+export interface StreamRoute {
+  log: Log;
+  topic: string;
+}
+
 /** The log a stream lives on: the first that carries it. */
-export function routeStream(logs: StreamLog[], stream: string): { log: Log; topic: string } {
+export function routeStream(logs: StreamLog[], stream: string): StreamRoute {
   const owner = logs.find((candidate) => candidate.topics.carries(stream)) ?? logs.at(-1)!;
   return { log: owner.log, topic: owner.topics.topicFor(stream) };
 }

@@ -1,5 +1,5 @@
 // The Kafka engine against a real broker at KAFKA_BROKERS (default 127.0.0.1:9092; start one
-// with `scripts/kafka.sh start`). No broker: the suite fails when CI=true, else it is skipped.
+// with `scripts/kafka.sh start`). No broker: the file fails when CI=true, else it is skipped.
 // When the engine-neutral contract suite (test/contract/log.contract.ts) exists it runs too.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,31 +10,11 @@ import type { Log, MessageBatch, ProduceMessage } from '../../src/log/log.ts';
 import { LogError } from '../../src/log/log.ts';
 import { partitionForKey } from '../../src/log/partitioner.ts';
 import { logContract } from './log.contract.ts';
+import { BROKERS, skipWithoutBroker } from '../support/kafka.ts';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const isCI = process.env.CI === 'true';
-
-async function brokerAnswers(): Promise<string | null> {
-  try {
-    const log = await openKafkaLog({ brokers, clientId: 'tributary-probe', requestTimeoutMs: 3000 });
-    await log.close();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const probeError = await brokerAnswers();
-if (probeError !== null && isCI) {
-  it('kafka broker is reachable (CI=true)', () => {
-    assert.fail(`no Kafka broker answers at ${brokers.join(',')}: ${probeError}. Start one with scripts/kafka.sh start`);
-  });
-}
-const skip = probeError !== null && !isCI ? `no Kafka broker at ${brokers.join(',')} (start one with scripts/kafka.sh start): ${probeError}` : false;
-if (skip) {
-  console.log(`# kafka-log.test.ts skipped: ${skip}`);
-  it('kafka log engine against a real broker', { skip }, () => {});
-}
+const brokers = BROKERS;
+const skip = await skipWithoutBroker();
+if (skip) console.log(`# kafka-log.test.ts skipped: ${skip}`);
 
 const open = () => openKafkaLog({ brokers, clientId: `test-${process.pid}`, patternRefreshMs: 1000 });
 const uniq = (p: string) => `t-${p}-${randomUUID().slice(0, 8)}`;
@@ -50,7 +30,7 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
 
 // The engine-neutral contract suite, against the real broker. Topic and group names are unique
 // per test, so leftovers of one run never disturb the next.
-if (!skip && probeError === null) {
+if (!skip) {
   logContract(
     'kafka',
     async () => {

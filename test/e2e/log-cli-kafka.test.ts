@@ -3,13 +3,11 @@
 // missing broker (or kcat) fails; otherwise those tests are skipped with the reason.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { runCli, lines, cleanEnv } from './log-cli-run.ts';
 import { partitionForKey } from '../../src/log/partitioner.ts';
-import { skipWithoutBroker, skipWithoutKcat } from '../support/kafka.ts';
+import { BROKERS, skipWithoutBroker, skipWithoutKcat, kcatProduce } from '../support/kafka.ts';
 
-const BROKERS = process.env.TRIBUTARY_KAFKA_BROKERS ?? '127.0.0.1:9092';
 const noBroker = await skipWithoutBroker();
 const noKcat = skipWithoutKcat();
 
@@ -17,7 +15,7 @@ describe('tributary log commands with --log kafka', { skip: noBroker }, () => {
   const topic = `cli-kafka-${randomUUID().slice(0, 8)}`;
   const group = `cli-kafka-group-${randomUUID().slice(0, 8)}`;
   // the engine comes from the environment here, as a user would set it once
-  const env = cleanEnv({ TRIBUTARY_LOG: 'kafka', TRIBUTARY_KAFKA_BROKERS: BROKERS });
+  const env = cleanEnv({ TRIBUTARY_LOG: 'kafka', TRIBUTARY_KAFKA_BROKERS: BROKERS.join(',') });
   const cli = (args: string[], input?: string) => runCli(args, input, env);
 
   before(async () => {
@@ -67,8 +65,7 @@ describe('tributary log commands with --log kafka', { skip: noBroker }, () => {
 
   it('sees a message produced by kcat', { skip: noKcat }, async () => {
     const value = JSON.stringify({ from: 'kcat', id: randomUUID() });
-    const kcat = spawnSync('kcat', ['-P', '-b', BROKERS, '-t', topic, '-k', 'kcat-key'], { input: `${value}\n` });
-    assert.equal(kcat.status, 0, kcat.stderr.toString());
+    kcatProduce(topic, [value], () => 'kcat-key');
     const run = await cli(['consume', topic, '--group', group, '--max', '1', '--print-key']);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(lines(run.stdout), [`kcat-key\t${value}`]);

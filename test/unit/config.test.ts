@@ -50,4 +50,13 @@ describe('config loading', () => {
     assert.throws(() => loadConfig({ cwd: dir, env: {}, file: 'nope.yaml' }), /does not exist/);
     assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { 'log.engine': 'kafka' } }), /--kafka-brokers/);
   });
+
+  it('reads roles and kafka-topic sources from comma lists, and refuses an unknown role', () => {
+    const config = loadConfig({ cwd: dir, env: { TRIBUTARY_ROLES: 'process, query', TRIBUTARY_KAFKA_TOPICS: 'user-login,,orders', TRIBUTARY_KAFKA_BROKERS: 'k:9092' } });
+    assert.deepEqual(config.roles, ['process', 'query']);
+    assert.deepEqual(config.sources.kafkaTopics, ['user-login', 'orders']);
+    assert.deepEqual(loadConfig({ cwd: dir, env: {} }).roles, ['ingest', 'process', 'query']);
+    assert.equal(loadConfig({ cwd: dir, env: {} }).log.kafka.topicPrefix, 'tributary.');
+    assert.throws(() => loadConfig({ cwd: dir, env: { TRIBUTARY_ROLES: 'indexer' } }), /roles\.0: must be equal to one of the allowed values/);
+  });
 });

@@ -266,26 +266,24 @@ export class PartitionLog {
   }
 
   /** Deletes whole old segments by age and size; never the active one. Returns how many went. */
-  async enforceRetention(retentionMs: number | undefined, retentionBytes: number | undefined, now: number): Promise<number> {
-    const doomed: Segment[] = [];
+  enforceRetention(retentionMs: number | undefined, retentionBytes: number | undefined, now: number): Promise<number> {
     let total = this.sizeBytes;
-    while (this.#segments.length > 1) {
-      const oldest = this.#segments[0]!;
+    return this.#deleteOldestWhile((oldest) => {
       const tooOld = retentionMs !== undefined && oldest.maxTimestamp < now - retentionMs;
       const tooBig = retentionBytes !== undefined && total > retentionBytes;
-      if (!tooOld && !tooBig) break;
-      doomed.push(this.#segments.shift()!);
-      total -= oldest.size;
-    }
-    for (const segment of doomed) await segment.delete();
-    if (doomed.length > 0 && this.#options.fsync) await fsyncDir(this.dir);
-    return doomed.length;
+      if (tooOld || tooBig) total -= oldest.size;
+      return tooOld || tooBig;
+    });
   }
 
   /** Deletes whole segments that end at or before `offset`; never the active one. */
-  async deleteBefore(offset: number): Promise<number> {
+  deleteBefore(offset: number): Promise<number> {
+    return this.#deleteOldestWhile((oldest) => oldest.nextOffset <= offset);
+  }
+
+  async #deleteOldestWhile(doom: (oldest: Segment) => boolean): Promise<number> {
     const doomed: Segment[] = [];
-    while (this.#segments.length > 1 && this.#segments[0]!.nextOffset <= offset) doomed.push(this.#segments.shift()!);
+    while (this.#segments.length > 1 && doom(this.#segments[0]!)) doomed.push(this.#segments.shift()!);
     for (const segment of doomed) await segment.delete();
     if (doomed.length > 0 && this.#options.fsync) await fsyncDir(this.dir);
     return doomed.length;
