@@ -7,20 +7,22 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { generateNdjsonChunk } from './generator.ts';
 import { DuckDbStore } from '../src/stores/embedded/duckdb-store.ts';
-import { toStoredRecord } from '../src/processors/indexer.ts';
 import { parseQuery } from '../src/query/parser.ts';
-import type { StoredRecord } from '../src/stores/store.ts';
+import { toRecord } from '../src/record/normalize.ts';
+import { positionId } from '../src/record/id.ts';
+import type { WriteBatch } from '../src/stores/store.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--records') + 1] || 500_000);
 const BATCH = 10_000;
 const SEED = 42;
 
-function batches(): StoredRecord[][] {
-  const out: StoredRecord[][] = [];
+function batches(): WriteBatch[] {
+  const out: WriteBatch[] = [];
+  const now = Date.now();
   for (let start = 0; start < N; start += BATCH) {
     const lines = generateNdjsonChunk(SEED, start, Math.min(BATCH, N - start)).toString('utf8').trim().split('\n');
-    out.push(lines.map((line, i) => toStoredRecord({ topic: 'logs', partition: 0, offset: start + i, key: null, value: Buffer.from(line), timestamp: Date.now(), headers: {} })));
+    out.push({ stream: 'logs', partition: 0, entries: lines.map((line, i) => ({ offset: start + i, ingestedAt: now, value: Buffer.from(line) })) });
   }
   return out;
 }
@@ -42,14 +44,14 @@ async function median(fn: () => Promise<unknown> | unknown, runs = 5): Promise<n
 }
 
 const data = batches();
-const rawBytes = data.flat().reduce((sum, r) => sum + Buffer.byteLength(r.bodyJson) + 1, 0);
+const rawBytes = data.flatMap((batch) => batch.entries).reduce((sum, entry) => sum + entry.value.length + 1, 0);
 const dir = mkdtempSync(path.join(tmpdir(), 'store-engines-'));
 const results: Record<string, Record<string, string>> = { duckdb: {}, sqlite_fts5: {} };
 
 // DuckDB, through the store as the indexer uses it.
 {
   const store = await DuckDbStore.open(path.join(dir, 'duck'));
-  const [ms] = await time(async () => { for (const batch of data) await store.write(batch); });
+  const [ms] = await time(async () => { for (const batch of data) await store.write([batch]); });
   await store.close();
   const reopened = await DuckDbStore.open(path.join(dir, 'duck'));
   const r = results.duckdb!;
@@ -75,9 +77,11 @@ const results: Record<string, Record<string, string>> = { duckdb: {}, sqlite_fts
   const [ms] = await time(() => {
     for (const batch of data) {
       db.exec('BEGIN');
-      for (const r of batch) {
-        const body = JSON.parse(r.bodyJson);
-        insert.run(r.id, r.ts, r.level, r.message, body.resourceId, body.customer_id, body.latency_ms, r.bodyJson);
+      for (const entry of batch.entries) {
+        const json = entry.value.toString('utf8');
+        const body = JSON.parse(json) as Record<string, unknown>;
+        const r = toRecord(body, { stream: batch.stream, id: positionId(entry.ingestedAt, 0, entry.offset), ingestedAt: entry.ingestedAt });
+        insert.run(r.id, r.ts, r.level, r.message, body.resourceId as string, body.customer_id as string, body.latency_ms as number, json);
       }
       db.exec(`INSERT INTO records_fts(rowid, message) SELECT rowid, message FROM records WHERE rowid > (SELECT coalesce(max(rowid), 0) FROM records_fts)`);
       db.exec('COMMIT');

@@ -1,41 +1,16 @@
 // The indexing processor: reads every stream topic of a log in batches and writes them to the
 // store together with the consumed offsets in one store transaction, so a redelivered batch never
 // makes a second copy and a restart resumes exactly where the store is.
-import type { Log, Consumer, MessageBatch, ConsumedMessage, TopicPartition } from '../log/log.ts';
+import type { Log, Consumer, MessageBatch, TopicPartition } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
 import { partitionKey } from '../log/log.ts';
-import type { Store, StoredRecord } from '../stores/store.ts';
-import { toRecord, isPlainObject } from '../record/normalize.ts';
-import { positionId } from '../record/id.ts';
+import type { Store } from '../stores/store.ts';
 import type { Metrics } from '../api/metrics.ts';
 
 export interface IndexerOptions {
   batchSize: number;
   maxWaitMs: number;
   metrics?: Metrics;
-}
-
-/** A message value that is not a JSON object (a plain text line from another producer) is kept as its message. */
-export function messageBody(value: Buffer): { body: Record<string, unknown>; json: string } {
-  const text = value.toString('utf8');
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (isPlainObject(parsed)) return { body: parsed, json: text };
-  } catch {
-    // not JSON: fall through
-  }
-  const body = { message: text };
-  return { body, json: JSON.stringify(body) };
-}
-
-export function toStoredRecord(message: ConsumedMessage, stream: string = message.topic): StoredRecord {
-  const { body, json } = messageBody(message.value);
-  const record = toRecord(body, {
-    stream,
-    id: positionId(message.timestamp, message.partition, message.offset),
-    ingestedAt: message.timestamp,
-  });
-  return { id: record.id, stream: record.stream, ts: record.ts, ingestedAt: record.ingestedAt, level: record.level, message: record.message, bodyJson: json };
 }
 
 export class Indexer {
@@ -92,11 +67,12 @@ export class Indexer {
 
   private async index(batch: MessageBatch): Promise<void> {
     const stream = this.streamOf(batch.topic);
-    const records = batch.messages.map((message) => toStoredRecord(message, stream));
+    const entries = batch.messages.map((message) => ({ offset: message.offset, ingestedAt: message.timestamp, value: message.value }));
     const nextOffset = batch.messages.at(-1)!.offset + 1;
     const stopTimer = this.metrics?.storeWriteSeconds.startTimer();
-    await this.store.write(records, [{ consumer: this.group, topic: batch.topic, partition: batch.partition, nextOffset }]);
+    await this.store.write([{ stream, partition: batch.partition, entries }],
+      [{ consumer: this.group, topic: batch.topic, partition: batch.partition, nextOffset }]);
     stopTimer?.();
-    this.metrics?.indexedRecords.inc({ stream }, records.length);
+    this.metrics?.indexedRecords.inc({ stream }, entries.length);
   }
 }

@@ -122,7 +122,8 @@ class DuckDbCompiler {
       return this.levelBounds(field.sql, lower, upper);
     }
     if (values.every((v) => NUMBER.test(v))) {
-      return this.comparisons(`TRY_CAST(${field.sql} AS DOUBLE)`, lower, upper, (b) => Number(b.value));
+      const number = field.kind === 'text' && field.number ? field.number : `TRY_CAST(${field.sql} AS DOUBLE)`;
+      return this.comparisons(number, lower, upper, (b) => Number(b.value));
     }
     if (values.every(isTimeText)) return this.timeBounds(bodyTimeMs(field.sql), lower, upper);
     return this.comparisons(field.sql, lower, upper, (b) => b.value);

@@ -10,12 +10,17 @@ export type DuckDbField =
   | { kind: 'level'; sql: string }
   /** A BIGINT column of epoch ms (ts, ingested_at). */
   | { kind: 'time'; sql: string }
-  /** A VARCHAR value: a column, a promoted body field, or json_extract_string(body, path). */
-  | { kind: 'text'; sql: string };
+  /** A VARCHAR value: a column or a body field as json_extract_string gives it; `number` when the store has a faster numeric form. */
+  | { kind: 'text'; sql: string; number?: string };
 
 export interface FieldResolverOptions {
-  /** A column holding body field `path` as VARCHAR (json_extract_string text), if the store promoted it. */
-  columnFor?: (path: string) => string | undefined;
+  /**
+   * SQL for a body field (path segments) as text and as a number, when the store does not keep the
+   * body as one JSON column named `body`. Must only emit validated identifiers and escaped literals.
+   */
+  bodyField?: (path: string[]) => { text: string; number: string };
+  /** SQL for the record id when the store does not keep an `id` column. */
+  idSql?: string;
 }
 
 const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -37,10 +42,15 @@ export function resolveDuckDbField(
   bind: (value: unknown) => string,
 ): DuckDbField {
   const name = field ?? DEFAULT_FIELD;
+  if (name === 'id' && options.idSql) return { kind: 'text', sql: options.idSql };
   const column = Object.hasOwn(RECORD_COLUMNS, name) ? RECORD_COLUMNS[name] : undefined;
   if (column) return column;
-  const promoted = options.columnFor?.(name);
-  if (promoted !== undefined) return { kind: 'text', sql: quoteIdentifier(promoted) };
+  if (options.bodyField) {
+    const segments = splitFieldPath(name);
+    if (!segments) throw new Error(`invalid field name '${name}'`);
+    const { text, number } = options.bodyField(segments);
+    return { kind: 'text', sql: text, number };
+  }
   return { kind: 'text', sql: `json_extract_string(body, ${jsonPathSql(name, bind)})` };
 }
 
@@ -53,9 +63,4 @@ function jsonPathSql(field: string, bind: (value: unknown) => string): string {
   if (!segments) throw new Error(`invalid field name '${field}'`);
   if (segments.every((segment) => SIMPLE_KEY.test(segment))) return `'$.${segments.join('.')}'`;
   return bind('/' + segments.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/'));
-}
-
-function quoteIdentifier(column: string): string {
-  if (!SIMPLE_KEY.test(column)) throw new Error(`columnFor returned an unsafe column name '${column}'`);
-  return `"${column}"`;
 }

@@ -2,7 +2,7 @@ import type { Level } from './record.ts';
 
 export const LEVEL_FIELDS = ['level', 'log_type', 'severity', 'severity_text', 'loglevel', 'lvl'] as const;
 
-const LEVEL_NAMES: Record<string, Level> = {
+export const LEVEL_NAMES: Record<string, Level> = {
   trace: 'trace', verbose: 'trace',
   debug: 'debug', dbg: 'debug',
   info: 'info', information: 'info', informational: 'info', notice: 'info', log: 'info',

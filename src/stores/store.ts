@@ -1,10 +1,25 @@
 // The store layer's one interface: where records become searchable. Engines: embedded (DuckDB),
 // opensearch (later). The query arrives as the store-neutral AST; each engine compiles it.
-import type { LogRecord } from '../record/record.ts';
 import type { QueryNode } from '../query/ast.ts';
 
-/** A record as the indexer hands it over: the original object stays as its JSON text. */
-export type StoredRecord = Omit<LogRecord, 'body'> & { bodyJson: string };
+/** One log message as the indexer hands it over: the store derives the record (src/record/). */
+export interface LogEntry {
+  offset: number;
+  /** The log's append time, ms: the record's ingestedAt (and its ts when the body has none). */
+  ingestedAt: number;
+  /** The message value: a JSON object as text, or any other text kept as the record's message. */
+  value: Buffer;
+}
+
+/**
+ * Consecutive messages of one log partition. The record id is positionId(ingestedAt, partition,
+ * offset), so a redelivered message gets the id it had the first time.
+ */
+export interface WriteBatch {
+  stream: string;
+  partition: number;
+  entries: LogEntry[];
+}
 
 export interface Hit {
   id: string;
@@ -95,7 +110,7 @@ export interface Store {
    * Durable on return. With offsets, the records and the consumer's next offsets are written in
    * one transaction, so a redelivered batch never creates duplicates.
    */
-  write(records: StoredRecord[], offsets?: OffsetCommit[]): Promise<void>;
+  write(batches: WriteBatch[], offsets?: OffsetCommit[]): Promise<void>;
   /** Next offsets the consumer committed through write(), keyed by partitionKey(topic, partition). */
   committedOffsets(consumer: string): Promise<Map<string, number>>;
   search(request: SearchRequest): Promise<SearchResult>;

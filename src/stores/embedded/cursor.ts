@@ -1,5 +1,6 @@
 // Search cursors: the sort key (ts, stream, id) of the last hit, opaque to clients.
 import { StoreQueryError } from '../store.ts';
+import { parsePositionId } from '../../record/id.ts';
 
 export interface CursorKey {
   ts: number;
@@ -14,17 +15,23 @@ export function encodeCursor(key: CursorKey): string {
 export function decodeCursor(cursor: string): CursorKey {
   try {
     const [ts, stream, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ts === 'number' && typeof stream === 'string' && typeof id === 'string') return { ts, stream, id };
+    if (typeof ts === 'number' && typeof stream === 'string' && typeof id === 'string' && parsePositionId(id)) return { ts, stream, id };
   } catch {
     // fall through to the error below
   }
   throw new StoreQueryError('cursor is not valid: pass the cursor of a previous answer unchanged');
 }
 
-/** Rows strictly after the cursor in newest-first order. */
+/** The id's order is the order of its log position (ingested_at, part, off). */
+export const NEWEST_FIRST = 'ts DESC, stream DESC, ingested_at DESC, part DESC, off DESC';
+
+/** Rows strictly after the cursor in NEWEST_FIRST order. */
 export function afterCursorSql(key: CursorKey): { sql: string; params: unknown[] } {
+  const position = parsePositionId(key.id)!;
   return {
-    sql: '(ts < ? OR (ts = ? AND (stream < ? OR (stream = ? AND id < ?))))',
-    params: [BigInt(key.ts), BigInt(key.ts), key.stream, key.stream, key.id],
+    sql: `(ts < ? OR (ts = ? AND (stream < ? OR (stream = ? AND
+      (ingested_at < ? OR (ingested_at = ? AND (part < ? OR (part = ? AND off < ?))))))))`,
+    params: [BigInt(key.ts), BigInt(key.ts), key.stream, key.stream, BigInt(position.appendMs), BigInt(position.appendMs),
+      position.partition, position.partition, BigInt(position.offset)],
   };
 }

@@ -1,20 +1,25 @@
-// The embedded store: one DuckDB file in the data dir. Writes go through one connection with the
-// Appender inside a transaction that also records the consumer's offsets; reads use a small pool
-// of connections so queries run on DuckDB's threads beside the writer.
+// The embedded store: one DuckDB file in the data dir, records as typed columns per learned shape
+// (typed-writer.ts). Writes go through one connection, each group of batches in one transaction
+// that also records the consumer's offsets; reads use a small pool of connections so queries run
+// on DuckDB's threads beside the writer.
 import { mkdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
   StoreQueryError, aggregationName,
-  type Store, type StoredRecord, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
+  type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
   type HistogramRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
-import { RECORDS_TABLE, OFFSETS_TABLE } from './schema.ts';
-import { encodeCursor, decodeCursor, afterCursorSql } from './cursor.ts';
+import { positionId } from '../../record/id.ts';
+import type { FieldResolverOptions } from '../../query/duckdb-field.ts';
+import { RECORDS_TABLE, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN } from './schema.ts';
+import { encodeCursor, decodeCursor, afterCursorSql, NEWEST_FIRST } from './cursor.ts';
 import { filterSql, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
 import { ConnectionPool } from './connection-pool.ts';
+import { ShapeRegistry } from './shape-registry.ts';
+import { TypedWriter } from './typed-writer.ts';
 
 export interface DuckDbStoreOptions {
   /** DuckDB memory limit, e.g. '1GB'. */
@@ -40,7 +45,8 @@ const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
 };
 
 interface PendingWrite {
-  records: StoredRecord[];
+  batches: WriteBatch[];
+  rows: number;
   offsets: OffsetCommit[];
   resolve: () => void;
   reject: (error: Error) => void;
@@ -60,16 +66,22 @@ export class DuckDbStore implements Store {
   private readonly instance: DuckDBInstance;
   private readonly writer: DuckDBConnection;
   private readonly readers: ConnectionPool;
+  private readonly registry: ShapeRegistry;
+  private readonly typedWriter: TypedWriter;
+  private readonly fields: FieldResolverOptions;
   private writeChain: Promise<void> = Promise.resolve();
   private readonly pending: PendingWrite[] = [];
   private draining = false;
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool) {
+  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool, registry: ShapeRegistry) {
     this.file = file;
     this.instance = instance;
     this.writer = writer;
     this.readers = readers;
+    this.registry = registry;
+    this.typedWriter = new TypedWriter(writer, registry);
+    this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
   }
 
   static async open(dir: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
@@ -87,20 +99,27 @@ export class DuckDbStore implements Store {
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(file, config);
     const writer = await instance.connect();
-    await writer.run(RECORDS_TABLE);
-    await writer.run(OFFSETS_TABLE);
+    const oldLayout = await writer.runAndReadAll(
+      "SELECT 1 FROM duckdb_columns() WHERE table_name = 'records' AND column_name = ?", [OLD_LAYOUT_COLUMN]);
+    if (oldLayout.currentRowCount > 0) {
+      instance.closeSync();
+      throw new Error(`${file} was written by an older Tributary (one JSON body column per record); this version stores typed columns. Move it away (or start with a new --data-dir) and ingest again.`);
+    }
+    for (const ddl of [RECORDS_TABLE, OFFSETS_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
+    const registry = await ShapeRegistry.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
-    return new DuckDbStore(file, instance, writer, readers);
+    return new DuckDbStore(file, instance, writer, readers, registry);
   }
 
   /**
    * Writes that arrive while a transaction runs are committed together by the next one (group
    * commit), so concurrent partitions make fewer, larger transactions under load.
    */
-  write(records: StoredRecord[], offsets: OffsetCommit[] = []): Promise<void> {
+  write(batches: WriteBatch[], offsets: OffsetCommit[] = []): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
+    const rows = batches.reduce((sum, batch) => sum + batch.entries.length, 0);
     return new Promise((resolve, reject) => {
-      this.pending.push({ records, offsets, resolve, reject });
+      this.pending.push({ batches, rows, offsets, resolve, reject });
       if (!this.draining) this.writeChain = this.drain();
     });
   }
@@ -111,9 +130,9 @@ export class DuckDbStore implements Store {
       while (this.pending.length > 0) {
         const group: PendingWrite[] = [];
         let rows = 0;
-        while (this.pending.length > 0 && (group.length === 0 || rows + this.pending[0]!.records.length <= MAX_ROWS_PER_COMMIT)) {
+        while (this.pending.length > 0 && (group.length === 0 || rows + this.pending[0]!.rows <= MAX_ROWS_PER_COMMIT)) {
           const next = this.pending.shift()!;
-          rows += next.records.length;
+          rows += next.rows;
           group.push(next);
         }
         try {
@@ -129,34 +148,26 @@ export class DuckDbStore implements Store {
   }
 
   private async writeNow(group: PendingWrite[]): Promise<void> {
-    await this.writer.run('BEGIN TRANSACTION');
+    // Typing and learning run before the transaction: new columns are committed DDL of their own.
+    const prepared = await this.typedWriter.prepare(group.flatMap((write) => write.batches));
     try {
-      const appender = await this.writer.createAppender('records');
-      for (const { records } of group) {
-        for (const record of records) {
-          appender.appendVarchar(record.stream);
-          appender.appendVarchar(record.id);
-          appender.appendBigInt(BigInt(record.ts));
-          appender.appendBigInt(BigInt(record.ingestedAt));
-          if (record.level === null) appender.appendNull(); else appender.appendVarchar(record.level);
-          if (record.message === null) appender.appendNull(); else appender.appendVarchar(record.message);
-          appender.appendVarchar(record.bodyJson);
-          appender.endRow();
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        await this.typedWriter.insert(prepared);
+        // the last commit of a partition wins: later writes carry later offsets
+        const offsets = new Map<string, OffsetCommit>();
+        for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
+        for (const offset of offsets.values()) {
+          await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
+            [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)]);
         }
+        await this.writer.run('COMMIT');
+      } catch (error) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      appender.flushSync();
-      appender.closeSync();
-      // the last commit of a partition wins: later writes carry later offsets
-      const offsets = new Map<string, OffsetCommit>();
-      for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
-      for (const offset of offsets.values()) {
-        await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
-          [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)]);
-      }
-      await this.writer.run('COMMIT');
-    } catch (error) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw error;
+    } finally {
+      await this.typedWriter.dropPasses(prepared);
     }
   }
 
@@ -166,15 +177,17 @@ export class DuckDbStore implements Store {
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
-    const where = filterSql(request);
+    const where = filterSql(request, this.fields);
     const page = request.cursor ? combine(where, afterCursorSql(decodeCursor(request.cursor))) : where;
+    // The top-N runs on the columns; only the returned rows have their body rebuilt.
     const [rows, countRows] = await Promise.all([
-      this.query(`SELECT id, stream, ts, ingested_at, level, message, body FROM records WHERE ${page.sql}
-        ORDER BY ts DESC, stream DESC, id DESC LIMIT ?`, [...page.params, request.limit]),
+      this.query(`SELECT stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body
+        FROM (SELECT * FROM records WHERE ${page.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
+      [...page.params, request.limit]),
       this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params),
     ]);
     const hits: Hit[] = rows.map((row) => ({
-      id: String(row.id),
+      id: positionId(Number(row.ingested_at), Number(row.part), Number(row.off)),
       stream: String(row.stream),
       ts: Number(row.ts),
       ingestedAt: Number(row.ingested_at),
@@ -188,7 +201,7 @@ export class DuckDbStore implements Store {
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
-    const where = filterSql(request);
+    const where = filterSql(request, this.fields);
     const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
     const rows = await this.query(`SELECT (ts // ?) * ? AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
       [interval, interval, ...where.params]);
@@ -197,17 +210,17 @@ export class DuckDbStore implements Store {
   }
 
   async stats(request: StatsRequest): Promise<StatsResult> {
-    const where = filterSql(request);
+    const where = filterSql(request, this.fields);
     const selectParams: unknown[] = [];
     const keys = request.groupBy.map((field, i) => {
-      const text = fieldText(field);
+      const text = fieldText(field, this.fields);
       selectParams.push(...text.params);
       return `${text.sql} AS k${i}`;
     });
     const values = request.aggregations.map((aggregation, i) => {
       if (aggregation.fn === 'count' && !aggregation.field) return `count(*) AS v${i}`;
       if (!aggregation.field) throw new StoreQueryError(`${aggregation.fn} needs a field, e.g. ${aggregation.fn}:latency_ms`);
-      const field = aggregation.fn === 'distinct' || aggregation.fn === 'count' ? fieldText(aggregation.field) : fieldNumber(aggregation.field);
+      const field = aggregation.fn === 'distinct' || aggregation.fn === 'count' ? fieldText(aggregation.field, this.fields) : fieldNumber(aggregation.field, this.fields);
       selectParams.push(...field.params);
       return `${AGGREGATE_SQL[aggregation.fn](field.sql)} AS v${i}`;
     });

@@ -1,5 +1,6 @@
 import type { Filter } from '../store.ts';
 import { compileToDuckDb } from '../../query/compile-duckdb.ts';
+import type { FieldResolverOptions } from '../../query/duckdb-field.ts';
 
 export interface SqlFragment {
   sql: string;
@@ -7,7 +8,7 @@ export interface SqlFragment {
 }
 
 /** The WHERE expression of a filter: time range, streams and the compiled query, all bound. */
-export function filterSql(filter: Filter): SqlFragment {
+export function filterSql(filter: Filter, fields: FieldResolverOptions): SqlFragment {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (filter.fromMs !== undefined) {
@@ -23,7 +24,7 @@ export function filterSql(filter: Filter): SqlFragment {
     params.push(...filter.streams);
   }
   if (filter.query) {
-    const compiled = compileToDuckDb(filter.query);
+    const compiled = compileToDuckDb(filter.query, fields);
     parts.push(`(${compiled.sql})`);
     params.push(...compiled.params);
   }

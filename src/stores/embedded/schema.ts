@@ -1,11 +1,20 @@
+import { ID_ALPHABET } from '../../record/id.ts';
+
+/**
+ * One row per record. Typed columns c1…cN are added as templates learn fields (shape-registry.ts);
+ * `raw` holds the original text only for rows no template rebuilds exactly. The record id is not
+ * stored: it is position_id(ingested_at, part, off).
+ */
 export const RECORDS_TABLE = `CREATE TABLE IF NOT EXISTS records (
   stream VARCHAR NOT NULL,
-  id VARCHAR NOT NULL,
   ts BIGINT NOT NULL,
   ingested_at BIGINT NOT NULL,
+  part INTEGER NOT NULL,
+  off BIGINT NOT NULL,
   level VARCHAR,
   message VARCHAR,
-  body VARCHAR NOT NULL
+  tpl INTEGER,
+  raw VARCHAR
 )`;
 
 export const OFFSETS_TABLE = `CREATE TABLE IF NOT EXISTS consumer_offsets (
@@ -15,3 +24,18 @@ export const OFFSETS_TABLE = `CREATE TABLE IF NOT EXISTS consumer_offsets (
   next_offset BIGINT NOT NULL,
   PRIMARY KEY (consumer, topic, partition)
 )`;
+
+export const REGISTRY_TABLES = [
+  'CREATE TABLE IF NOT EXISTS store_columns (name VARCHAR PRIMARY KEY, path VARCHAR NOT NULL, type VARCHAR NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS store_templates (id INTEGER PRIMARY KEY, stream VARCHAR NOT NULL, shape VARCHAR NOT NULL)',
+];
+
+/** src/record/id.ts positionId in SQL. */
+export const POSITION_ID_MACROS = [
+  `CREATE OR REPLACE MACRO id_base32(n, width) AS array_to_string(list_transform(range(width - 1, -1, -1),
+    k -> substr('${ID_ALPHABET}', ((n // (32::HUGEINT ** k)::HUGEINT) % 32)::INTEGER + 1, 1)), '')`,
+  'CREATE OR REPLACE MACRO position_id(ms, part, off) AS id_base32(ms, 10) || id_base32(part, 3) || id_base32(off, 11)',
+];
+
+/** The column a store written by an older Tributary has and this one does not. */
+export const OLD_LAYOUT_COLUMN = 'body';

@@ -1,0 +1,158 @@
+// The learned templates and the typed columns they write, kept in the store file beside the
+// records. A column is one (field path, type) pair shared by every template that has it; a new
+// field adds a column (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { leavesOf, nodeAt, pathKey, sameShape, type LeafType, type Shape, type Template } from './template.ts';
+import { objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
+
+interface Column {
+  name: string;
+  path: string[];
+  type: LeafType;
+}
+
+/** Templates per stream: past this, records of new shapes keep their original text. */
+export const MAX_TEMPLATES_PER_STREAM = 32;
+/** Typed columns in the table: past this, no new template is learned. */
+export const MAX_COLUMNS = 2000;
+
+const SQL_TYPE: Record<LeafType, string> = { VARCHAR: 'VARCHAR', BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', JSON: 'VARCHAR' };
+
+function columnKey(path: readonly string[], type: LeafType): string {
+  return `${pathKey(path)}\u0001${type}`;
+}
+
+/** A JSON path for json_extract_string: '$.a.b' for plain keys, a JSON pointer otherwise. */
+export function jsonPathLiteral(path: readonly string[]): string {
+  if (path.every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))) return sqlString(`$.${path.join('.')}`);
+  return sqlString('/' + path.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/'));
+}
+
+export interface FieldSql {
+  /** The value as text, as json_extract_string gives it from the original record. */
+  text: string;
+  /** The value as a number, NULL when not numeric. */
+  number: string;
+}
+
+export class ShapeRegistry {
+  private readonly columns = new Map<string, Column>();
+  private readonly templates = new Map<number, Template>();
+  /** Most recently matched first. */
+  private readonly byStream = new Map<string, Template[]>();
+
+  static async load(connection: DuckDBConnection): Promise<ShapeRegistry> {
+    const registry = new ShapeRegistry();
+    const columns = (await connection.runAndReadAll('SELECT name, path, type FROM store_columns')).getRowObjects();
+    for (const row of columns) {
+      const column = { name: String(row.name), path: JSON.parse(String(row.path)) as string[], type: String(row.type) as LeafType };
+      registry.columns.set(columnKey(column.path, column.type), column);
+    }
+    const templates = (await connection.runAndReadAll('SELECT id, stream, shape FROM store_templates ORDER BY id DESC')).getRowObjects();
+    for (const row of templates) registry.remember(Number(row.id), String(row.stream), JSON.parse(String(row.shape)) as Shape);
+    return registry;
+  }
+
+  forStream(stream: string): readonly Template[] {
+    return this.byStream.get(stream) ?? [];
+  }
+
+  /** Moves a template that just matched to the front, so the common shape is tried first. */
+  matched(template: Template): void {
+    const list = this.byStream.get(template.stream)!;
+    const at = list.indexOf(template);
+    if (at > 0) {
+      list.splice(at, 1);
+      list.unshift(template);
+    }
+  }
+
+  canLearn(stream: string, shape: Shape): boolean {
+    if (this.forStream(stream).length >= MAX_TEMPLATES_PER_STREAM) return false;
+    if (this.forStream(stream).some((template) => sameShape(template, shape))) return false;
+    const added = leavesOf(shape.fields).filter((leaf) => !this.columns.has(columnKey(leaf.path, leaf.type))).length;
+    return this.columns.size + added <= MAX_COLUMNS;
+  }
+
+  /** Adds the shape's missing columns and the template, each committed before it is used. */
+  async learn(connection: DuckDBConnection, stream: string, shape: Shape): Promise<Template> {
+    for (const leaf of leavesOf(shape.fields)) {
+      const key = columnKey(leaf.path, leaf.type);
+      if (this.columns.has(key)) continue;
+      const name = `c${this.columns.size + 1}`;
+      await connection.run(`ALTER TABLE records ADD COLUMN ${name} ${SQL_TYPE[leaf.type]}`);
+      await connection.run('INSERT INTO store_columns VALUES (?, ?, ?)', [name, JSON.stringify(leaf.path), leaf.type]);
+      this.columns.set(key, { name, path: leaf.path, type: leaf.type });
+    }
+    const id = this.templates.size === 0 ? 1 : Math.max(...this.templates.keys()) + 1;
+    await connection.run('INSERT INTO store_templates VALUES (?, ?, ?)', [id, stream, JSON.stringify(shape)]);
+    const template = this.remember(id, stream, shape);
+    this.matched(template);
+    return template;
+  }
+
+  private remember(id: number, stream: string, shape: Shape): Template {
+    const columns = new Map(leavesOf(shape.fields).map((leaf) => [pathKey(leaf.path), this.columns.get(columnKey(leaf.path, leaf.type))!.name]));
+    const template: Template = { ...shape, id, stream, columns };
+    this.templates.set(id, template);
+    const list = this.byStream.get(stream) ?? [];
+    list.push(template);
+    this.byStream.set(stream, list);
+    return template;
+  }
+
+  /** The original body of a row: its raw text, or its template's rebuild. */
+  bodySql(): string {
+    if (this.templates.size === 0) return 'raw';
+    const cases = [...this.templates.values()].map((template) => `WHEN ${template.id} THEN ${rebuildSql(template)}`);
+    return `coalesce(raw, CASE tpl ${cases.join(' ')} END)`;
+  }
+
+  /**
+   * A body field for queries. Typed rows hold it in a column (or inside a JSON column, or as an
+   * object of several columns); rows that kept their text are read with json_extract_string.
+   */
+  field(path: string[]): FieldSql {
+    const texts: string[] = [];
+    const numbers: string[] = [];
+    for (const column of this.columns.values()) {
+      if (pathKey(column.path) === pathKey(path)) {
+        const { text, number } = columnValue(column);
+        texts.push(text);
+        numbers.push(number);
+      } else if (column.type === 'JSON' && column.path.length < path.length && column.path.every((segment, i) => segment === path[i])) {
+        const text = `json_extract_string(${column.name}, ${jsonPathLiteral(path.slice(column.path.length))})`;
+        texts.push(text);
+        numbers.push(`TRY_CAST(${text} AS DOUBLE)`);
+      }
+    }
+    const objects = [...this.templates.values()].flatMap((template) => {
+      const node = nodeAt(template.fields, path);
+      return node?.children ? [`CASE WHEN tpl = ${template.id} THEN ${objectTextSql(template, node, path)} END`] : [];
+    });
+    texts.push(...objects);
+    const rawText = `json_extract_string(raw, ${jsonPathLiteral(path)})`;
+    const rawNumber = `TRY_CAST(${rawText} AS DOUBLE)`;
+    if (texts.length === 0) return { text: rawText, number: rawNumber };
+    const typed = (parts: string[]): string => (parts.length === 1 ? parts[0]! : `coalesce(${parts.join(', ')})`);
+    return {
+      text: `CASE WHEN raw IS NULL THEN ${typed(texts)} ELSE ${rawText} END`,
+      number: numbers.length === 0 ? rawNumber : `CASE WHEN raw IS NULL THEN ${typed(numbers)} ELSE ${rawNumber} END`,
+    };
+  }
+}
+
+function columnValue(column: Column): { text: string; number: string } {
+  const name = column.name;
+  switch (column.type) {
+    case 'VARCHAR':
+      return { text: name, number: `TRY_CAST(${name} AS DOUBLE)` };
+    case 'BIGINT':
+    case 'DOUBLE':
+      return { text: `${name}::VARCHAR`, number: `${name}::DOUBLE` };
+    case 'BOOLEAN':
+      return { text: `${name}::VARCHAR`, number: 'NULL::DOUBLE' };
+    case 'JSON':
+      return { text: `json_extract_string(${name}, '$')`, number: `TRY_CAST(json_extract_string(${name}, '$') AS DOUBLE)` };
+  }
+}

@@ -1,0 +1,178 @@
+// SQL generated from a template: the json_transform structure that types a line, the expression
+// that rebuilds the line from the columns (the exactness check at write time and the body of a
+// hit at read time, so both sides use one definition), and the record's derived ts, level and
+// message with the same rules as src/record/ (toRecord). Keys reach SQL only as escaped literals.
+import { TIME_FIELDS } from '../../record/time.ts';
+import { LEVEL_FIELDS, LEVEL_NAMES } from '../../record/level.ts';
+import { MESSAGE_FIELDS } from '../../record/message.ts';
+import { pathKey, type Template, type TemplateNode, type LeafType, type Separators } from './template.ts';
+
+/** Derived values SQL cannot be sure of (zone-less dates, padded level names…) mark the row for the JavaScript path. */
+export const UNSURE_TS = '-9223372036854775807';
+export const UNSURE_LEVEL = '?';
+/** SQL text cannot hold a NUL, so the message marker is an expression. */
+export const UNSURE_MESSAGE = "(chr(0) || '?')";
+
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function transformType(node: TemplateNode): unknown {
+  if (node.children) return Object.fromEntries(node.children.map((child) => [child.key, transformType(child)]));
+  return node.type;
+}
+
+/** The structure argument of json_transform for the template. */
+export function transformSpec(template: Template): string {
+  return sqlString(JSON.stringify(Object.fromEntries(template.fields.map((node) => [node.key, transformType(node)]))));
+}
+
+/** `struct_extract` chain from the parsed struct to each leaf, aliased as its column. */
+export function extractColumnsSql(template: Template, struct: string): string[] {
+  const out: string[] = [];
+  const walk = (nodes: TemplateNode[], prefix: string[], base: string): void => {
+    for (const node of nodes) {
+      const path = [...prefix, node.key];
+      const expr = `struct_extract(${base}, ${sqlString(node.key)})`;
+      if (node.children) walk(node.children, path, expr);
+      else out.push(`${expr} AS ${template.columns.get(pathKey(path))!}`);
+    }
+  };
+  walk(template.fields, [], struct);
+  return out;
+}
+
+/** A leaf's JSON text, as JSON.stringify writes it for the values this layout types. */
+function valueJson(column: string, type: LeafType): string {
+  switch (type) {
+    case 'VARCHAR':
+      return `coalesce(to_json(${column})::VARCHAR, 'null')`;
+    case 'BOOLEAN':
+      return `CASE WHEN ${column} THEN 'true' WHEN NOT ${column} THEN 'false' ELSE 'null' END`;
+    default:
+      return `coalesce(${column}::VARCHAR, 'null')`;
+  }
+}
+
+/** Pieces of the JSON text: literal text and SQL expressions, merged so adjacent literals are one. */
+class JsonText {
+  private readonly parts: string[] = [];
+  private literal = '';
+
+  text(value: string): void {
+    this.literal += value;
+  }
+
+  expr(sql: string): void {
+    if (this.literal) this.parts.push(sqlString(this.literal));
+    this.literal = '';
+    this.parts.push(sql);
+  }
+
+  sql(): string {
+    if (this.literal) this.parts.push(sqlString(this.literal));
+    return this.parts.join(' || ');
+  }
+}
+
+function writeObject(out: JsonText, nodes: TemplateNode[], prefix: string[], template: Template, separators: Separators): void {
+  out.text('{');
+  nodes.forEach((node, i) => {
+    if (i > 0) out.text(separators.comma);
+    out.text(JSON.stringify(node.key) + separators.colon);
+    const path = [...prefix, node.key];
+    if (node.children) writeObject(out, node.children, path, template, separators);
+    else out.expr(valueJson(template.columns.get(pathKey(path))!, node.type!));
+  });
+  out.text('}');
+}
+
+/** The record's line rebuilt from its columns, byte for byte when the row is exact. */
+export function rebuildSql(template: Template): string {
+  const out = new JsonText();
+  writeObject(out, template.fields, [], template, template);
+  return out.sql();
+}
+
+/** An object inside the record as compact JSON (what json_extract_string gives for an object). */
+export function objectTextSql(template: Template, node: TemplateNode, path: string[]): string {
+  const out = new JsonText();
+  writeObject(out, node.children!, path, template, { colon: ':', comma: ',' });
+  return out.sql();
+}
+
+const ISO_WITH_ZONE = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)`;
+
+function epochToMsSql(n: string): string {
+  return `CASE WHEN ${n} IS NULL OR ${n} < 0 THEN NULL WHEN isinf(${n}::DOUBLE) THEN ${UNSURE_TS}
+    WHEN ${n} < 1e11 THEN round(${n}::DOUBLE * 1000)::BIGINT WHEN ${n} < 1e14 THEN round(${n}::DOUBLE)::BIGINT
+    WHEN ${n} < 1e17 THEN round(${n}::DOUBLE / 1e3)::BIGINT ELSE round(${n}::DOUBLE / 1e6)::BIGINT END`;
+}
+
+/** src/record/time.ts parseTimeValue for one typed leaf; NULL means "try the next field". */
+function timeSql(column: string, type: LeafType): string | null {
+  switch (type) {
+    case 'VARCHAR':
+      return `CASE WHEN ${column} IS NULL OR ${column} = '' THEN NULL
+        WHEN regexp_full_match(${column}, '${ISO_WITH_ZONE}') THEN coalesce(epoch_ms(TRY_CAST(${column} AS TIMESTAMPTZ)), ${UNSURE_TS})
+        ELSE ${UNSURE_TS} END`;
+    case 'BIGINT':
+    case 'DOUBLE':
+      return epochToMsSql(column);
+    case 'JSON':
+      return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${UNSURE_TS} END`;
+    case 'BOOLEAN':
+      return null;
+  }
+}
+
+const LEVEL_CASES = Object.entries(LEVEL_NAMES).map(([name, level]) => `WHEN ${sqlString(name)} THEN ${sqlString(level)}`).join(' ');
+/** JavaScript's trim() also strips these; SQL leaves such values to the JavaScript path. */
+const PADDED = String.raw`^[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]|[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]$`;
+
+/** src/record/level.ts normalizeLevel for one typed leaf. */
+function levelSql(column: string, type: LeafType): string | null {
+  switch (type) {
+    case 'VARCHAR':
+      return `CASE WHEN ${column} IS NULL THEN NULL ELSE CASE lower(${column}) ${LEVEL_CASES}
+        ELSE CASE WHEN regexp_matches(${column}, '${PADDED}') THEN '${UNSURE_LEVEL}' END END END`;
+    case 'BIGINT':
+    case 'DOUBLE':
+      return `CASE WHEN ${column} >= 60 THEN 'fatal' WHEN ${column} >= 50 THEN 'error' WHEN ${column} >= 40 THEN 'warn'
+        WHEN ${column} >= 30 THEN 'info' WHEN ${column} >= 20 THEN 'debug' WHEN ${column} >= 10 THEN 'trace' END`;
+    case 'JSON':
+      return `CASE WHEN ${column} IS NULL THEN NULL ELSE '${UNSURE_LEVEL}' END`;
+    case 'BOOLEAN':
+      return null;
+  }
+}
+
+function messageSql(column: string, type: LeafType): string | null {
+  if (type === 'VARCHAR') return column;
+  if (type === 'JSON') return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${UNSURE_MESSAGE} END`;
+  return null;
+}
+
+function firstOf(template: Template, fields: readonly string[], pick: (column: string, type: LeafType) => string | null): string[] {
+  const out: string[] = [];
+  for (const field of fields) {
+    const node = template.fields.find((candidate) => candidate.key === field);
+    if (!node || node.children) continue;
+    const sql = pick(template.columns.get(pathKey([field]))!, node.type!);
+    if (sql) out.push(sql);
+  }
+  return out;
+}
+
+function coalesceOf(parts: string[], last: string): string {
+  return parts.length === 0 ? last : `coalesce(${[...parts, last].join(', ')})`;
+}
+
+/** ts, level and message of a typed row as toRecord derives them; `ingested` is the fallback time. */
+export function derivedSql(template: Template, ingested: string): { ts: string; level: string; message: string } {
+  return {
+    ts: coalesceOf(firstOf(template, TIME_FIELDS, timeSql), ingested),
+    level: coalesceOf(firstOf(template, LEVEL_FIELDS, levelSql), 'NULL'),
+    message: coalesceOf(firstOf(template, MESSAGE_FIELDS, messageSql), 'NULL'),
+  };
+}

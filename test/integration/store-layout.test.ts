@@ -1,0 +1,199 @@
+// The embedded store's typed layout against the definition it replaces: every record comes back
+// byte for byte with the ts, level and message toRecord gives it, and every query, count and
+// aggregation answers as it does over the original JSON bodies (the reference table below).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
+import type { WriteBatch } from '../../src/stores/store.ts';
+import { parseQuery } from '../../src/query/parser.ts';
+import { compileToDuckDb } from '../../src/query/compile-duckdb.ts';
+import { toRecord } from '../../src/record/normalize.ts';
+import { messageBody } from '../../src/record/message-body.ts';
+import { positionId } from '../../src/record/id.ts';
+
+const T0 = Date.UTC(2024, 4, 1, 10, 0, 0);
+
+function dyte(n: number, extra: Record<string, unknown> = {}): string {
+  const body: Record<string, unknown> = {
+    level: ['info', 'error', 'warn', 'debug'][n % 4], message: `request ${n} ${n % 3 === 0 ? 'Failed to connect' : 'done'}`,
+    resourceId: `server-${n % 7}`, timestamp: new Date(T0 + n * 60_000).toISOString(), traceId: `t${n}`,
+    metadata: { parentResourceId: `p-${n % 3}`, region: n % 2 ? 'eu' : 'us' }, customer_id: `c${n % 5}`,
+    latency_ms: (n * 37) % 1000, status: n % 10 === 0 ? 500 : 200, ...extra,
+  };
+  for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
+  return JSON.stringify(body);
+}
+
+/** Lines as producers send them: the common shape, its variants, and everything that must stay exact. */
+const LINES: string[] = [
+  ...Array.from({ length: 60 }, (_, n) => dyte(n)),
+  dyte(60, { latency_ms: 12.75 }),
+  dyte(61, { status: '503' }),
+  dyte(62, { metadata: undefined, tags: ['a', 'b'] }),
+  dyte(63, { level: ' ERROR ' }),
+  dyte(64, { level: 'WARNING', extra: null }),
+  dyte(65, { timestamp: '2024-05-01T12:05:00+02:00' }),
+  dyte(66, { timestamp: '2024-05-01T10:06:00' }),
+  dyte(67, { timestamp: 1714557600 }),
+  dyte(68, { timestamp: '1714557600000' }),
+  dyte(69, { message: 'line\nbreak "quoted" \\ back\u0001slash é ☃ \ud83d\ude00' }),
+  dyte(70, { latency_ms: 1e21 }),
+  dyte(71, { latency_ms: 1.5e-7 }),
+  dyte(72, { metadata: { parentResourceId: 'p-x', deep: { a: { b: { c: 1 } } } } }),
+  dyte(73, { 'user agent': 'curl/8', "it's": 'quote', 'a.b': 'dotted' }),
+  '{"level": "info", "message": "python separators", "resourceId": "server-1", "latency_ms": 5}',
+  '{"level": "info", "message": "python separators", "resourceId": "server-2", "latency_ms": 6}',
+  '{ "level":"info","message":"space after brace"}',
+  '{"msg":"alt message field","lvl":50,"ts":1714557900}',
+  '{"msg":"alt message field","lvl":"err","ts":1714557960000}',
+  '{"message":{"nested":"not a string"},"log":"the log field"}',
+  '{"Level":"error","level":"info","message":"keys differing in case"}',
+  '{"message":"dup","message":"duplicate keys"}',
+  '{"message":"unicode escape \\u00e9"}',
+  '{"severity":"critical","text":"severity and text"}',
+  '{"n":9007199254740993,"message":"big integer"}',
+  '{}',
+  '[1,2,3]',
+  '"a json string"',
+  'plain text, not JSON',
+  '{"message":"truncated',
+  '{"pretty": true,\n  "message": "multi-line value"}',
+  '{"message":"trailing space"} ',
+  '{"a":{"b":{"c":{"d":{"e":"deep"}}}},"message":"deep nesting"}',
+  '{"empty":{},"list":[],"message":"empty containers"}',
+  '{"ok":true,"bad":false,"nothing":null,"message":"booleans"}',
+];
+
+const INGESTED = T0 - 3_600_000;
+
+function batches(lines: string[], firstOffset: number, partition: number): WriteBatch[] {
+  return [{ stream: 'app', partition, entries: lines.map((line, i) => ({ offset: firstOffset + i, ingestedAt: INGESTED + i, value: Buffer.from(line) })) }];
+}
+
+const QUERIES = [
+  'level:error', 'level:>=warn', 'resourceId:server-1', 'resourceId:server-1*', 'NOT resourceId:server-1', '"Failed to connect"',
+  'failed', 'message:/request [0-9]+ done/', 'latency_ms:>500', 'latency_ms:[100 TO 200]', 'latency_ms:12.75', 'latency_ms:5',
+  'status:500', 'status:503', 'status:>=500', 'metadata.parentResourceId:p-1', 'metadata.region:eu AND level:info',
+  '_exists_:metadata', 'NOT _exists_:metadata', '_exists_:tags', 'tags:*a*', 'metadata.deep.a.b.c:1', '_exists_:metadata.deep',
+  'user\\ agent:curl*', "it\\'s:quote", 'a.b.c.d.e:deep', 'msg:*field*', 'lvl:50', 'ok:true', 'bad:false', '_exists_:nothing',
+  'n:9007199254740993', 'timestamp:>2024-05-01T10:30:00Z', 'ts:>2024-05-01T10:30:00Z', 'extra:*', 'customer_id:c3 OR customer_id:c4',
+  'id:*', 'message:*', '*', 'empty:*', 'list:*', 'Level:error',
+];
+
+describe('embedded store: typed layout', () => {
+  let dir: string;
+  let store: DuckDbStore;
+  let reference: DuckDBConnection;
+  let referenceDb: DuckDBInstance;
+  const firstPart = LINES.slice(0, 80);
+  const secondPart = LINES.slice(80);
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'store-layout-'));
+    store = await DuckDbStore.open(dir);
+    await store.write(batches(firstPart, 0, 0));
+    // Reopened: the learned shapes come back from the file and keep working.
+    await store.close();
+    store = await DuckDbStore.open(dir);
+    await store.write(batches(secondPart, 0, 1));
+
+    referenceDb = await DuckDBInstance.create(':memory:');
+    reference = await referenceDb.connect();
+    await reference.run('CREATE TABLE records (id VARCHAR, stream VARCHAR, ts BIGINT, ingested_at BIGINT, level VARCHAR, message VARCHAR, body VARCHAR)');
+    const add = async (lines: string[], partition: number) => {
+      for (const [i, line] of lines.entries()) {
+        const { body, json } = messageBody(Buffer.from(line));
+        const r = toRecord(body, { stream: 'app', id: positionId(INGESTED + i, partition, i), ingestedAt: INGESTED + i });
+        await reference.run('INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)', [r.id, r.stream, BigInt(r.ts), BigInt(r.ingestedAt), r.level, r.message, json]);
+      }
+    };
+    await add(firstPart, 0);
+    await add(secondPart, 1);
+  });
+
+  after(async () => {
+    await store?.close();
+    reference?.closeSync();
+    referenceDb?.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every record comes back byte for byte, with the ts, level and message toRecord derives', async () => {
+    const result = await store.search({ query: null, limit: 1000 });
+    assert.equal(result.total, LINES.length);
+    const expected = (await reference.runAndReadAll('SELECT id, ts, level, message, body FROM records')).getRowObjects();
+    const byId = new Map(result.hits.map((hit) => [hit.id, hit]));
+    for (const row of expected) {
+      const hit = byId.get(String(row.id));
+      assert.ok(hit, `record ${String(row.body)} is missing`);
+      assert.equal(hit.bodyJson, row.body);
+      assert.equal(hit.ts, Number(row.ts), `ts of ${hit.bodyJson}`);
+      assert.equal(hit.level, row.level, `level of ${hit.bodyJson}`);
+      assert.equal(hit.message, row.message, `message of ${hit.bodyJson}`);
+    }
+  });
+
+  test('queries match the same records as over the original JSON bodies', async () => {
+    for (const text of QUERIES) {
+      const query = parseQuery(text);
+      const compiled = compileToDuckDb(query);
+      const want = (await reference.runAndReadAll(`SELECT id FROM records WHERE ${compiled.sql} ORDER BY id`, compiled.params as never[]))
+        .getRows().map((row) => String(row[0]));
+      const got = await store.search({ query, limit: 1000 });
+      assert.deepEqual(got.hits.map((hit) => hit.id).sort(), want, text);
+      assert.equal(got.total, want.length, text);
+    }
+  });
+
+  test('aggregations and group keys match the original bodies', async () => {
+    const stats = await store.stats({
+      query: null, groupBy: ['resourceId', 'metadata.region'], limit: 100,
+      aggregations: [{ fn: 'count' }, { fn: 'avg', field: 'latency_ms' }, { fn: 'p99', field: 'latency_ms' }, { fn: 'distinct', field: 'status' }, { fn: 'max', field: 'lvl' }],
+    });
+    const rows = (await reference.runAndReadAll(`SELECT json_extract_string(body, '$.resourceId') AS r, json_extract_string(body, '$.metadata.region') AS g,
+      count(*) AS n, avg(TRY_CAST(json_extract_string(body, '$.latency_ms') AS DOUBLE)) AS a,
+      quantile_cont(TRY_CAST(json_extract_string(body, '$.latency_ms') AS DOUBLE), 0.99) AS p,
+      count(DISTINCT json_extract_string(body, '$.status')) AS d, max(TRY_CAST(json_extract_string(body, '$.lvl') AS DOUBLE)) AS m
+      FROM records GROUP BY 1, 2`)).getRowObjects();
+    assert.equal(stats.totalGroups, rows.length);
+    for (const row of rows) {
+      const group = stats.groups.find((g) => g.key.resourceId === row.r && g.key['metadata.region'] === row.g);
+      assert.ok(group, `group ${String(row.r)}/${String(row.g)}`);
+      assert.equal(group.values.count, Number(row.n));
+      const close = (a: number | null | undefined, b: unknown) => assert.ok(a === null ? b === null : Math.abs(a! - Number(b)) < 1e-9, `${a} vs ${b}`);
+      close(group.values['avg(latency_ms)'], row.a);
+      close(group.values['p99(latency_ms)'], row.p);
+      close(group.values['distinct(status)'], row.d);
+      close(group.values['max(lvl)'], row.m);
+    }
+  });
+
+  test('paging with cursors walks every record once, newest first', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.search({ query: null, limit: 7, cursor });
+      seen.push(...page.hits.map((hit) => hit.id));
+      cursor = page.cursor;
+    } while (cursor);
+    const all = await store.search({ query: null, limit: 1000 });
+    assert.deepEqual(seen, all.hits.map((hit) => hit.id));
+  });
+
+  test('the common shape is stored as columns, not text', async () => {
+    await store.close();
+    const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
+    const connection = await db.connect();
+    const [commonRaw, templates] = (await connection.runAndReadAll(`SELECT
+      (SELECT count(raw) FROM records WHERE part = 0 AND off < 60), (SELECT count(*) FROM store_templates)`)).getRows()[0]!.map(Number);
+    connection.closeSync();
+    db.closeSync();
+    store = await DuckDbStore.open(dir);
+    assert.equal(commonRaw, 0, 'the 60 records of the common shape keep no text');
+    assert.ok(templates! <= 8, `${templates} templates learned; one-off shapes should not each get one`);
+  });
+});
