@@ -366,7 +366,8 @@ async function readFromSegment(segment: Segment, offset: number, maxMessages: nu
       at += header.length;
       progressed = true;
     }
-    if (!progressed || messages.length > 0) break;
+    // keep reading chunks until the batch is full: a consumer that is behind gets full batches
+    if (!progressed) break;
     position += at;
   }
   return messages;
