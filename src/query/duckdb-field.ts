@@ -54,13 +54,16 @@ export function resolveDuckDbField(
   return { kind: 'text', sql: `json_extract_string(body, ${jsonPathSql(name, bind)})` };
 }
 
-/**
- * A path of simple identifiers is written as the literal '$.a.b' (safe: validated characters only).
- * Any other key is reached through a bound JSON pointer ('/a/b c'), so user text never enters the SQL.
- */
+/** The JSON path of a field: '$.a.b' for simple identifiers, else a JSON pointer ('/a/b c'). */
+export function jsonPathText(segments: readonly string[]): string {
+  if (segments.every((segment) => SIMPLE_KEY.test(segment))) return `$.${segments.join('.')}`;
+  return '/' + segments.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+}
+
+/** A simple path is written as a literal (validated characters only); any other is bound, so user text never enters the SQL. */
 function jsonPathSql(field: string, bind: (value: unknown) => string): string {
   const segments = splitFieldPath(field);
   if (!segments) throw new Error(`invalid field name '${field}'`);
-  if (segments.every((segment) => SIMPLE_KEY.test(segment))) return `'$.${segments.join('.')}'`;
-  return bind('/' + segments.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/'));
+  const text = jsonPathText(segments);
+  return text.startsWith('$') ? `'${text}'` : bind(text);
 }

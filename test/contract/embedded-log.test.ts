@@ -89,6 +89,24 @@ describe('embedded log', () => {
     }
   });
 
+  it('fills a consumer batch across read chunks when the consumer is behind', async () => {
+    const log = await openEmbeddedLog(await tempDir(), baseOptions);
+    try {
+      await log.createTopic('behind', { partitions: 1 });
+      // 6,000 messages of ~400 bytes (2.4 MB) in 1,000-message produce calls: over two 1 MiB read chunks
+      for (let i = 0; i < 6; i++) await log.produce('behind', values(1000, `p${i}`).map((m) => ({ ...m, value: Buffer.concat([m.value, Buffer.alloc(400)]) })));
+      const consumer = startConsumer(log, { group: uniqueName('g-behind'), topics: ['behind'], maxBatchMessages: 5000 });
+      try {
+        await waitFor(() => consumer.received.length >= 6000, 5_000, '6000 messages');
+        assert.equal(consumer.batches[0]!.count, 5000);
+      } finally {
+        await consumer.stop();
+      }
+    } finally {
+      await log.close();
+    }
+  });
+
   it('auto-creates a topic on produce with the default partition count', async () => {
     const log = await openEmbeddedLog(await tempDir(), { ...baseOptions, defaultPartitions: 3 });
     try {

@@ -196,4 +196,18 @@ describe('embedded store: typed layout', () => {
     assert.equal(commonRaw, 0, 'the 60 records of the common shape keep no text');
     assert.ok(templates! <= 8, `${templates} templates learned; one-off shapes should not each get one`);
   });
+
+  test('a store written by the old one-body-column layout is refused with what to do', async () => {
+    const oldDir = mkdtempSync(path.join(tmpdir(), 'store-old-'));
+    try {
+      const db = await DuckDBInstance.create(path.join(oldDir, 'records.duckdb'));
+      const connection = await db.connect();
+      await connection.run('CREATE TABLE records (stream VARCHAR, id VARCHAR, ts BIGINT, ingested_at BIGINT, level VARCHAR, message VARCHAR, body VARCHAR)');
+      connection.closeSync();
+      db.closeSync();
+      await assert.rejects(DuckDbStore.open(oldDir), /older Tributary.*new --data-dir/);
+    } finally {
+      rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
 });

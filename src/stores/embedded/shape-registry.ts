@@ -2,6 +2,7 @@
 // records. A column is one (field path, type) pair shared by every template that has it; a new
 // field adds a column (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { jsonPathText } from '../../query/duckdb-field.ts';
 import { leavesOf, nodeAt, pathKey, sameShape, type LeafType, type Shape, type Template } from './template.ts';
 import { objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
 
@@ -12,9 +13,9 @@ interface Column {
 }
 
 /** Templates per stream: past this, records of new shapes keep their original text. */
-export const MAX_TEMPLATES_PER_STREAM = 32;
+const MAX_TEMPLATES_PER_STREAM = 32;
 /** Typed columns in the table: past this, no new template is learned. */
-export const MAX_COLUMNS = 2000;
+const MAX_COLUMNS = 2000;
 
 const SQL_TYPE: Record<LeafType, string> = { VARCHAR: 'VARCHAR', BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', JSON: 'VARCHAR' };
 
@@ -22,10 +23,8 @@ function columnKey(path: readonly string[], type: LeafType): string {
   return `${pathKey(path)}\u0001${type}`;
 }
 
-/** A JSON path for json_extract_string: '$.a.b' for plain keys, a JSON pointer otherwise. */
-export function jsonPathLiteral(path: readonly string[]): string {
-  if (path.every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))) return sqlString(`$.${path.join('.')}`);
-  return sqlString('/' + path.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/'));
+function jsonPathLiteral(path: readonly string[]): string {
+  return sqlString(jsonPathText(path));
 }
 
 export interface FieldSql {

@@ -29,7 +29,7 @@ export interface Template extends Shape {
   columns: Map<string, string>;
 }
 
-export interface Leaf {
+interface Leaf {
   path: string[];
   type: LeafType;
 }
@@ -37,7 +37,7 @@ export interface Leaf {
 /** Objects nested deeper than this are kept as one JSON leaf. */
 const MAX_OBJECT_DEPTH = 4;
 /** A shape with more leaves than this is not learned; such records keep their original text. */
-export const MAX_LEAVES = 200;
+const MAX_LEAVES = 200;
 
 export function pathKey(path: readonly string[]): string {
   return path.join('\u0000');

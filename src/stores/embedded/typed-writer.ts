@@ -34,7 +34,7 @@ interface Pass {
 }
 
 /** Typed rows waiting in temp tables, and the lines left for the raw path. */
-export interface PreparedWrite {
+interface PreparedWrite {
   passes: Pass[];
   raw: Line[];
 }
