@@ -197,6 +197,32 @@ describe('embedded store: typed layout', () => {
     assert.ok(templates! <= 8, `${templates} templates learned; one-off shapes should not each get one`);
   });
 
+  test('a rare shape left as text in one write is learned and typed from the next write on', async () => {
+    const rareDir = mkdtempSync(path.join(tmpdir(), 'store-rare-'));
+    try {
+      const rare = (n: number): string => JSON.stringify({ message: `rare ${n}`, code: n, ok: true });
+      const first = [...Array.from({ length: 200 }, (_, n) => dyte(n)), rare(0)];
+      const second = Array.from({ length: 10 }, (_, n) => rare(n + 1));
+      const rareStore = await DuckDbStore.open(rareDir);
+      const entries = (lines: string[], from: number) => lines.map((line, i) => ({ offset: from + i, ingestedAt: T0, value: Buffer.from(line) }));
+      await rareStore.write([{ stream: 'logs', partition: 0, entries: entries(first, 0) }]);
+      await rareStore.write([{ stream: 'logs', partition: 0, entries: entries(second, first.length) }]);
+      const bodies = (await rareStore.search({ query: parseQuery('message:rare'), limit: 100 })).hits.map((hit) => hit.bodyJson);
+      await rareStore.close();
+      const db = await DuckDBInstance.create(path.join(rareDir, 'records.duckdb'));
+      const connection = await db.connect();
+      const [firstRaw, secondRaw] = (await connection.runAndReadAll(`SELECT count(raw) FILTER (off < ${first.length}),
+        count(raw) FILTER (off >= ${first.length}) FROM records`)).getRows()[0]!.map(Number);
+      connection.closeSync();
+      db.closeSync();
+      assert.deepEqual(bodies.sort(), [rare(0), ...second].sort());
+      assert.equal(firstRaw, 1, 'the one rare line of the first write keeps its text');
+      assert.equal(secondRaw, 0, 'the next write types the rare shape');
+    } finally {
+      rmSync(rareDir, { recursive: true, force: true });
+    }
+  });
+
   test('a store written by the old one-body-column layout is refused with what to do', async () => {
     const oldDir = mkdtempSync(path.join(tmpdir(), 'store-old-'));
     try {

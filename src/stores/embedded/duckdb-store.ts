@@ -54,6 +54,9 @@ interface PendingWrite {
 
 /** Upper bound of one group commit: keeps a transaction's memory and its commit latency bounded. */
 const MAX_ROWS_PER_COMMIT = 50_000;
+const DEFAULT_THREADS = 2;
+/** Time without writes after which queries get all threads again. */
+const IDLE_BEFORE_PARALLEL_MS = 1000;
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -72,9 +75,14 @@ export class DuckDbStore implements Store {
   private writeChain: Promise<void> = Promise.resolve();
   private readonly pending: PendingWrite[] = [];
   private draining = false;
+  private readonly threads: number;
+  private singleThreaded = false;
+  private threadsTimer: NodeJS.Timeout | undefined;
+  private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool, registry: ShapeRegistry) {
+  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool, registry: ShapeRegistry, threads: number) {
+    this.threads = threads;
     this.file = file;
     this.instance = instance;
     this.writer = writer;
@@ -92,7 +100,7 @@ export class DuckDbStore implements Store {
     // once, in full row groups, instead of rewriting the last row group at every checkpoint
     // (half the CPU; measured in docs/performance.md).
     const config: Record<string, string> = {
-      threads: String(options.threads ?? 2),
+      threads: String(options.threads ?? DEFAULT_THREADS),
       storage_compatibility_version: 'latest',
       checkpoint_threshold: options.checkpointThreshold ?? '256MB',
     };
@@ -108,7 +116,7 @@ export class DuckDbStore implements Store {
     for (const ddl of [RECORDS_TABLE, OFFSETS_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
     const registry = await ShapeRegistry.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
-    return new DuckDbStore(file, instance, writer, readers, registry);
+    return new DuckDbStore(file, instance, writer, readers, registry, options.threads ?? DEFAULT_THREADS);
   }
 
   /**
@@ -126,7 +134,9 @@ export class DuckDbStore implements Store {
 
   private async drain(): Promise<void> {
     this.draining = true;
+    clearTimeout(this.threadsTimer);
     try {
+      await this.singleThreadedWhileWriting();
       while (this.pending.length > 0) {
         const group: PendingWrite[] = [];
         let rows = 0;
@@ -144,30 +154,49 @@ export class DuckDbStore implements Store {
       }
     } finally {
       this.draining = false;
+      if (this.singleThreaded && !this.closed) {
+        this.threadsTimer = setTimeout(() => { this.threadsRestored = this.restoreThreads(); }, IDLE_BEFORE_PARALLEL_MS).unref();
+      }
     }
   }
 
+  /**
+   * Under sustained writes DuckDB runs on one thread: the write statements gain ~10 % wall time
+   * from a second thread for ~25 % more CPU (docs/performance.md), and the cores are busy with
+   * ingest anyway. Queries still run side by side on their own connections; once writes pause,
+   * each query gets every thread again.
+   */
+  private async singleThreadedWhileWriting(): Promise<void> {
+    await this.threadsRestored;
+    if (this.singleThreaded || this.threads <= 1) return;
+    // only a cost saving: a failure leaves the threads as they were
+    this.singleThreaded = await this.writer.run('SET threads = 1').then(() => true, () => false);
+  }
+
+  private async restoreThreads(): Promise<void> {
+    if (this.draining || this.closed || !this.singleThreaded) return;
+    this.singleThreaded = false;
+    await this.writer.run(`SET threads = ${this.threads}`).catch(() => undefined);
+  }
+
   private async writeNow(group: PendingWrite[]): Promise<void> {
-    // Typing and learning run before the transaction: new columns are committed DDL of their own.
-    const prepared = await this.typedWriter.prepare(group.flatMap((write) => write.batches));
+    const lines = this.typedWriter.sort(group.flatMap((write) => write.batches));
+    // New shapes are learned before the transaction: their columns are committed DDL of their own.
+    await this.typedWriter.learn(lines);
+    await this.writer.run('BEGIN TRANSACTION');
     try {
-      await this.writer.run('BEGIN TRANSACTION');
-      try {
-        await this.typedWriter.insert(prepared);
-        // the last commit of a partition wins: later writes carry later offsets
-        const offsets = new Map<string, OffsetCommit>();
-        for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
-        for (const offset of offsets.values()) {
-          await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
-            [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)]);
-        }
-        await this.writer.run('COMMIT');
-      } catch (error) {
-        await this.writer.run('ROLLBACK').catch(() => undefined);
-        throw error;
+      await this.typedWriter.insert(lines);
+      // the last commit of a partition wins: later writes carry later offsets
+      const offsets = new Map<string, OffsetCommit>();
+      for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
+      for (const offset of offsets.values()) {
+        await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
+          [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)]);
       }
-    } finally {
-      await this.typedWriter.dropPasses(prepared);
+      await this.writer.run('COMMIT');
+    } catch (error) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw error;
     }
   }
 
@@ -203,7 +232,8 @@ export class DuckDbStore implements Store {
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
     const where = filterSql(request, this.fields);
     const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
-    const rows = await this.query(`SELECT (ts // ?) * ? AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
+    // typed: an untyped BigInt binds as HUGEINT, and grouping on HUGEINT is 30x slower
+    const rows = await this.query(`SELECT (ts // ?::BIGINT) * ?::BIGINT AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
       [interval, interval, ...where.params]);
     const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.n)]));
     return { intervalMs: Number(interval), buckets: fillBuckets(counts, Number(interval), request.fromMs, request.toMs) };
@@ -250,6 +280,8 @@ export class DuckDbStore implements Store {
     if (this.closed) return;
     await this.writeChain;
     this.closed = true;
+    clearTimeout(this.threadsTimer);
+    await this.threadsRestored;
     await this.readers.close();
     this.writer.closeSync();
     this.instance.closeSync();

@@ -1,9 +1,9 @@
 // The write path of the typed layout. A batch's lines go to DuckDB as ONE text parameter; DuckDB
-// splits, parses (json_transform) and types them with the stream's template, and keeps a row as
+// splits, parses (json_transform) and types them with the stream's template, and inserts a row as
 // columns only when the template rebuilds its line byte for byte and SQL derives its ts, level
-// and message for certain. The rest is retried with the stream's other templates, then with a
-// template learned from them, and what is still left keeps its original text (`raw`) with the
-// fields derived in JavaScript by toRecord. No value crosses into JavaScript on the common path.
+// and message for certain. The rest is retried with the stream's other templates, and what is
+// still left keeps its original text (`raw`) with the fields derived in JavaScript by toRecord.
+// No value crosses into JavaScript on the common path.
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
@@ -12,10 +12,12 @@ import { learnShape, sameShape, type Shape, type Template } from './template.ts'
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 
-/** New templates learned from one write at most; a stream of ever-new shapes keeps raw text instead. */
+/** New templates learned before one write at most; a stream of ever-new shapes keeps raw text instead. */
 const MAX_LEARNED_PER_WRITE = 3;
-/** Leftover lines sampled to find the commonest shape to learn. */
-const LEARN_SAMPLE = 64;
+/** Lines of a write sampled for shapes no template has yet. */
+const LEARN_SAMPLE = 16;
+/** Lines of a stream that kept their text, kept to learn from before the next write. */
+const LEFTOVER_SAMPLE = 64;
 
 /** One message on its way into the store. */
 interface Line {
@@ -26,16 +28,9 @@ interface Line {
   value: Buffer;
 }
 
-/** Typed rows of one template, waiting in a temp table until the commit. */
-interface Pass {
-  table: string;
-  template: Template;
-  stream: string;
-}
-
-/** Typed rows waiting in temp tables, and the lines left for the raw path. */
-interface PreparedWrite {
-  passes: Pass[];
+/** A write's lines by stream, and those no template can hold (multi-line, empty). */
+interface SortedLines {
+  byStream: Map<string, Line[]>;
   raw: Line[];
 }
 
@@ -54,92 +49,67 @@ function isOneLine(value: Buffer): boolean {
 export class TypedWriter {
   private readonly connection: DuckDBConnection;
   private readonly registry: ShapeRegistry;
-  private passCount = 0;
+  /** Per stream, lines that recently kept their text: candidates for the next template. */
+  private readonly leftovers = new Map<string, Line[]>();
 
   constructor(connection: DuckDBConnection, registry: ShapeRegistry) {
     this.connection = connection;
     this.registry = registry;
   }
 
-  /** Outside the write transaction: types every stream's lines into temp tables and learns new shapes. */
-  async prepare(batches: WriteBatch[]): Promise<PreparedWrite> {
-    const prepared: PreparedWrite = { passes: [], raw: [] };
-    const byStream = new Map<string, Line[]>();
+  sort(batches: WriteBatch[]): SortedLines {
+    const sorted: SortedLines = { byStream: new Map(), raw: [] };
     for (const batch of batches) {
-      const lines = byStream.get(batch.stream) ?? [];
-      byStream.set(batch.stream, lines);
+      const lines = sorted.byStream.get(batch.stream) ?? [];
+      sorted.byStream.set(batch.stream, lines);
       for (const entry of batch.entries) {
         const line = { stream: batch.stream, partition: batch.partition, ...entry };
-        if (isOneLine(entry.value)) lines.push(line); else prepared.raw.push(line);
+        if (isOneLine(entry.value)) lines.push(line); else sorted.raw.push(line);
       }
     }
-    try {
-      for (const [stream, lines] of byStream) prepared.raw.push(...(await this.typeLines(stream, lines, prepared)));
-    } catch (error) {
-      await this.dropPasses(prepared);
-      throw error;
-    }
-    return prepared;
+    return sorted;
   }
 
-  private async typeLines(stream: string, lines: Line[], prepared: PreparedWrite): Promise<Line[]> {
+  /**
+   * Outside the write transaction (new columns are DDL committed on their own): learns the
+   * commonest new shapes among a sample of this write and the lines earlier writes left as text.
+   */
+  async learn(sorted: SortedLines): Promise<void> {
+    for (const [stream, lines] of sorted.byStream) {
+      const candidates = [...sample(lines, LEARN_SAMPLE), ...(this.leftovers.get(stream) ?? [])];
+      this.leftovers.delete(stream);
+      const shapes = unknownShapes(candidates, this.registry.forStream(stream));
+      for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE)) {
+        if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape);
+      }
+    }
+  }
+
+  /** Inside the write transaction: inserts every line, typed where a template holds it exactly. */
+  async insert(sorted: SortedLines): Promise<void> {
+    const raw = [...sorted.raw];
+    for (const [stream, lines] of sorted.byStream) {
+      const left = await this.insertTyped(stream, lines);
+      if (left.length > 0) this.leftovers.set(stream, sample(left, LEFTOVER_SAMPLE));
+      raw.push(...left);
+    }
+    if (raw.length > 0) await this.appendRaw(raw);
+  }
+
+  /** Tries the stream's templates, most recently matched first; returns the lines none held. */
+  private async insertTyped(stream: string, lines: Line[]): Promise<Line[]> {
     let left = lines;
     for (const template of [...this.registry.forStream(stream)]) {
-      if (left.length === 0) return left;
-      left = await this.pass(template, stream, left, prepared);
-    }
-    for (let learned = 0; left.length > 0 && learned < MAX_LEARNED_PER_WRITE; learned++) {
-      const shape = commonestShape(left);
-      if (!shape || !this.registry.canLearn(stream, shape)) break;
-      const template = await this.registry.learn(this.connection, stream, shape);
-      const before = left.length;
-      left = await this.pass(template, stream, left, prepared);
-      if (left.length === before) break;
+      if (left.length === 0) break;
+      const text = left.map(withPosition).join('\n');
+      const inserted = (await this.connection.run(insertSql(template), [text, stream])).rowsChanged;
+      if (inserted === 0) continue;
+      this.registry.matched(template);
+      if (inserted === left.length) return [];
+      const misses = (await this.connection.runAndReadAll(missesSql(template), [text])).getRows();
+      left = misses.map((row) => left[Number(row[0]) - 1]!);
     }
     return left;
-  }
-
-  /** Types `lines` with one template into a temp table; returns the lines it could not hold exactly. */
-  private async pass(template: Template, stream: string, lines: Line[], prepared: PreparedWrite): Promise<Line[]> {
-    const table = `pass_${++this.passCount}`;
-    const derived = derivedSql(template, 'ingested_at');
-    const columns = [...template.columns.values()];
-    // The lines arrive as ONE text parameter (one call per write, not per value), each behind a
-    // fixed-width prefix with its position: cheaper to cut than parallel lists. The statement is
-    // planned per write, not prepared: a few ms per write group, and no plan outlives its temp table.
-    await this.connection.run(`CREATE TEMP TABLE ${table} AS
-      WITH src AS (SELECT unnest(l) AS r, generate_subscripts(l, 1) AS i FROM (SELECT string_split($1, chr(10)) AS l)),
-      positioned AS (SELECT substr(r, ${PREFIX + 1}) AS line, i, substr(r, 1, 5)::INTEGER AS part,
-                            substr(r, 6, 16)::BIGINT AS off, substr(r, 22, 16)::BIGINT AS ingested_at FROM src),
-      parsed AS (SELECT *, try(json_transform(line, ${transformSpec(template)})) AS j FROM positioned),
-      typed AS (SELECT line, i, part, off, ingested_at, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
-      derived AS (SELECT *, ${derived.ts} AS ts, ${derived.level} AS level, ${derived.message} AS message FROM typed)
-      SELECT i, part, off, ingested_at, ${columns.join(', ')}, ts, level, message,
-        ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ts <> ${UNSURE_TS}
-        AND level IS DISTINCT FROM '${UNSURE_LEVEL}' AND message IS DISTINCT FROM ${UNSURE_MESSAGE} AS exact
-      FROM derived`, [lines.map(withPosition).join('\n')]);
-    const misses = (await this.connection.runAndReadAll(`SELECT i FROM ${table} WHERE NOT exact ORDER BY i`)).getRows();
-    if (misses.length < lines.length) {
-      prepared.passes.push({ table, template, stream });
-      this.registry.matched(template);
-    } else {
-      await this.connection.run(`DROP TABLE ${table}`);
-    }
-    return misses.map((row) => lines[Number(row[0]) - 1]!);
-  }
-
-  /** Inside the write transaction: moves the typed rows into `records` and appends the raw ones. */
-  async insert(prepared: PreparedWrite): Promise<void> {
-    for (const { table, template, stream } of prepared.passes) {
-      const columns = [...template.columns.values()].join(', ');
-      await this.connection.run(`INSERT INTO records (stream, ts, ingested_at, part, off, level, message, tpl, ${columns})
-        SELECT ?, ts, ingested_at, part, off, level, message, ${template.id}, ${columns} FROM ${table} WHERE exact`, [stream]);
-    }
-    if (prepared.raw.length > 0) await this.appendRaw(prepared.raw);
-  }
-
-  async dropPasses(prepared: PreparedWrite): Promise<void> {
-    for (const { table } of prepared.passes) await this.connection.run(`DROP TABLE IF EXISTS ${table}`);
   }
 
   private async appendRaw(rows: Line[]): Promise<void> {
@@ -165,18 +135,55 @@ export class TypedWriter {
   }
 }
 
+/**
+ * The lines of $1 typed by the template, each with `exact`. The lines arrive as ONE text
+ * parameter (one call per write, not per value), each behind a fixed-width prefix with its
+ * position: cheaper to cut than parallel lists. The statement is planned per write, not
+ * prepared: a plan kept across writes is what once returned rows a temp table did not have.
+ * The LIMIT stops the optimizer from pushing a filter on `exact` down into the columns, which
+ * would inline the parse into every column's expression and parse each line a dozen times.
+ */
+function typedLinesSql(template: Template): string {
+  const derived = derivedSql(template, 'ingested_at');
+  return `WITH src AS (SELECT unnest(l) AS r, generate_subscripts(l, 1) AS i FROM (SELECT string_split($1, chr(10)) AS l)),
+    positioned AS (SELECT substr(r, ${PREFIX + 1}) AS line, i, substr(r, 1, 5)::INTEGER AS part,
+                          substr(r, 6, 16)::BIGINT AS off, substr(r, 22, 16)::BIGINT AS ingested_at FROM src),
+    parsed AS (SELECT *, try(json_transform(line, ${transformSpec(template)})) AS j FROM positioned),
+    typed AS (SELECT line, i, part, off, ingested_at, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
+    derived AS (SELECT *, ${derived.ts} AS ts, ${derived.level} AS level, ${derived.message} AS message FROM typed),
+    flagged AS (SELECT *, ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ts <> ${UNSURE_TS}
+      AND level IS DISTINCT FROM '${UNSURE_LEVEL}' AND message IS DISTINCT FROM ${UNSURE_MESSAGE} AS exact
+      FROM derived LIMIT 9223372036854775807)`;
+}
+
+function insertSql(template: Template): string {
+  const columns = [...template.columns.values()].join(', ');
+  return `INSERT INTO records (stream, ts, ingested_at, part, off, level, message, tpl, ${columns})
+    ${typedLinesSql(template)}
+    SELECT $2, ts, ingested_at, part, off, level, message, ${template.id}, ${columns} FROM flagged WHERE exact`;
+}
+
+function missesSql(template: Template): string {
+  return `${typedLinesSql(template)} SELECT i FROM flagged WHERE NOT exact ORDER BY i`;
+}
+
 /** stream, ts, ingested_at, part, off, level, message, tpl, raw: the columns before the typed ones. */
 const BASE_COLUMNS = 9;
 
-function commonestShape(entries: Line[]): Shape | null {
-  const step = Math.max(1, Math.floor(entries.length / LEARN_SAMPLE));
+function sample(lines: Line[], size: number): Line[] {
+  if (lines.length <= size) return lines;
+  const step = lines.length / size;
+  return Array.from({ length: size }, (_, i) => lines[Math.floor(i * step)]!);
+}
+
+/** Shapes of the lines that no template has, commonest first. */
+function unknownShapes(lines: Line[], templates: readonly Template[]): Shape[] {
   const seen: Array<{ shape: Shape; count: number }> = [];
-  for (let i = 0; i < entries.length; i += step) {
-    const shape = learnShape(entries[i]!.value.toString('utf8'));
-    if (!shape) continue;
+  for (const line of lines) {
+    const shape = learnShape(line.value.toString('utf8'));
+    if (!shape || templates.some((template) => sameShape(template, shape))) continue;
     const known = seen.find((candidate) => sameShape(candidate.shape, shape));
     if (known) known.count++; else seen.push({ shape, count: 1 });
   }
-  seen.sort((a, b) => b.count - a.count);
-  return seen[0]?.shape ?? null;
+  return seen.sort((a, b) => b.count - a.count).map((entry) => entry.shape);
 }
