@@ -18,7 +18,7 @@ export interface Config {
     kafka: { brokers?: string[]; clientId: string; topicPrefix: string };
   };
   sources: { kafkaTopics: string[] };
-  ingest: { defaultStream: string; maxBodyBytes: number };
+  ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number };
   limits: RecordLimits;
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number };
