@@ -6,7 +6,8 @@
 const MIN_LITERAL = 3;
 
 export function requiredLiteral(pattern: string): string | null {
-  if (pattern.startsWith('(?')) return null;
+  // flags such as (?i) change what later text matches; (?:…) and (?P<name>…) are plain groups
+  if (/\(\?(?!:|P<)/.test(pattern)) return null;
   let best = '';
   let run = '';
   let depth = 0;

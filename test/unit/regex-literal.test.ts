@@ -9,12 +9,13 @@ test('the longest literal outside groups, classes and optional characters is req
   assert.equal(requiredLiteral('user\\.name=\\w+'), 'user.name=');
   assert.equal(requiredLiteral('abc+def'), 'abc');
   assert.equal(requiredLiteral('(timeout|slow) request'), ' request');
+  assert.equal(requiredLiteral('(?:timeout|slow) request'), ' request');
   assert.equal(requiredLiteral('x{2,3}yzw'), 'yzw');
   assert.equal(requiredLiteral('[a-z]]]] error'), ']]] error');
 });
 
 test('no literal when a match could do without one', () => {
-  for (const pattern of ['error|warn', '(?i)timeout', 'ab', '[abc]+\\d*', 'a.b.c', 'abc*', '\\bab\\b']) {
+  for (const pattern of ['error|warn', '(?i)timeout', 'abc(?i)timeout', '(?s)a.b long text', 'ab', '[abc]+\\d*', 'a.b.c', 'abc*', '\\bab\\b']) {
     assert.equal(requiredLiteral(pattern), null, pattern);
   }
 });
