@@ -24,7 +24,7 @@ const ndjsonBytes = batches.flatMap((batch) => batch.entries).reduce((sum, entry
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-write-'));
 try {
-  const store = await DuckDbStore.open(dir, process.env.THREADS ? { threads: Number(process.env.THREADS) } : {});
+  const store = await DuckDbStore.open(dir);
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   for (const batch of batches) await store.write([batch]);
