@@ -79,7 +79,7 @@ export function fieldsOfRecord(record: Record<string, unknown>, tsIso: string): 
   return { level: str(record.level), message: str(record.message), resourceId: str(record.resourceId), tsMs: Date.parse(tsIso) };
 }
 
-/** A search answer: total, and (when limit > 1) that the hits are the newest matches and match. */
+/** A search answer: total, and that the hits (none with limit 0) are the newest matches and match. */
 export function checkSearch(q: BenchQuery, body: unknown, answers: ExactAnswers, limit: number): string[] {
   const want = answers.search.get(q.name)!;
   const b = body as SearchBody;

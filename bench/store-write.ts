@@ -1,6 +1,7 @@
 // Store write probe: the embedded store's write path alone, as the indexer calls it (no HTTP, no
 // log). Prints CPU µs per record, rows kept as typed columns vs raw text, and bytes per record.
-// Usage: node bench/store-write.ts [--records 300000] [--batch 10000]
+// Also the longest single write (a checkpoint stalls the write that triggers it) and peak RSS.
+// Usage: node bench/store-write.ts [--records 300000] [--batch 10000] [--checkpoint 256MB] [--memory 1GB]
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,9 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const records = option('--records', 300_000);
 const batchSize = option('--batch', 10_000);
+const text = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const checkpointThreshold = text('--checkpoint');
+const memoryLimit = text('--memory');
 
 const batches: WriteBatch[] = [];
 const ingestedAt = Date.now();
@@ -24,10 +28,16 @@ const ndjsonBytes = batches.flatMap((batch) => batch.entries).reduce((sum, entry
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-write-'));
 try {
-  const store = await DuckDbStore.open(dir);
+  const store = await DuckDbStore.open(dir, { checkpointThreshold, memoryLimit });
+  const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
-  for (const batch of batches) await store.write([batch]);
+  let longestWriteMs = 0;
+  for (const batch of batches) {
+    const started = performance.now();
+    await store.write([batch]);
+    longestWriteMs = Math.max(longestWriteMs, performance.now() - started);
+  }
   // closing checkpoints what is still in the WAL: part of the cost of every record written
   await store.close();
   const wallMs = performance.now() - wallBefore;
@@ -40,9 +50,11 @@ try {
   connection.closeSync();
   db.closeSync();
   console.log(JSON.stringify({
-    records, batchSize,
+    records, batchSize, checkpointThreshold: checkpointThreshold ?? 'default', memoryLimit: memoryLimit ?? 'default',
     cpuMicrosPerRecord: +((cpu.user + cpu.system) / records).toFixed(2),
     wallMicrosPerRecord: +((wallMs * 1000) / records).toFixed(2),
+    longestWriteMs: Math.round(longestWriteMs),
+    rssBeforeMb, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     rows: count, rawRows: raw, templates,
     bytesPerRecord: +(bytes / records).toFixed(1), ndjsonBytesPerRecord: +(ndjsonBytes / records).toFixed(1),
   }));

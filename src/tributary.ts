@@ -26,7 +26,7 @@ export async function startTributary(config: Config): Promise<Tributary> {
   const metrics = new Metrics();
   const log = await openLog(config);
   const streams = await openStreamLogs(config, log);
-  const store = await DuckDbStore.open(path.join(config.dataDir, 'store'));
+  const store = await DuckDbStore.open(path.join(config.dataDir, 'store'), config.store);
   const indexers = config.roles.includes('process') ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   let ready = false;
   const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready });

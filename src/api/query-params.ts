@@ -56,12 +56,13 @@ export function parseFilter(params: Params): Filter {
   return { query, fromMs, toMs, streams };
 }
 
-export function parseLimit(params: Params, fallback: number, max: number): number {
+/** `min` 0 lets a search ask for its total alone (`limit=0`). */
+export function parseLimit(params: Params, fallback: number, max: number, min = 1): number {
   const text = param(params, 'limit');
   if (text === undefined || text === '') return fallback;
   const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new ApiError(400, 'bad_limit', `limit must be an integer from 1 to ${max}, got '${text}'`);
+  if (!Number.isInteger(limit) || limit < min || limit > max) {
+    throw new ApiError(400, 'bad_limit', `limit must be an integer from ${min} to ${max}, got '${text}'`);
   }
   return limit;
 }

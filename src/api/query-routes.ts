@@ -50,7 +50,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     const started = performance.now();
     const params = request.query as Params;
     const filter = parseFilter(params);
-    const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit);
+    const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit, 0);
     const result = await store.search({ ...filter, limit, cursor: param(params, 'cursor') || null });
     const tookMs = Math.round(performance.now() - started);
     metrics.querySeconds.observe({ kind: 'search' }, tookMs / 1000);

@@ -100,7 +100,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (value !== undefined) setPath(data, key, value);
   }
   // Empty sections let the schema fill in their defaults.
-  for (const section of ['log', 'sources', 'ingest', 'limits', 'indexer', 'search']) data[section] ??= {};
+  for (const section of ['log', 'sources', 'ingest', 'limits', 'store', 'indexer', 'search']) data[section] ??= {};
   const log = data.log;
   if (log !== null && typeof log === 'object' && !Array.isArray(log)) (log as Record<string, unknown>).kafka ??= {};
   validate(data, sources);

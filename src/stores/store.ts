@@ -41,6 +41,7 @@ export interface Filter {
 }
 
 export interface SearchRequest extends Filter {
+  /** 0: the total alone, no hits. */
   limit: number;
   /** Opaque, from a previous SearchResult: continue after its last hit. */
   cursor?: string | null;

@@ -115,6 +115,15 @@ describe('Dyte log ingestor end to end', () => {
     assert.deepEqual(one.hits[0].record, sample);
   });
 
+  it('answers the total alone with limit=0', async () => {
+    const { status, body } = await getJson(`${url}/api/v1/search?level=error&limit=0`);
+    assert.equal(status, 200);
+    assert.equal(body.total, all.filter((r) => r.level === 'error').length);
+    assert.ok(body.total > 0);
+    assert.deepEqual(body.hits, []);
+    assert.equal(body.cursor, null);
+  });
+
   it('describes the streams it holds', async () => {
     const { status, body } = await getJson(`${url}/api/v1/streams`);
     assert.equal(status, 200);
@@ -130,7 +139,7 @@ describe('Dyte log ingestor end to end', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'bad_query');
     assert.equal(typeof bad.body.error.position, 'number');
-    assert.equal((await getJson(`${url}/api/v1/search?limit=0`)).status, 400);
+    assert.equal((await getJson(`${url}/api/v1/search?limit=-1`)).status, 400);
     assert.equal((await getJson(`${url}/api/v1/search?from=yesterday-ish`)).body.error.code, 'bad_time_range');
     assert.equal((await getJson(`${url}/api/v1/search?cursor=garbage`)).status, 400);
     assert.equal((await getJson(`${url}/api/v1/search?q=${encodeURIComponent('message:/(/')}`)).status, 400);

@@ -17,6 +17,7 @@ describe('config loading', () => {
     assert.equal(config.log.engine, 'embedded');
     assert.equal(config.limits.maxDepth, 64);
     assert.equal(config.ingest.defaultStream, 'logs');
+    assert.deepEqual(config.store, { memoryLimit: '512MB', checkpointThreshold: '64MB' });
   });
 
   it('layers file < env < flags', () => {
@@ -36,6 +37,16 @@ describe('config loading', () => {
       assert.ok(error instanceof ConfigError);
       assert.match(error.message, /port: must be integer/);
       assert.match(error.message, /log: must NOT have additional properties 'partitons'/);
+      return true;
+    });
+  });
+
+  it('refuses a store size without a unit', () => {
+    const file = path.join(dir, 'store.yaml');
+    writeFileSync(file, 'store:\n  memoryLimit: "lots"\n  checkpointThreshold: 32\n');
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, file }), (error: unknown) => {
+      assert.match(String(error), /store\.memoryLimit: must match pattern/);
+      assert.match(String(error), /store\.checkpointThreshold: must be string/);
       return true;
     });
   });
