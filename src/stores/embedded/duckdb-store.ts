@@ -98,8 +98,8 @@ export class DuckDbStore implements Store {
     // 'latest' storage enables DICT_FSST string compression (~7 B/record smaller). DuckDB runs a
     // checkpoint inside the COMMIT that takes the WAL past the threshold, and a CHECKPOINT of our
     // own on another connection holds the writer just the same, so the threshold sets how long
-    // the writer stalls: 64 MB (~0.4 s) rather than 256 MB (1.5–2.5 s, freshness p99 1.5 s at 10M);
-    // far below that (16 MB) the last row group is rewritten too often (docs/performance.md).
+    // the writer stalls: ~0.4 s at 64 MB against 1.5–2.5 s at 256 MB, with less RSS and the same
+    // store size; at 32 MB the store grew 24 % (docs/performance.md, step 4).
     const config: Record<string, string> = {
       threads: String(options.threads ?? DEFAULT_THREADS),
       storage_compatibility_version: 'latest',
