@@ -11,10 +11,10 @@ import { DuckDbStore } from '../src/stores/embedded/duckdb-store.ts';
 import type { WriteBatch } from '../src/stores/store.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const text = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const option = (name: string, fallback: number): number => Number(text(name) ?? fallback);
 const records = option('--records', 300_000);
 const batchSize = option('--batch', 10_000);
-const text = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const checkpointThreshold = text('--checkpoint');
 const memoryLimit = text('--memory');
 
