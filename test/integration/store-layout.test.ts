@@ -66,6 +66,21 @@ const LINES: string[] = [
   '{"a":{"b":{"c":{"d":{"e":"deep"}}}},"message":"deep nesting"}',
   '{"empty":{},"list":[],"message":"empty containers"}',
   '{"ok":true,"bad":false,"nothing":null,"message":"booleans"}',
+  // Rows of shapes whose message, level and time are kept only in the record's columns, and rows
+  // of those shapes where the leaf is not what the column gives back.
+  dyte(74, { timestamp: '2024-05-01T10:07:00Z' }),
+  dyte(75, { timestamp: '2024-05-01T10:08:00Z' }),
+  dyte(76, { message: null }),
+  dyte(77, { timestamp: null }),
+  dyte(78, { level: 'err' }),
+  dyte(79, { timestamp: '2024-05-01T10:05:00.000+00:00' }),
+  dyte(80, { timestamp: '+010000-01-01T00:00:00.000Z' }),
+  '{"ts":1714557960000,"message":"epoch ms first","level":"warn"}',
+  '{"ts":1714557960001,"message":"epoch ms second","level":"warn"}',
+  '{"ts":1714557960,"message":"epoch seconds in an epoch ms shape","level":"warn"}',
+  '{"ts":1714557960002,"message":null,"level":null}',
+  '{"level":"info","message":"every leaf kept"}',
+  '{"timestamp":"2024-05-01T10:09:00.000Z","message":"every leaf kept, with a time"}',
 ];
 
 const INGESTED = T0 - 3_600_000;
@@ -82,6 +97,8 @@ const QUERIES = [
   'user\\ agent:curl*', "it\\'s:quote", 'a.b.c.d.e:deep', 'msg:*field*', 'lvl:50', 'ok:true', 'bad:false', '_exists_:nothing',
   'n:9007199254740993', 'timestamp:>2024-05-01T10:30:00Z', 'ts:>2024-05-01T10:30:00Z', 'extra:*', 'customer_id:c3 OR customer_id:c4',
   'id:*', 'message:*', '*', 'empty:*', 'list:*', 'Level:error',
+  'timestamp:"2024-05-01T10:05:00.000Z"', 'timestamp:"2024-05-01T10:07:00Z"', 'timestamp:*00Z', '_exists_:timestamp',
+  'NOT _exists_:timestamp', 'ts:1714557960001', 'level:warn AND message:epoch',
 ];
 
 describe('embedded store: typed layout', () => {
@@ -197,12 +214,30 @@ describe('embedded store: typed layout', () => {
     assert.ok(templates! <= 8, `${templates} templates learned; one-off shapes should not each get one`);
   });
 
+  test('the message, level and time a record keeps in its own columns are not stored again', async () => {
+    await store.close();
+    const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
+    const connection = await db.connect();
+    const columns = (await connection.runAndReadAll(`SELECT name, path FROM store_columns WHERE path IN ('["message"]', '["level"]', '["timestamp"]')`))
+      .getRows().map(([name, leaf]) => ({ name: String(name), leaf: String(leaf) }));
+    const stored = [];
+    for (const { name, leaf } of columns) {
+      const count = Number((await connection.runAndReadAll(`SELECT count(${name}) FROM records WHERE part = 0 AND off < 60`)).getRows()[0]![0]);
+      if (count > 0) stored.push(`${leaf}: ${count}`);
+    }
+    connection.closeSync();
+    db.closeSync();
+    store = await DuckDbStore.open(dir);
+    assert.deepEqual(stored, [], 'the common shape\'s message, level and timestamp have no column values');
+  });
+
   test('a rare shape left as text in one write is learned and typed from the next write on', async () => {
     const rareDir = mkdtempSync(path.join(tmpdir(), 'store-rare-'));
     try {
-      const rare = (n: number): string => JSON.stringify({ message: `rare ${n}`, code: n, ok: true });
-      const first = [...Array.from({ length: 200 }, (_, n) => dyte(n)), rare(0)];
-      const second = Array.from({ length: 10 }, (_, n) => rare(n + 1));
+      // The second rare shape has only leaves the record's own columns keep: no typed column at all.
+      const rare = (n: number): string => (n % 2 ? JSON.stringify({ message: `rare ${n}`, code: n, ok: true }) : JSON.stringify({ level: 'warn', message: `rare ${n}` }));
+      const first = [...Array.from({ length: 200 }, (_, n) => dyte(n)), rare(0), rare(1)];
+      const second = Array.from({ length: 10 }, (_, n) => rare(n + 2));
       const rareStore = await DuckDbStore.open(rareDir);
       const entries = (lines: string[], from: number) => lines.map((line, i) => ({ offset: from + i, ingestedAt: T0, value: Buffer.from(line) }));
       await rareStore.write([{ stream: 'logs', partition: 0, entries: entries(first, 0) }]);
@@ -215,8 +250,8 @@ describe('embedded store: typed layout', () => {
         count(raw) FILTER (off >= ${first.length}) FROM records`)).getRows()[0]!.map(Number);
       connection.closeSync();
       db.closeSync();
-      assert.deepEqual(bodies.sort(), [rare(0), ...second].sort());
-      assert.equal(firstRaw, 1, 'the one rare line of the first write keeps its text');
+      assert.deepEqual(bodies.sort(), [rare(0), rare(1), ...second].sort());
+      assert.equal(firstRaw, 2, 'the rare lines of the first write keep their text');
       assert.equal(secondRaw, 0, 'the next write types the rare shape');
     } finally {
       rmSync(rareDir, { recursive: true, force: true });

@@ -3,8 +3,8 @@
 // field adds a column (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { jsonPathText } from '../../query/duckdb-field.ts';
-import { leavesOf, nodeAt, pathKey, sameShape, type LeafType, type Shape, type Template } from './template.ts';
-import { objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
+import { leavesOf, nodeAt, pathKey, sameShape, type KeptAs, type LeafType, type Shape, type Template } from './template.ts';
+import { keptTextSql, objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
 
 interface Column {
   name: string;
@@ -69,13 +69,13 @@ export class ShapeRegistry {
   canLearn(stream: string, shape: Shape): boolean {
     if (this.forStream(stream).length >= MAX_TEMPLATES_PER_STREAM) return false;
     if (this.forStream(stream).some((template) => sameShape(template, shape))) return false;
-    const added = leavesOf(shape.fields).filter((leaf) => !this.columns.has(columnKey(leaf.path, leaf.type))).length;
+    const added = storedLeaves(shape).filter((leaf) => !this.columns.has(columnKey(leaf.path, leaf.type))).length;
     return this.columns.size + added <= MAX_COLUMNS;
   }
 
   /** Adds the shape's missing columns and the template, each committed before it is used. */
   async learn(connection: DuckDBConnection, stream: string, shape: Shape): Promise<Template> {
-    for (const leaf of leavesOf(shape.fields)) {
+    for (const leaf of storedLeaves(shape)) {
       const key = columnKey(leaf.path, leaf.type);
       if (this.columns.has(key)) continue;
       const name = `c${this.columns.size + 1}`;
@@ -91,7 +91,7 @@ export class ShapeRegistry {
   }
 
   private remember(id: number, stream: string, shape: Shape): Template {
-    const columns = new Map(leavesOf(shape.fields).map((leaf) => [pathKey(leaf.path), this.columns.get(columnKey(leaf.path, leaf.type))!.name]));
+    const columns = new Map(storedLeaves(shape).map((leaf) => [pathKey(leaf.path), this.columns.get(columnKey(leaf.path, leaf.type))!.name]));
     const template: Template = { ...shape, id, stream, columns };
     this.templates.set(id, template);
     const list = this.byStream.get(stream) ?? [];
@@ -130,6 +130,11 @@ export class ShapeRegistry {
       return node?.children ? [`CASE WHEN tpl = ${template.id} THEN ${objectTextSql(template, node, path)} END`] : [];
     });
     texts.push(...objects);
+    for (const [keptAs, ids] of this.keptAt(path)) {
+      const text = `CASE WHEN tpl IN (${ids.join(', ')}) THEN ${keptTextSql(keptAs)} END`;
+      texts.push(text);
+      numbers.push(keptAs === 'ts-epoch-ms' ? `CASE WHEN tpl IN (${ids.join(', ')}) THEN ts::DOUBLE END` : `TRY_CAST(${text} AS DOUBLE)`);
+    }
     const rawText = `json_extract_string(raw, ${jsonPathLiteral(path)})`;
     const rawNumber = `TRY_CAST(${rawText} AS DOUBLE)`;
     if (texts.length === 0) return { text: rawText, number: rawNumber };
@@ -139,6 +144,21 @@ export class ShapeRegistry {
       number: numbers.length === 0 ? rawNumber : `CASE WHEN raw IS NULL THEN ${typed(numbers)} ELSE ${rawNumber} END`,
     };
   }
+
+  /** Templates whose leaf at `path` is kept in a record column, by how it is kept. */
+  private keptAt(path: string[]): Map<KeptAs, number[]> {
+    const kept = new Map<KeptAs, number[]>();
+    for (const template of this.templates.values()) {
+      const node = nodeAt(template.fields, path);
+      if (node?.keptAs) kept.set(node.keptAs, [...(kept.get(node.keptAs) ?? []), template.id]);
+    }
+    return kept;
+  }
+}
+
+/** The leaves that get a column of their own: all but those kept in the record's columns. */
+function storedLeaves(shape: Shape): Array<{ path: string[]; type: LeafType }> {
+  return leavesOf(shape.fields).filter((leaf) => !leaf.keptAs);
 }
 
 function columnValue(column: Column): { text: string; number: string } {

@@ -5,7 +5,7 @@
 import { TIME_FIELDS } from '../../record/time.ts';
 import { LEVEL_FIELDS, LEVEL_NAMES } from '../../record/level.ts';
 import { MESSAGE_FIELDS } from '../../record/message.ts';
-import { pathKey, type Template, type TemplateNode, type LeafType, type Separators } from './template.ts';
+import { pathKey, type KeptAs, type Template, type TemplateNode, type LeafType, type Separators } from './template.ts';
 
 /** Derived values SQL cannot be sure of (zone-less dates, padded level names…) mark the row for the JavaScript path. */
 export const UNSURE_TS = '-9223372036854775807';
@@ -27,6 +27,35 @@ export function transformSpec(template: Template): string {
   return sqlString(JSON.stringify(Object.fromEntries(template.fields.map((node) => [node.key, transformType(node)]))));
 }
 
+/** What a kept leaf is called while a write types it: it has no column of its own. */
+function keptAlias(keptAs: KeptAs): string {
+  return keptAs === 'message' || keptAs === 'level' ? `kept_${keptAs}` : 'kept_ts';
+}
+
+/** A leaf's column, or for a kept leaf its alias in the write statement. */
+function leafName(template: Template, node: TemplateNode, path: readonly string[]): string {
+  return node.keptAs ? keptAlias(node.keptAs) : template.columns.get(pathKey(path))!;
+}
+
+/** 9999-12-31T23:59:59.999Z: the last time a four-digit year writes. */
+const LAST_ISO_MS = 253402300799999;
+const ISO_FORMAT: Partial<Record<KeptAs, string>> = { 'ts-iso-ms': '%Y-%m-%dT%H:%M:%S.%gZ', 'ts-iso-s': '%Y-%m-%dT%H:%M:%SZ' };
+
+/** A kept leaf's value from the record's columns, as json_extract_string gives it. */
+export function keptTextSql(keptAs: KeptAs): string {
+  if (keptAs === 'message' || keptAs === 'level') return keptAs;
+  if (keptAs === 'ts-epoch-ms') return 'ts::VARCHAR';
+  // The guard keeps the conversion from failing on the unsure marker and out-of-range times.
+  return `CASE WHEN ts BETWEEN 0 AND ${LAST_ISO_MS} THEN strftime(epoch_ms(ts), '${ISO_FORMAT[keptAs]}') END`;
+}
+
+/** A kept leaf's JSON text. */
+function keptJson(keptAs: KeptAs): string {
+  if (keptAs === 'message' || keptAs === 'level') return `coalesce(to_json(${keptAs})::VARCHAR, 'null')`;
+  if (keptAs === 'ts-epoch-ms') return 'ts::VARCHAR';
+  return `'"' || ${keptTextSql(keptAs)} || '"'`;
+}
+
 /** `struct_extract` chain from the parsed struct to each leaf, aliased as its column. */
 export function extractColumnsSql(template: Template, struct: string): string[] {
   const out: string[] = [];
@@ -35,7 +64,7 @@ export function extractColumnsSql(template: Template, struct: string): string[] 
       const path = [...prefix, node.key];
       const expr = `struct_extract(${base}, ${sqlString(node.key)})`;
       if (node.children) walk(node.children, path, expr);
-      else out.push(`${expr} AS ${template.columns.get(pathKey(path))!}`);
+      else out.push(`${expr} AS ${leafName(template, node, path)}`);
     }
   };
   walk(template.fields, [], struct);
@@ -82,12 +111,17 @@ function writeObject(out: JsonText, nodes: TemplateNode[], prefix: string[], tem
     out.text(JSON.stringify(node.key) + separators.colon);
     const path = [...prefix, node.key];
     if (node.children) writeObject(out, node.children, path, template, separators);
+    else if (node.keptAs) out.expr(keptJson(node.keptAs));
     else out.expr(valueJson(template.columns.get(pathKey(path))!, node.type!));
   });
   out.text('}');
 }
 
-/** The record's line rebuilt from its columns, byte for byte when the row is exact. */
+/**
+ * The record's line rebuilt from its columns, byte for byte when the row is exact. Kept leaves
+ * come from `ts`, `level` and `message`: in the write statement those are the values just derived
+ * from the line, so the exactness check also proves the leaf equals its derived column.
+ */
 export function rebuildSql(template: Template): string {
   const out = new JsonText();
   writeObject(out, template.fields, [], template, template);
@@ -158,7 +192,7 @@ function firstOf(template: Template, fields: readonly string[], pick: (column: s
   for (const field of fields) {
     const node = template.fields.find((candidate) => candidate.key === field);
     if (!node || node.children) continue;
-    const sql = pick(template.columns.get(pathKey([field]))!, node.type!);
+    const sql = pick(leafName(template, node, [field]), node.type!);
     if (sql) out.push(sql);
   }
   return out;

@@ -2,14 +2,23 @@
 // column that holds it. A record that rebuilds byte for byte from its template's columns is
 // stored as those columns alone; anything else keeps its original text (see typed-writer.ts).
 import { isPlainObject } from '../../record/normalize.ts';
+import { keptLeaves } from './kept-leaves.ts';
 
 export type LeafType = 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
+
+/**
+ * A leaf the record's own columns already hold: the message, the normalized level, or the event
+ * time written as ISO 8601 (with or without milliseconds, UTC) or as epoch milliseconds. Such a
+ * leaf has no column of its own; its text is rebuilt from `message`, `level` or `ts`.
+ */
+export type KeptAs = 'message' | 'level' | 'ts-iso-ms' | 'ts-iso-s' | 'ts-epoch-ms';
 
 export interface TemplateNode {
   key: string;
   /** A leaf's value type; absent for a nested object. */
   type?: LeafType;
   children?: TemplateNode[];
+  keptAs?: KeptAs;
 }
 
 /** Separators as the producer wrote them: compact JSON, or Python's json.dumps default. */
@@ -32,6 +41,7 @@ export interface Template extends Shape {
 interface Leaf {
   path: string[];
   type: LeafType;
+  keptAs?: KeptAs;
 }
 
 /** Objects nested deeper than this are kept as one JSON leaf. */
@@ -116,6 +126,7 @@ export function learnShape(line: string): Shape | null {
   if (serialize(value, separators) !== line) return null;
   const fields = nodesOf(value, 1);
   if (!fields || leavesOf(fields).length > MAX_LEAVES) return null;
+  keptLeaves(fields, value);
   return { ...separators, fields };
 }
 
@@ -124,13 +135,39 @@ export function leavesOf(fields: TemplateNode[], prefix: string[] = []): Leaf[] 
   for (const node of fields) {
     const path = [...prefix, node.key];
     if (node.children) leaves.push(...leavesOf(node.children, path));
-    else leaves.push({ path, type: node.type! });
+    else leaves.push({ path, type: node.type!, ...(node.keptAs ? { keptAs: node.keptAs } : {}) });
   }
   return leaves;
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.colon === b.colon && JSON.stringify(a.fields) === JSON.stringify(b.fields);
+}
+
+/** The shape written without its kept leaves: twins that differ only in what they keep compare equal. */
+function structureOf(shape: Shape): string {
+  return shape.colon + JSON.stringify(shape.fields, (key, value: unknown) => (key === 'keptAs' ? undefined : value));
+}
+
+function keptCount(shape: Shape): number {
+  return leavesOf(shape.fields).filter((leaf) => leaf.keptAs).length;
+}
+
+/**
+ * Templates in the order a write tries them: as given (most recently matched first), except that
+ * a template comes after its twins that keep more leaves. Every row the twin holds exactly, the
+ * template holds too, so trying it first would store those leaves twice.
+ */
+export function inWriteOrder<T extends Shape>(templates: readonly T[]): T[] {
+  const ordered: T[] = [];
+  for (const template of templates) {
+    if (ordered.includes(template)) continue;
+    const structure = structureOf(template);
+    const stronger = templates.filter((other) => !ordered.includes(other) && other !== template
+      && structureOf(other) === structure && keptCount(other) > keptCount(template));
+    ordered.push(...stronger.sort((a, b) => keptCount(b) - keptCount(a)), template);
+  }
+  return ordered;
 }
 
 /** The node at a path: a leaf, an object, or undefined when the template has no such field. */

@@ -8,7 +8,7 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import { messageBody } from '../../record/message-body.ts';
-import { learnShape, sameShape, type Shape, type Template } from './template.ts';
+import { inWriteOrder, learnShape, sameShape, type Shape, type Template } from './template.ts';
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 
@@ -99,7 +99,7 @@ export class TypedWriter {
   /** Tries the stream's templates, most recently matched first; returns the lines none held. */
   private async insertTyped(stream: string, lines: Line[]): Promise<Line[]> {
     let left = lines;
-    for (const template of [...this.registry.forStream(stream)]) {
+    for (const template of inWriteOrder(this.registry.forStream(stream))) {
       if (left.length === 0) break;
       const text = left.map(withPosition).join('\n');
       const inserted = (await this.connection.run(insertSql(template), [text, stream])).rowsChanged;
@@ -157,10 +157,11 @@ function typedLinesSql(template: Template): string {
 }
 
 function insertSql(template: Template): string {
-  const columns = [...template.columns.values()].join(', ');
-  return `INSERT INTO records (stream, ts, ingested_at, part, off, level, message, tpl, ${columns})
+  // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
+  const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
+  return `INSERT INTO records (stream, ts, ingested_at, part, off, level, message, tpl${columns})
     ${typedLinesSql(template)}
-    SELECT $2, ts, ingested_at, part, off, level, message, ${template.id}, ${columns} FROM flagged WHERE exact`;
+    SELECT $2, ts, ingested_at, part, off, level, message, ${template.id}${columns} FROM flagged WHERE exact`;
 }
 
 function missesSql(template: Template): string {
