@@ -246,7 +246,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     out.push(`| ${QUERY_LABELS[q.row] ?? q.row} | ${ms(q.warm.medianMs)} / ${ms(q.warm.p99Ms)} | ${ms(q.cold?.ms)} | ${num(q.peerMs)} | ${verdict(q.warm.medianMs <= q.targetMs)} |`);
   }
   out.push('');
-  out.push('Requests (newest 100 = `limit=100`; count = `total` of the same search with `limit=0`, which returns no hits):');
+  out.push('Requests (newest 100 = `limit=100&total=false`, no count; count = `total` of the same search with `limit=0`, which returns no hits):');
   out.push('');
   for (const q of r.queries.filter((x) => x.kind !== 'count')) out.push(`- ${QUERY_LABELS[q.row] ?? q.row}: \`${decodeURIComponent(q.path.replaceAll('+', ' '))}\``);
   out.push('');

@@ -144,7 +144,7 @@ function querySpecs(queries: readonly BenchQuery[], expected: ExpectedAnswers): 
     const peer = VICTORIALOGS.queries[q.name]!;
     const label = `${q.q}${q.from ? ` [${q.from.slice(0, 16)} → ${q.to!.slice(0, 16)}]` : ''}`;
     specs.push({
-      id: `${q.name}.newest`, row: q.name, kind: 'newest', label, path: `/api/v1/search?${params}&limit=100`, peerMs: peer.newestMs,
+      id: `${q.name}.newest`, row: q.name, kind: 'newest', label, path: `/api/v1/search?${params}&limit=100&total=false`, peerMs: peer.newestMs,
       check: (body, answers) => checkSearch(q, body, answers, 100),
     });
     specs.push({

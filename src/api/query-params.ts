@@ -67,6 +67,13 @@ export function parseLimit(params: Params, fallback: number, max: number, min = 
   return limit;
 }
 
+export function parseBoolean(params: Params, name: string, fallback: boolean): boolean {
+  const text = param(params, name);
+  if (text === undefined || text === '') return fallback;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new ApiError(400, `bad_${name}`, `${name} must be true or false, got '${text}'`);
+}
+
 function maxDefined(a?: number, b?: number): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }

@@ -43,13 +43,15 @@ export interface Filter {
 export interface SearchRequest extends Filter {
   /** 0: the total alone, no hits. */
   limit: number;
+  /** false: no total (counting every match is a full pass of the filter); `total` is then null. */
+  total?: boolean;
   /** Opaque, from a previous SearchResult: continue after its last hit. */
   cursor?: string | null;
 }
 
 export interface SearchResult {
-  /** Exact number of matches of the filter (ignores the cursor). */
-  total: number;
+  /** Exact number of matches of the filter (ignores the cursor); null when not asked for. */
+  total: number | null;
   /** Newest first. */
   hits: Hit[];
   cursor: string | null;

@@ -124,6 +124,19 @@ describe('Dyte log ingestor end to end', () => {
     assert.equal(body.cursor, null);
   });
 
+  it('leaves the total out with total=false, and the hits unchanged', async () => {
+    const counted = await getJson(`${url}/api/v1/search?level=error&limit=5`);
+    const { status, body } = await getJson(`${url}/api/v1/search?level=error&limit=5&total=false`);
+    assert.equal(status, 200);
+    assert.equal(body.total, null);
+    assert.deepEqual(body.hits, counted.body.hits);
+    assert.equal(body.cursor, counted.body.cursor);
+    const bad = await getJson(`${url}/api/v1/search?total=no`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /total must be true or false, got 'no'/);
+    assert.equal((await getJson(`${url}/api/v1/search?total=false&limit=0`)).status, 400);
+  });
+
   it('describes the streams it holds', async () => {
     const { status, body } = await getJson(`${url}/api/v1/streams`);
     assert.equal(status, 200);

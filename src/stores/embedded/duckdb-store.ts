@@ -18,6 +18,7 @@ import { encodeCursor, decodeCursor, afterCursorSql, NEWEST_FIRST } from './curs
 import { filterSql, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
 import { ConnectionPool } from './connection-pool.ts';
+import { afterTs, oldestShownTs, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
 
@@ -57,6 +58,10 @@ const MAX_ROWS_PER_COMMIT = 50_000;
 const DEFAULT_THREADS = 2;
 /** Time without writes after which queries get all threads again. */
 const IDLE_BEFORE_PARALLEL_MS = 1000;
+
+function minDefined(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -208,13 +213,11 @@ export class DuckDbStore implements Store {
 
   async search(request: SearchRequest): Promise<SearchResult> {
     const where = filterSql(request, this.fields);
-    const page = request.cursor ? combine(where, afterCursorSql(decodeCursor(request.cursor))) : where;
-    // The top-N runs on the columns; only the returned rows have their body rebuilt.
+    const cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
+    const page = cursor ? combine(where, afterCursorSql(cursor)) : where;
     const [rows, countRows] = await Promise.all([
-      request.limit === 0 ? [] : this.query(`SELECT stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body
-        FROM (SELECT * FROM records WHERE ${page.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
-      [...page.params, request.limit]),
-      this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params),
+      request.limit === 0 ? [] : this.newest(page, request.limit, { fromMs: request.fromMs, toMs: minDefined(request.toMs, cursor?.ts) }),
+      request.total === false ? null : this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params),
     ]);
     const hits: Hit[] = rows.map((row) => ({
       id: positionId(Number(row.ingested_at), Number(row.part), Number(row.off)),
@@ -226,8 +229,18 @@ export class DuckDbStore implements Store {
       bodyJson: String(row.body),
     }));
     const last = hits.at(-1);
-    const cursor = last && hits.length === request.limit ? encodeCursor(last) : null;
-    return { total: Number(countRows[0]?.n ?? 0), hits, cursor };
+    const next = last && hits.length === request.limit ? encodeCursor(last) : null;
+    return { total: countRows ? Number(countRows[0]?.n ?? 0) : null, hits, cursor: next };
+  }
+
+  /** The newest `limit` rows of the page, newest first; only they have their body rebuilt. */
+  private async newest(page: SqlFragment, limit: number, span: Span): Promise<Record<string, unknown>[]> {
+    const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span);
+    if (oldest === null) return [];
+    const shown = afterTs(page, oldest);
+    return this.query(`SELECT stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body
+      FROM (SELECT * FROM records WHERE ${shown.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
+    [...shown.params, limit]);
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {

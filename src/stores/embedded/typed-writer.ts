@@ -156,12 +156,17 @@ function typedLinesSql(template: Template): string {
       FROM derived LIMIT 9223372036854775807)`;
 }
 
+/**
+ * Rows of a write go in sorted by ts, so the rows of one time window sit together in a few
+ * vectors of each write instead of spread over all of them: a newest-first search bounded by ts
+ * (newest-first.ts) then decodes the other columns of those vectors only. Same CPU and size.
+ */
 function insertSql(template: Template): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
   return `INSERT INTO records (stream, ts, ingested_at, part, off, level, message, tpl${columns})
     ${typedLinesSql(template)}
-    SELECT $2, ts, ingested_at, part, off, level, message, ${template.id}${columns} FROM flagged WHERE exact`;
+    SELECT $2, ts, ingested_at, part, off, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts`;
 }
 
 function missesSql(template: Template): string {
