@@ -1,6 +1,7 @@
 // Newest-first search over records that arrive out of time order: every page is exactly the next
 // `limit` matches by (ts, position), whether the filter matches half the records or a handful,
-// with ties on ts, time ranges and cursors (src/stores/embedded/newest-first.ts).
+// with ties on ts, time ranges and cursors (src/stores/embedded/newest-first.ts), whether the
+// records are still recent or moved into sorted runs (sorted-runs.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,14 +40,16 @@ function newest(all: Written[], keep: (r: Written) => boolean): string[] {
   return all.filter(keep).sort((a, b) => b.ts - a.ts || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0)).map((r) => r.id);
 }
 
-describe('newest-first search over out-of-order records', () => {
+// Without moves every record stays in arrival order; with runs of 1,000 most are in sorted runs
+// and the last writes are still recent.
+for (const runRows of [undefined, 1000]) describe(`newest-first search over out-of-order records (runs of ${runRows ?? 'the default size'})`, () => {
   let dir: string;
   let store: DuckDbStore;
   const all = records();
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'newest-first-'));
-    store = await DuckDbStore.open(dir);
+    store = await DuckDbStore.open(dir, { runRows });
     const entries = all.map((r, i) => ({
       offset: i, ingestedAt: INGESTED,
       value: Buffer.from(JSON.stringify({ timestamp: new Date(r.ts).toISOString(), level: 'info', message: `${r.kind} record ${i}`, kind: r.kind })),

@@ -13,7 +13,8 @@ import {
 import { partitionKey } from '../../log/log.ts';
 import { positionId } from '../../record/id.ts';
 import type { FieldResolverOptions } from '../../query/duckdb-field.ts';
-import { RECORDS_TABLE, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN } from './schema.ts';
+import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN } from './schema.ts';
+import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
 import { encodeCursor, decodeCursor, afterCursorSql, NEWEST_FIRST } from './cursor.ts';
 import { filterSql, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
@@ -29,6 +30,8 @@ export interface DuckDbStoreOptions {
   readConnections?: number;
   /** WAL size that triggers a checkpoint (default 64MB). */
   checkpointThreshold?: string;
+  /** Recent rows that move into time order together (sorted-runs.ts). */
+  runRows?: number;
 }
 
 const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
@@ -75,6 +78,7 @@ export class DuckDbStore implements Store {
   private readonly writer: DuckDBConnection;
   private readonly readers: ConnectionPool;
   private readonly registry: ShapeRegistry;
+  private readonly runs: SortedRuns;
   private readonly typedWriter: TypedWriter;
   private readonly fields: FieldResolverOptions;
   private writeChain: Promise<void> = Promise.resolve();
@@ -86,14 +90,15 @@ export class DuckDbStore implements Store {
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool, registry: ShapeRegistry, threads: number) {
+  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool, registry: ShapeRegistry, runs: SortedRuns, threads: number) {
     this.threads = threads;
     this.file = file;
     this.instance = instance;
     this.writer = writer;
     this.readers = readers;
     this.registry = registry;
-    this.typedWriter = new TypedWriter(writer, registry);
+    this.runs = runs;
+    this.typedWriter = new TypedWriter(writer, registry, () => runs.settled());
     this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
   }
 
@@ -119,10 +124,13 @@ export class DuckDbStore implements Store {
       instance.closeSync();
       throw new Error(`${file} was written by an older Tributary (one JSON body column per record); this version stores typed columns. Move it away (or start with a new --data-dir) and ingest again.`);
     }
-    for (const ddl of [RECORDS_TABLE, OFFSETS_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
+    const oneTable = await writer.runAndReadAll("SELECT 1 FROM duckdb_tables() WHERE table_name = 'records'");
+    if (oneTable.currentRowCount > 0) await writer.run('ALTER TABLE records RENAME TO records_sorted');
+    for (const ddl of [SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
     const registry = await ShapeRegistry.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
-    return new DuckDbStore(file, instance, writer, readers, registry, options.threads ?? DEFAULT_THREADS);
+    const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS);
+    return new DuckDbStore(file, instance, writer, readers, registry, runs, options.threads ?? DEFAULT_THREADS);
   }
 
   /**
@@ -204,6 +212,7 @@ export class DuckDbStore implements Store {
       await this.writer.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
+    this.runs.added(group.reduce((sum, write) => sum + write.rows, 0));
   }
 
   async committedOffsets(consumer: string): Promise<Map<string, number>> {
@@ -294,6 +303,7 @@ export class DuckDbStore implements Store {
     if (this.closed) return;
     await this.writeChain;
     this.closed = true;
+    await this.runs.close();
     clearTimeout(this.threadsTimer);
     await this.threadsRestored;
     await this.readers.close();

@@ -4,8 +4,12 @@ import { ID_ALPHABET } from '../../record/id.ts';
  * One row per record. Typed columns c1…cN are added as templates learn fields (shape-registry.ts);
  * `raw` holds the original text only for rows no template rebuilds exactly. The record id is not
  * stored: it is position_id(ingested_at, part, off).
+ *
+ * Writes go to `records_recent`; runs of them move to `records_sorted` ordered by ts (sorted-runs.ts).
+ * Queries read the view `records` over both. Stores written before the split had one table named
+ * `records`: it becomes `records_sorted` when opened.
  */
-export const RECORDS_TABLE = `CREATE TABLE IF NOT EXISTS records (
+export const SORTED_TABLE = `CREATE TABLE IF NOT EXISTS records_sorted (
   stream VARCHAR NOT NULL,
   ts BIGINT NOT NULL,
   ingested_at BIGINT NOT NULL,
@@ -16,6 +20,13 @@ export const RECORDS_TABLE = `CREATE TABLE IF NOT EXISTS records (
   tpl INTEGER,
   raw VARCHAR
 )`;
+
+export const RECORD_TABLES = ['records_sorted', 'records_recent'] as const;
+
+export const RECENT_TABLE = 'CREATE TABLE IF NOT EXISTS records_recent AS SELECT * FROM records_sorted LIMIT 0';
+
+/** Rebuilt after columns are added, so it never lags the tables. */
+export const RECORDS_VIEW = 'CREATE OR REPLACE VIEW records AS SELECT * FROM records_sorted UNION ALL BY NAME SELECT * FROM records_recent';
 
 export const OFFSETS_TABLE = `CREATE TABLE IF NOT EXISTS consumer_offsets (
   consumer VARCHAR NOT NULL,

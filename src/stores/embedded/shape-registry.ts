@@ -1,10 +1,11 @@
 // The learned templates and the typed columns they write, kept in the store file beside the
 // records. A column is one (field path, type) pair shared by every template that has it; a new
-// field adds a column (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
+// field adds a column to both record tables (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { jsonPathText } from '../../query/duckdb-field.ts';
 import { leavesOf, nodeAt, pathKey, sameShape, type KeptAs, type LeafType, type Shape, type Template } from './template.ts';
 import { keptTextSql, objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
+import { RECORD_TABLES, RECORDS_VIEW } from './schema.ts';
 
 interface Column {
   name: string;
@@ -73,18 +74,30 @@ export class ShapeRegistry {
     return this.columns.size + added <= MAX_COLUMNS;
   }
 
-  /** Adds the shape's missing columns and the template, each committed before it is used. */
+  /**
+   * Adds the shape's missing columns (to both record tables, and the view over them) and the
+   * template in one transaction, committed before it is used.
+   */
   async learn(connection: DuckDBConnection, stream: string, shape: Shape): Promise<Template> {
-    for (const leaf of storedLeaves(shape)) {
-      const key = columnKey(leaf.path, leaf.type);
-      if (this.columns.has(key)) continue;
-      const name = `c${this.columns.size + 1}`;
-      await connection.run(`ALTER TABLE records ADD COLUMN ${name} ${SQL_TYPE[leaf.type]}`);
-      await connection.run('INSERT INTO store_columns VALUES (?, ?, ?)', [name, JSON.stringify(leaf.path), leaf.type]);
-      this.columns.set(key, { name, path: leaf.path, type: leaf.type });
-    }
+    const added: Column[] = [];
     const id = this.templates.size === 0 ? 1 : Math.max(...this.templates.keys()) + 1;
-    await connection.run('INSERT INTO store_templates VALUES (?, ?, ?)', [id, stream, JSON.stringify(shape)]);
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      for (const leaf of storedLeaves(shape)) {
+        if (this.columns.has(columnKey(leaf.path, leaf.type)) || added.some((column) => columnKey(column.path, column.type) === columnKey(leaf.path, leaf.type))) continue;
+        const column = { name: `c${this.columns.size + added.length + 1}`, path: leaf.path, type: leaf.type };
+        for (const table of RECORD_TABLES) await connection.run(`ALTER TABLE ${table} ADD COLUMN ${column.name} ${SQL_TYPE[leaf.type]}`);
+        await connection.run('INSERT INTO store_columns VALUES (?, ?, ?)', [column.name, JSON.stringify(leaf.path), leaf.type]);
+        added.push(column);
+      }
+      if (added.length > 0) await connection.run(RECORDS_VIEW);
+      await connection.run('INSERT INTO store_templates VALUES (?, ?, ?)', [id, stream, JSON.stringify(shape)]);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    for (const column of added) this.columns.set(columnKey(column.path, column.type), column);
     const template = this.remember(id, stream, shape);
     this.matched(template);
     return template;

@@ -52,9 +52,13 @@ export class TypedWriter {
   /** Per stream, lines that recently kept their text: candidates for the next template. */
   private readonly leftovers = new Map<string, Line[]>();
 
-  constructor(connection: DuckDBConnection, registry: ShapeRegistry) {
+  /** `beforeLearning` resolves when columns may be added (no move between the record tables runs). */
+  private readonly beforeLearning: () => Promise<void>;
+
+  constructor(connection: DuckDBConnection, registry: ShapeRegistry, beforeLearning: () => Promise<void>) {
     this.connection = connection;
     this.registry = registry;
+    this.beforeLearning = beforeLearning;
   }
 
   sort(batches: WriteBatch[]): SortedLines {
@@ -80,7 +84,9 @@ export class TypedWriter {
       this.leftovers.delete(stream);
       const shapes = unknownShapes(candidates, this.registry.forStream(stream));
       for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE)) {
-        if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape);
+        if (!this.registry.canLearn(stream, shape)) continue;
+        await this.beforeLearning();
+        await this.registry.learn(this.connection, stream, shape);
       }
     }
   }
@@ -113,7 +119,7 @@ export class TypedWriter {
   }
 
   private async appendRaw(rows: Line[]): Promise<void> {
-    const appender: DuckDBAppender = await this.connection.createAppender('records');
+    const appender: DuckDBAppender = await this.connection.createAppender('records_recent');
     const typedColumns = appender.columnCount - BASE_COLUMNS;
     for (const { stream, partition, ...entry } of rows) {
       const { body, json } = messageBody(entry.value);
@@ -164,7 +170,7 @@ function typedLinesSql(template: Template): string {
 function insertSql(template: Template): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
-  return `INSERT INTO records (stream, ts, ingested_at, part, off, level, message, tpl${columns})
+  return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, level, message, tpl${columns})
     ${typedLinesSql(template)}
     SELECT $2, ts, ingested_at, part, off, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts`;
 }

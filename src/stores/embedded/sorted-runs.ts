@@ -1,0 +1,65 @@
+// Time-ordered storage in two levels. Writes land in `records_recent` in arrival order, which for
+// logs is only roughly time order. Once it holds a run's worth of rows, they move to
+// `records_sorted` ordered by ts, in one transaction on a connection of their own, so the writer
+// keeps committing meanwhile: rows it adds after the move began are not visible to the move, so
+// they are neither copied nor deleted. In a sorted run, the rows of any time window are together:
+// row-group zone maps skip the rest, and a newest-first page reads a few vectors per run.
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/** Rows per sorted run: 500k sort in ~1 s of one core and ~125 MB of DuckDB memory. */
+export const DEFAULT_RUN_ROWS = 500_000;
+
+export class SortedRuns {
+  private readonly connection: DuckDBConnection;
+  private readonly runRows: number;
+  private recentRows: number;
+  /** After a failed move, the next waits until this many rows are recent (a run later). */
+  private retryAt = 0;
+  private moving: Promise<void> | undefined;
+
+  private constructor(connection: DuckDBConnection, recentRows: number, runRows: number) {
+    this.connection = connection;
+    this.recentRows = recentRows;
+    this.runRows = runRows;
+  }
+
+  static async open(connection: DuckDBConnection, runRows: number): Promise<SortedRuns> {
+    const rows = await connection.runAndReadAll('SELECT count(*) FROM records_recent');
+    return new SortedRuns(connection, Number(rows.getRows()[0]![0]), runRows);
+  }
+
+  /** Called after each committed write; starts a move when a run is due and none is running. */
+  added(rows: number): void {
+    this.recentRows += rows;
+    if (this.moving || this.recentRows < Math.max(this.runRows, this.retryAt)) return;
+    this.moving = this.move()
+      .catch((error: unknown) => {
+        this.retryAt = this.recentRows + this.runRows;
+        console.error(`store: moving recent records into time order failed; they stay searchable where they are, and the move is retried after ${this.runRows} more records. ${(error as Error).message}`);
+      })
+      .finally(() => { this.moving = undefined; });
+  }
+
+  /** Resolves when no move is running: columns are added only then (DDL would conflict with it). */
+  async settled(): Promise<void> {
+    await this.moving;
+  }
+
+  async close(): Promise<void> {
+    await this.moving;
+    this.connection.closeSync();
+  }
+
+  private async move(): Promise<void> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const moved = (await this.connection.run('INSERT INTO records_sorted BY NAME SELECT * FROM records_recent ORDER BY ts')).rowsChanged;
+      await this.connection.run('DELETE FROM records_recent');
+      await this.connection.run('COMMIT');
+      this.recentRows -= moved;
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+}
