@@ -1,5 +1,5 @@
 // The embedded store: one DuckDB file in the data dir, records as typed columns per learned shape
-// (typed-writer.ts). Writes go through one connection, each group of batches in one transaction
+// (typed-writer.ts), moved into time-ordered runs in the background (sorted-runs.ts). Writes go through one connection, each group of batches in one transaction
 // that also records the consumer's offsets; reads use a small pool of connections so queries run
 // on DuckDB's threads beside the writer.
 import { mkdirSync, statSync, existsSync } from 'node:fs';

@@ -1,8 +1,8 @@
-// Where a newest-first page begins in time. Rows are stored in arrival order, so the newest matches
-// can sit in any row group; a top-N over whole rows would read every column of every match.
-// Instead the search first finds the oldest ts among the newest `limit` matches, reading only the
-// filter's columns and ts, then fetches the rows at or after it: those are few, and only the
-// vectors holding them are read.
+// Where a newest-first page begins in time. The newest matches can sit in every run of the store
+// (sorted-runs.ts), and a top-N over whole rows would read every column of every match. Instead
+// the search first finds the oldest ts among the newest `limit` matches, reading only the filter's
+// columns and ts, then fetches the rows at or after it: those are few, and in time-ordered runs
+// only the vectors holding them are read.
 import type { SqlFragment } from './filter-sql.ts';
 
 type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
