@@ -1,7 +1,8 @@
 // The embedded store: one DuckDB file in the data dir, records as typed columns per learned shape
-// (typed-writer.ts), moved into time-ordered runs in the background (sorted-runs.ts). Writes go through one connection, each group of batches in one transaction
-// that also records the consumer's offsets; reads use a small pool of connections so queries run
-// on DuckDB's threads beside the writer.
+// (typed-writer.ts), moved into time-ordered runs in the background (sorted-runs.ts). Writes go
+// through one connection, each group of batches in one transaction that also records the
+// consumer's offsets; reads use a small pool of connections so queries run on DuckDB's threads
+// beside the writer.
 import { mkdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -61,10 +62,6 @@ const MAX_ROWS_PER_COMMIT = 50_000;
 const DEFAULT_THREADS = 2;
 /** Time without writes after which queries get all threads again. */
 const IDLE_BEFORE_PARALLEL_MS = 1000;
-
-function minDefined(a?: number, b?: number): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-}
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -225,7 +222,7 @@ export class DuckDbStore implements Store {
     const cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
     const page = cursor ? combine(where, afterCursorSql(cursor)) : where;
     const [rows, countRows] = await Promise.all([
-      request.limit === 0 ? [] : this.newest(page, request.limit, { fromMs: request.fromMs, toMs: minDefined(request.toMs, cursor?.ts) }),
+      request.limit === 0 ? [] : this.newest(page, request.limit, { fromMs: request.fromMs, toMs: Math.min(request.toMs ?? Infinity, cursor?.ts ?? Infinity) }),
       request.total === false ? null : this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params),
     ]);
     const hits: Hit[] = rows.map((row) => ({
