@@ -2,7 +2,7 @@
 // log). Prints CPU µs per record, rows kept as typed columns vs raw text, and bytes per record.
 // Also the longest single write (a checkpoint stalls the write that triggers it) and peak RSS,
 // and per million records written, so what grows with the store shows.
-// Usage: node bench/store-write.ts [--records 300000] [--batch 10000] [--checkpoint 256MB] [--memory 1GB]
+// Usage: node bench/store-write.ts [--records 300000] [--batch 10000] [--checkpoint 256MB] [--memory 1GB] [--run-rows 500000]
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ const records = option('--records', 300_000);
 const batchSize = option('--batch', 10_000);
 const checkpointThreshold = text('--checkpoint');
 const memoryLimit = text('--memory');
+const runRows = text('--run-rows') === undefined ? undefined : option('--run-rows', 0);
 
 const ingestedAt = Date.now();
 /** Built per write, so 10M records need no 4 GB of bodies up front; only the writes are timed. */
@@ -30,7 +31,7 @@ const STEP = 1_000_000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-write-'));
 try {
-  const store = await DuckDbStore.open(dir, { checkpointThreshold, memoryLimit });
+  const store = await DuckDbStore.open(dir, { checkpointThreshold, memoryLimit, runRows });
   const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
   let ndjsonBytes = 0;
   let cpuMicros = 0;

@@ -272,3 +272,37 @@ describe('embedded store: typed layout', () => {
     }
   });
 });
+
+describe('embedded store: positions and bytes of one write', () => {
+  test('a write of several partitions, offset gaps and append times gives every record the id of its log position', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-positions-'));
+    const store = await DuckDbStore.open(dir);
+    try {
+      const entry = (n: number, offset: number, ingestedAt: number) => ({ offset, ingestedAt, value: Buffer.from(dyte(n)) });
+      const invalidUtf8 = Buffer.concat([Buffer.from('{"message":"bad byte '), Buffer.from([0xff]), Buffer.from('","level":"info"}')]);
+      const written: WriteBatch[] = [
+        // a run of one append time, then a gap in the offsets, then a new append time
+        { stream: 'app', partition: 2, entries: [entry(1, 10, T0), entry(2, 11, T0), entry(3, 15, T0), entry(4, 16, T0 + 5), entry(5, 17, T0 + 5)] },
+        { stream: 'app', partition: 0, entries: [entry(6, 0, T0 + 1), { offset: 1, ingestedAt: T0 + 1, value: invalidUtf8 }, entry(7, 2, T0 + 1)] },
+        { stream: 'app', partition: 2, entries: [entry(8, 18, T0 + 5)] },
+      ];
+      await store.write(written);
+      const { hits, total } = await store.search({ query: null, limit: 100 });
+      assert.equal(total, 9);
+      const byId = new Map(hits.map((hit) => [hit.id, hit]));
+      for (const batch of written) {
+        for (const { offset, ingestedAt, value } of batch.entries) {
+          const hit = byId.get(positionId(ingestedAt, batch.partition, offset));
+          assert.ok(hit, `no record at partition ${batch.partition} offset ${offset}`);
+          assert.equal(hit.ingestedAt, ingestedAt);
+          assert.equal(hit.bodyJson, messageBody(value).json);
+        }
+      }
+      const rawRows = await store.search({ query: parseQuery('"bad byte"'), limit: 10 });
+      assert.equal(rawRows.total, 1, 'the line that is not UTF-8 is kept and searchable');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
