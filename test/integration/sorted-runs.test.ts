@@ -85,11 +85,12 @@ describe('sorted runs', () => {
     const store = await DuckDbStore.open(dir);
     await store.write([batch(0, 300)]);
     await store.close();
-    // the layout before: one table named records, no recent table, no view
+    // the layout before: one table named records, no recent table, no view, no minute counts
     await inFile(dir, async (run) => {
       await run('DROP VIEW records');
       await run('INSERT INTO records_sorted SELECT * FROM records_recent');
       await run('DROP TABLE records_recent');
+      await run('DROP TABLE records_minutes');
       await run('ALTER TABLE records_sorted RENAME TO records');
       return null;
     });

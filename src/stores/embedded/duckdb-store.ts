@@ -2,14 +2,14 @@
 // (typed-writer.ts), moved into time-ordered runs in the background (sorted-runs.ts). Writes go
 // through one connection, each group of batches in one transaction that also records the
 // consumer's offsets; reads use a small pool of connections so queries run on DuckDB's threads
-// beside the writer.
+// beside the writer. Counts and histograms of time ranges read per-minute counts (minute-counts.ts).
 import { mkdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
   StoreQueryError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
-  type HistogramRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type HistogramRequest, type Filter, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
 import { positionId } from '../../record/id.ts';
@@ -23,6 +23,7 @@ import { ConnectionPool } from './connection-pool.ts';
 import { afterTs, oldestShownTs, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
+import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly } from './minute-counts.ts';
 
 export interface DuckDbStoreOptions {
   /** DuckDB memory limit, e.g. '1GB'. */
@@ -60,8 +61,8 @@ interface PendingWrite {
 /** Upper bound of one group commit: keeps a transaction's memory and its commit latency bounded. */
 const MAX_ROWS_PER_COMMIT = 50_000;
 const DEFAULT_THREADS = 2;
-/** Time without writes after which queries get all threads again. */
-const IDLE_BEFORE_PARALLEL_MS = 1000;
+/** Time without writes after which queries get all threads again and recent rows move into a run. */
+const IDLE_MS = 1000;
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -83,7 +84,7 @@ export class DuckDbStore implements Store {
   private draining = false;
   private readonly threads: number;
   private singleThreaded = false;
-  private threadsTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -97,6 +98,8 @@ export class DuckDbStore implements Store {
     this.runs = runs;
     this.typedWriter = new TypedWriter(writer, registry, () => runs.settled());
     this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
+    // no writes yet: a store opened with recent rows moves them too
+    this.idleTimer = setTimeout(() => this.idle(), IDLE_MS).unref();
   }
 
   static async open(dir: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
@@ -124,6 +127,7 @@ export class DuckDbStore implements Store {
     const oneTable = await writer.runAndReadAll("SELECT 1 FROM duckdb_tables() WHERE table_name = 'records'");
     if (oneTable.currentRowCount > 0) await writer.run('ALTER TABLE records RENAME TO records_sorted');
     for (const ddl of [SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
+    await countMinutesOnce(writer);
     const registry = await ShapeRegistry.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
     const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS);
@@ -145,7 +149,7 @@ export class DuckDbStore implements Store {
 
   private async drain(): Promise<void> {
     this.draining = true;
-    clearTimeout(this.threadsTimer);
+    clearTimeout(this.idleTimer);
     try {
       await this.singleThreadedWhileWriting();
       while (this.pending.length > 0) {
@@ -165,9 +169,7 @@ export class DuckDbStore implements Store {
       }
     } finally {
       this.draining = false;
-      if (this.singleThreaded && !this.closed) {
-        this.threadsTimer = setTimeout(() => { this.threadsRestored = this.restoreThreads(); }, IDLE_BEFORE_PARALLEL_MS).unref();
-      }
+      if (!this.closed) this.idleTimer = setTimeout(() => this.idle(), IDLE_MS).unref();
     }
   }
 
@@ -182,6 +184,12 @@ export class DuckDbStore implements Store {
     if (this.singleThreaded || this.threads <= 1) return;
     // only a cost saving: a failure leaves the threads as they were
     this.singleThreaded = await this.writer.run('SET threads = 1').then(() => true, () => false);
+  }
+
+  private idle(): void {
+    if (this.closed) return;
+    this.threadsRestored = this.restoreThreads();
+    this.runs.idle();
   }
 
   private async restoreThreads(): Promise<void> {
@@ -223,7 +231,7 @@ export class DuckDbStore implements Store {
     const page = cursor ? combine(where, afterCursorSql(cursor)) : where;
     const [rows, countRows] = await Promise.all([
       request.limit === 0 ? [] : this.newest(page, request.limit, { fromMs: request.fromMs, toMs: Math.min(request.toMs ?? Infinity, cursor?.ts ?? Infinity) }),
-      request.total === false ? null : this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params),
+      request.total === false ? null : this.count(request, where),
     ]);
     const hits: Hit[] = rows.map((row) => ({
       id: positionId(Number(row.ingested_at), Number(row.part), Number(row.off)),
@@ -239,6 +247,19 @@ export class DuckDbStore implements Store {
     return { total: countRows ? Number(countRows[0]?.n ?? 0) : null, hits, cursor: next };
   }
 
+  /** False only when no recent row is committed nor being written: their count can be skipped. */
+  private mayHaveRecentRows(): boolean {
+    return this.draining || this.runs.recentRows > 0;
+  }
+
+  private count(filter: Filter, where: SqlFragment): Promise<Record<string, unknown>[]> {
+    if (isTimeOnly(filter)) {
+      const counted = countSql(filter, this.mayHaveRecentRows());
+      return this.query(counted.sql, counted.params);
+    }
+    return this.query(`SELECT count(*) AS n FROM records WHERE ${where.sql}`, where.params);
+  }
+
   /** The newest `limit` rows of the page, newest first; only they have their body rebuilt. */
   private async newest(page: SqlFragment, limit: number, span: Span): Promise<Record<string, unknown>[]> {
     const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span);
@@ -252,9 +273,10 @@ export class DuckDbStore implements Store {
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
     const where = filterSql(request, this.fields);
     const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
-    // typed: an untyped BigInt binds as HUGEINT, and grouping on HUGEINT is 30x slower
-    const rows = await this.query(`SELECT (ts // ?::BIGINT) * ?::BIGINT AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
-      [interval, interval, ...where.params]);
+    const fromCounts = isTimeOnly(request) && interval % BigInt(MINUTE_MS) === 0n ? histogramSql(request, Number(interval), this.mayHaveRecentRows()) : undefined;
+    // a BIGINT literal: an untyped BigInt parameter binds as HUGEINT, and grouping on HUGEINT is 30x slower
+    const rows = fromCounts ? await this.query(fromCounts.sql, fromCounts.params)
+      : await this.query(`SELECT ${bucketSql('ts', `${interval}::BIGINT`)} AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`, where.params);
     const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.n)]));
     return { intervalMs: Number(interval), buckets: fillBuckets(counts, Number(interval), request.fromMs, request.toMs) };
   }
@@ -300,8 +322,8 @@ export class DuckDbStore implements Store {
     if (this.closed) return;
     await this.writeChain;
     this.closed = true;
+    clearTimeout(this.idleTimer);
     await this.runs.close();
-    clearTimeout(this.threadsTimer);
     await this.threadsRestored;
     await this.readers.close();
     this.writer.closeSync();
@@ -311,7 +333,8 @@ export class DuckDbStore implements Store {
   private async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     return this.readers.use(async (connection) => {
       try {
-        const reader = await connection.runAndReadAll(sql, params as DuckDBValue[]);
+        // without parameters the statement is not prepared first
+        const reader = await connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined);
         return reader.getRowObjects() as Record<string, unknown>[];
       } catch (error) {
         throw asQueryError(error);
@@ -325,6 +348,21 @@ function asQueryError(error: unknown): unknown {
   const message = (error as Error).message ?? '';
   if (/Invalid Input Error|Conversion Error|regex/i.test(message)) return new StoreQueryError(message.replace(/^[A-Za-z ]+Error: /, ''));
   return error;
+}
+
+/** Stores from before the minute counts get them for the rows already in runs, once. */
+async function countMinutesOnce(writer: DuckDBConnection): Promise<void> {
+  const exists = await writer.runAndReadAll("SELECT 1 FROM duckdb_tables() WHERE table_name = 'records_minutes'");
+  if (exists.currentRowCount > 0) return;
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    await writer.run(MINUTE_COUNTS_TABLE);
+    await writer.run(countMinutesSql('records_sorted'));
+    await writer.run('COMMIT');
+  } catch (error) {
+    await writer.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
 
 function combine(a: SqlFragment, b: SqlFragment): SqlFragment {
