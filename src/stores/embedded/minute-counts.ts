@@ -99,9 +99,10 @@ export function countSql(filter: Filter, recentRows: boolean): SqlFragment {
   const terms = pieces(filter, recentRows).map((piece) => {
     const { sql, params: pieceParams, rows } = pieceSql(piece, filter.streams);
     params.push(...pieceParams);
-    return `(SELECT ${rows === '1' ? 'count(*)' : `coalesce(sum(${rows}), 0)`} ${sql})`;
+    return `SELECT ${rows === '1' ? 'count(*)' : `coalesce(sum(${rows}), 0)`} AS n ${sql}`;
   });
-  return { sql: `SELECT ${terms.join(' + ')} AS n`, params };
+  // one piece (an idle store, whole minutes) runs as it is: a scalar subquery costs ~0.15 ms more
+  return { sql: terms.length === 1 ? terms[0]! : `SELECT ${terms.map((term) => `(${term})`).join(' + ')} AS n`, params };
 }
 
 /** Records per `intervalMs` bucket (a whole number of minutes) of a time-only filter, as `bucket`, `n`. */
