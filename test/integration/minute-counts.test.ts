@@ -140,9 +140,9 @@ describe('minute counts', () => {
     const written: Written[] = [];
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     await store.write([batch('a', 0, 100, written)]);
-    await sleep(2500);
+    await sleep(6500);
     await store.write([batch('a', 100, 300, written)]);
-    await sleep(2500);
+    await sleep(6500);
     await assertCountsExact(store, written);
     await store.close();
     // 100 rows are under a fifth of a run and stay; with 300 more, all 400 move

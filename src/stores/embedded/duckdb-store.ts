@@ -61,8 +61,13 @@ interface PendingWrite {
 /** Upper bound of one group commit: keeps a transaction's memory and its commit latency bounded. */
 const MAX_ROWS_PER_COMMIT = 50_000;
 const DEFAULT_THREADS = 2;
-/** Time without writes after which queries get all threads again and recent rows move into a run. */
+/** Time without writes after which queries get all threads again. */
 const IDLE_MS = 1000;
+/**
+ * Time without writes after which recent rows move into a run: longer than a consumer group's
+ * usual rebalance pause, as the move's checkpoint holds back the writes that resume meanwhile.
+ */
+const IDLE_BEFORE_MOVE_MS = 5000;
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -85,6 +90,7 @@ export class DuckDbStore implements Store {
   private readonly threads: number;
   private singleThreaded = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private moveTimer: NodeJS.Timeout | undefined;
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -99,7 +105,7 @@ export class DuckDbStore implements Store {
     this.typedWriter = new TypedWriter(writer, registry, () => runs.settled());
     this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
     // no writes yet: a store opened with recent rows moves them too
-    this.idleTimer = setTimeout(() => this.idle(), IDLE_MS).unref();
+    this.moveTimer = setTimeout(() => this.runs.idle(), IDLE_BEFORE_MOVE_MS).unref();
   }
 
   static async open(dir: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
@@ -150,6 +156,7 @@ export class DuckDbStore implements Store {
   private async drain(): Promise<void> {
     this.draining = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.moveTimer);
     try {
       await this.singleThreadedWhileWriting();
       while (this.pending.length > 0) {
@@ -169,7 +176,10 @@ export class DuckDbStore implements Store {
       }
     } finally {
       this.draining = false;
-      if (!this.closed) this.idleTimer = setTimeout(() => this.idle(), IDLE_MS).unref();
+      if (!this.closed) {
+        this.idleTimer = setTimeout(() => { if (!this.closed) this.threadsRestored = this.restoreThreads(); }, IDLE_MS).unref();
+        this.moveTimer = setTimeout(() => { if (!this.closed) this.runs.idle(); }, IDLE_BEFORE_MOVE_MS).unref();
+      }
     }
   }
 
@@ -184,12 +194,6 @@ export class DuckDbStore implements Store {
     if (this.singleThreaded || this.threads <= 1) return;
     // only a cost saving: a failure leaves the threads as they were
     this.singleThreaded = await this.writer.run('SET threads = 1').then(() => true, () => false);
-  }
-
-  private idle(): void {
-    if (this.closed) return;
-    this.threadsRestored = this.restoreThreads();
-    this.runs.idle();
   }
 
   private async restoreThreads(): Promise<void> {
@@ -323,6 +327,7 @@ export class DuckDbStore implements Store {
     await this.writeChain;
     this.closed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.moveTimer);
     await this.runs.close();
     await this.threadsRestored;
     await this.readers.close();
