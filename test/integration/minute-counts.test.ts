@@ -3,14 +3,11 @@
 // answer must equal a count of the records themselves, wherever the range's ends fall.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import type { Filter, WriteBatch } from '../../src/stores/store.ts';
+import { inStoreFile, withTempDir } from '../support/store-files.ts';
 
 const START = Date.UTC(2025, 0, 1, 10, 0, 0);
 const MINUTE = 60_000;
@@ -80,31 +77,13 @@ async function assertCountsExact(store: DuckDbStore, written: Written[]): Promis
 }
 
 async function tableCounts(dir: string): Promise<{ sorted: number; recent: number; minutes: number }> {
-  const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
-  const connection = await db.connect();
-  try {
-    const row = (await connection.runAndReadAll(`SELECT (SELECT count(*) FROM records_sorted), (SELECT count(*) FROM records_recent),
-      (SELECT coalesce(sum(n), 0) FROM records_minutes)`)).getRows()[0]!.map(Number);
-    return { sorted: row[0]!, recent: row[1]!, minutes: row[2]! };
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
-
-function withDir(name: string, body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), name));
-    try {
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  const [sorted, recent, minutes] = await inStoreFile(dir, async (run) => (await run(`SELECT (SELECT count(*) FROM records_sorted),
+    (SELECT count(*) FROM records_recent), (SELECT coalesce(sum(n), 0) FROM records_minutes)`))[0]!.map(Number));
+  return { sorted: sorted!, recent: recent!, minutes: minutes! };
 }
 
 describe('minute counts', () => {
-  test('counts and histograms of time ranges equal the records, runs and recent rows alike', withDir('minutes-', async (dir) => {
+  test('counts and histograms of time ranges equal the records, runs and recent rows alike', withTempDir('minutes-', async (dir) => {
     const written: Written[] = [];
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     for (let k = 0; k < 9; k++) await store.write([batch(k % 3 === 0 ? 'b' : 'a', k * 500, 500, written)]);
@@ -118,16 +97,12 @@ describe('minute counts', () => {
     assert.equal(tables.minutes, tables.sorted, 'the minute counts hold every row of the runs');
   }));
 
-  test('a store from before the minute counts gets them when opened', withDir('minutes-old-', async (dir) => {
+  test('a store from before the minute counts gets them when opened', withTempDir('minutes-old-', async (dir) => {
     const written: Written[] = [];
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     for (let k = 0; k < 5; k++) await store.write([batch('a', k * 500, 500, written)]);
     await store.close();
-    const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
-    const connection = await db.connect();
-    await connection.run('DROP TABLE records_minutes');
-    connection.closeSync();
-    db.closeSync();
+    await inStoreFile(dir, (run) => run('DROP TABLE records_minutes'));
     const reopened = await DuckDbStore.open(dir, { runRows: 1000 });
     await reopened.write([batch('b', 2500, 700, written)]);
     await assertCountsExact(reopened, written);
@@ -136,7 +111,7 @@ describe('minute counts', () => {
     assert.equal(tables.minutes, tables.sorted);
   }));
 
-  test('when writes pause, recent rows move into a run even short of a full one', withDir('minutes-idle-', async (dir) => {
+  test('when writes pause, recent rows move into a run even short of a full one', withTempDir('minutes-idle-', async (dir) => {
     const written: Written[] = [];
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     await store.write([batch('a', 0, 100, written)]);

@@ -3,13 +3,10 @@
 // split opens with its records in place (src/stores/embedded/sorted-runs.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import type { WriteBatch } from '../../src/stores/store.ts';
+import { inStoreFile, withTempDir } from '../support/store-files.ts';
 
 const START = Date.UTC(2025, 0, 1);
 
@@ -23,30 +20,8 @@ function batch(from: number, count: number, lines: (i: number) => string = line)
   return { stream: 'app', partition: 0, entries: Array.from({ length: count }, (_, k) => ({ offset: from + k, ingestedAt: START, value: Buffer.from(lines(from + k)) })) };
 }
 
-async function inFile<T>(dir: string, read: (run: (sql: string) => Promise<unknown[][]>) => Promise<T>): Promise<T> {
-  const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
-  const connection = await db.connect();
-  try {
-    return await read(async (sql) => (await connection.runAndReadAll(sql)).getRows());
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
-
-function withDir(name: string, body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), name));
-    try {
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
-
 describe('sorted runs', () => {
-  test('moves recent records into ts-ordered runs while writes continue, losing and doubling none', withDir('runs-', async (dir) => {
+  test('moves recent records into ts-ordered runs while writes continue, losing and doubling none', withTempDir('runs-', async (dir) => {
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     // one write after another, as the indexer makes them, each beside the move an earlier one started
     for (let k = 0; k < 20; k++) await store.write([batch(k * 500, 500)]);
@@ -55,7 +30,7 @@ describe('sorted runs', () => {
     await store.close();
     assert.equal(all.total, 10_000);
     assert.deepEqual(some.hits.map((hit) => JSON.parse(hit.bodyJson).n), [4321]);
-    const [sorted, recent, distinct, descents] = await inFile(dir, async (run) => (await run(`SELECT
+    const [sorted, recent, distinct, descents] = await inStoreFile(dir, async (run) => (await run(`SELECT
       (SELECT count(*) FROM records_sorted), (SELECT count(*) FROM records_recent), (SELECT count(DISTINCT off) FROM records),
       (SELECT count(*) FROM (SELECT ts < lag(ts) OVER (ORDER BY rowid) AS down FROM records_sorted) WHERE down)`))[0]!.map(Number));
     assert.ok(sorted! >= 9000, `${sorted} records moved into runs`);
@@ -65,7 +40,7 @@ describe('sorted runs', () => {
     assert.ok(descents! <= sorted! / 1000, `${descents} steps back in ts within the runs`);
   }));
 
-  test('a shape learned after runs moved reaches both tables, and every body comes back', withDir('runs-shape-', async (dir) => {
+  test('a shape learned after runs moved reaches both tables, and every body comes back', withTempDir('runs-shape-', async (dir) => {
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     await store.write([batch(0, 1500)]);
     const other = (i: number): string => JSON.stringify({ msg: `other ${i}`, code: i, ok: i % 2 === 0 });
@@ -77,16 +52,16 @@ describe('sorted runs', () => {
     const expected = [...Array.from({ length: 1500 }, (_, i) => line(i)), ...Array.from({ length: 500 }, (_, i) => other(1500 + i)),
       ...Array.from({ length: 1200 }, (_, i) => line(2000 + i))];
     assert.deepEqual(hits.map((hit) => hit.bodyJson).sort(), expected.sort());
-    const [sorted] = await inFile(dir, async (run) => (await run('SELECT count(*) FROM records_sorted'))[0]!.map(Number));
+    const [sorted] = await inStoreFile(dir, async (run) => (await run('SELECT count(*) FROM records_sorted'))[0]!.map(Number));
     assert.ok(sorted! > 1500, `${sorted} records in runs: the later shape moved too`);
   }));
 
-  test('a store from before the split opens with its records searchable', withDir('runs-old-', async (dir) => {
+  test('a store from before the split opens with its records searchable', withTempDir('runs-old-', async (dir) => {
     const store = await DuckDbStore.open(dir);
     await store.write([batch(0, 300)]);
     await store.close();
     // the layout before: one table named records, no recent table, no view, no minute counts
-    await inFile(dir, async (run) => {
+    await inStoreFile(dir, async (run) => {
       await run('DROP VIEW records');
       await run('INSERT INTO records_sorted SELECT * FROM records_recent');
       await run('DROP TABLE records_recent');

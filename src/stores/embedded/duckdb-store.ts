@@ -275,12 +275,11 @@ export class DuckDbStore implements Store {
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
-    const where = filterSql(request, this.fields);
     const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
-    const fromCounts = isTimeOnly(request) && interval % BigInt(MINUTE_MS) === 0n ? histogramSql(request, Number(interval), this.mayHaveRecentRows()) : undefined;
-    // a BIGINT literal: an untyped BigInt parameter binds as HUGEINT, and grouping on HUGEINT is 30x slower
-    const rows = fromCounts ? await this.query(fromCounts.sql, fromCounts.params)
-      : await this.query(`SELECT ${bucketSql('ts', `${interval}::BIGINT`)} AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`, where.params);
+    const counted = isTimeOnly(request) && interval % BigInt(MINUTE_MS) === 0n
+      ? histogramSql(request, Number(interval), this.mayHaveRecentRows())
+      : recordsHistogramSql(filterSql(request, this.fields), interval);
+    const rows = await this.query(counted.sql, counted.params);
     const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.n)]));
     return { intervalMs: Number(interval), buckets: fillBuckets(counts, Number(interval), request.fromMs, request.toMs) };
   }
@@ -368,6 +367,11 @@ async function countMinutesOnce(writer: DuckDBConnection): Promise<void> {
     await writer.run('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+function recordsHistogramSql(where: SqlFragment, interval: bigint): SqlFragment {
+  // a BIGINT literal: an untyped BigInt parameter binds as HUGEINT, and grouping on HUGEINT is 30x slower
+  return { sql: `SELECT ${bucketSql('ts', `${interval}::BIGINT`)} AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`, params: where.params };
 }
 
 function combine(a: SqlFragment, b: SqlFragment): SqlFragment {
