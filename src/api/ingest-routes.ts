@@ -51,7 +51,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
   const ingest = async (request: FastifyRequest, reply: FastifyReply, stream: string) => {
     const raw = request.body;
     if (!Buffer.isBuffer(raw)) return sendError(reply, 400, 'empty_body', 'the body is empty: send a JSON object, an array of objects or NDJSON');
-    let records: string[];
+    let records: Buffer[];
     try {
       records = await parseIngestBody(raw, {
         contentType: request.headers['content-type'],
@@ -72,7 +72,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
     }
     const now = Date.now();
     const stopTimer = metrics.logAppendSeconds.startTimer();
-    await log.produce(topic, records.map((record) => ({ value: Buffer.from(record), timestamp: now })));
+    await log.produce(topic, records.map((value) => ({ value, timestamp: now })));
     stopTimer();
     metrics.ingestedRecords.inc({ stream }, records.length);
     metrics.ingestedBytes.inc({ stream }, raw.length);

@@ -1,14 +1,16 @@
 // Turns an ingest request body (JSON object, JSON array or NDJSON, optionally gzip) into one
-// serialized JSON object per record. Nothing is accepted unless the whole body is valid, so a
+// serialized JSON object per record (NDJSON lines as the bytes that came, json-object-scan.ts). Nothing is accepted unless the whole body is valid, so a
 // rejected request never half-writes.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { isUtf8 } from 'node:buffer';
 import { IngestError } from './ingest-error.ts';
 import { checkShape, type RecordLimits } from '../../record/limits.ts';
 import { isPlainObject } from '../../record/normalize.ts';
+import { isJsonObjectWithinLimits, isJsonSpace } from './json-object-scan.ts';
 
 const gunzipAsync = promisify(gunzip);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const NEWLINE = 0x0a;
 
 export type BodyFormat = 'json' | 'ndjson';
 
@@ -40,7 +42,10 @@ export interface BodyOptions {
   limits: RecordLimits;
 }
 
-export async function decodeBody(raw: Buffer, options: BodyOptions): Promise<string> {
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The body's bytes, decompressed, checked to be UTF-8 and without a byte order mark. */
+export async function bodyBytes(raw: Buffer, options: BodyOptions): Promise<Buffer> {
   let bytes = raw;
   const encoding = (options.contentEncoding ?? 'identity').trim().toLowerCase();
   if (encoding === 'gzip' || encoding === 'x-gzip') {
@@ -55,11 +60,8 @@ export async function decodeBody(raw: Buffer, options: BodyOptions): Promise<str
   } else if (encoding !== 'identity') {
     throw new IngestError(415, 'unsupported_content_encoding', `Content-Encoding '${encoding}' is not supported: use gzip or none`);
   }
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new IngestError(400, 'invalid_utf8', 'the body is not valid UTF-8');
-  }
+  if (!isUtf8(bytes)) throw new IngestError(400, 'invalid_utf8', 'the body is not valid UTF-8');
+  return bytes.subarray(0, BOM.length).equals(BOM) ? bytes.subarray(BOM.length) : bytes;
 }
 
 function shapeError(where: string, value: unknown, limits: RecordLimits): IngestError | null {
@@ -86,36 +88,50 @@ function checkSize(serialized: string, where: string, limits: RecordLimits): voi
   }
 }
 
-function parseNdjson(text: string, limits: RecordLimits): string[] {
-  const records: string[] = [];
+/** A line the scanner did not pass, checked the thorough way: its text, or null when it is only whitespace. */
+function checkedLine(text: string, where: string, limits: RecordLimits): Buffer | null {
+  const line = text.trim();
+  if (line.length === 0) return null;
+  const error = shapeError(where, parseJson(line, where), limits);
+  if (error) throw error;
+  checkSize(line, where, limits);
+  return Buffer.from(line);
+}
+
+/** Lines stay views of the body: a line the scanner passes is stored as the bytes that came. */
+function parseNdjson(bytes: Buffer, limits: RecordLimits): Buffer[] {
+  const records: Buffer[] = [];
   let start = 0;
   let lineNumber = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end === -1) end = bytes.length;
     lineNumber++;
-    const line = text.slice(start, end).trim();
+    let first = start;
+    let last = end;
     start = end + 1;
-    if (line.length === 0) continue;
-    const where = `line ${lineNumber}`;
-    const value = parseJson(line, where);
-    const error = shapeError(where, value, limits);
-    if (error) throw error;
-    checkSize(line, where, limits);
-    records.push(line);
+    while (first < last && isJsonSpace(bytes[first]!)) first++;
+    while (last > first && isJsonSpace(bytes[last - 1]!)) last--;
+    if (first === last) continue;
+    if (isJsonObjectWithinLimits(bytes, first, last, limits)) {
+      records.push(bytes.subarray(first, last));
+      continue;
+    }
+    const line = checkedLine(bytes.toString('utf8', first, last), `line ${lineNumber}`, limits);
+    if (line) records.push(line);
   }
   return records;
 }
 
-function parseJsonDocument(text: string, limits: RecordLimits): string[] {
-  const trimmed = text.trim();
+function parseJsonDocument(bytes: Buffer, limits: RecordLimits): Buffer[] {
+  const trimmed = bytes.toString('utf8').trim();
   if (trimmed.length === 0) throw new IngestError(400, 'empty_body', 'the body is empty: send a JSON object, an array of objects or NDJSON');
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
   } catch (error) {
     // Clients often send NDJSON labelled application/json.
-    if (trimmed.includes('\n')) return parseNdjson(trimmed, limits);
+    if (trimmed.includes('\n')) return parseNdjson(bytes, limits);
     const reason = error instanceof RangeError ? 'nesting too deep to parse' : (error as Error).message;
     throw new IngestError(400, 'invalid_json', `the body is not valid JSON: ${reason}`);
   }
@@ -126,20 +142,20 @@ function parseJsonDocument(text: string, limits: RecordLimits): string[] {
       if (error) throw error;
       const serialized = JSON.stringify(item);
       checkSize(serialized, where, limits);
-      return serialized;
+      return Buffer.from(serialized);
     });
   }
   const error = shapeError('the body', value, limits);
   if (error) throw error;
   checkSize(trimmed, 'the body', limits);
-  return [trimmed];
+  return [Buffer.from(trimmed)];
 }
 
 /** Serialized JSON objects, one per record, in input order. */
-export async function parseIngestBody(raw: Buffer, options: BodyOptions): Promise<string[]> {
+export async function parseIngestBody(raw: Buffer, options: BodyOptions): Promise<Buffer[]> {
   const format = bodyFormat(options.contentType);
-  const text = await decodeBody(raw, options);
-  const records = format === 'ndjson' ? parseNdjson(text, options.limits) : parseJsonDocument(text, options.limits);
+  const bytes = await bodyBytes(raw, options);
+  const records = format === 'ndjson' ? parseNdjson(bytes, options.limits) : parseJsonDocument(bytes, options.limits);
   if (records.length === 0) throw new IngestError(400, 'empty_body', 'the body holds no records');
   return records;
 }
