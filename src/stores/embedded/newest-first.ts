@@ -4,6 +4,7 @@
 // columns and ts, then fetches the rows at or after it: those are few, and in time-ordered runs
 // only the vectors holding them are read.
 import type { SqlFragment } from './filter-sql.ts';
+import { tsBoundsSql } from './minute-counts.ts';
 
 type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -40,7 +41,7 @@ export function afterTs(where: SqlFragment, ts: number, always = false): SqlFrag
 export async function oldestShownTs(run: Run, where: SqlFragment, limit: number, span: Span): Promise<number | null> {
   const newest = (filter: SqlFragment) => run(`SELECT count(*) AS n, min(ts) AS oldest FROM (SELECT ts FROM records
     WHERE ${filter.sql} ORDER BY ts DESC LIMIT ?)`, [...filter.params, limit]);
-  const [table] = await run('SELECT min(ts) AS lo, max(ts) AS hi FROM records', []);
+  const [table] = await run(tsBoundsSql(span.fromMs, span.toMs), []);
   if (table?.hi === null || table?.hi === undefined) return null;
   const hi = Math.min(Number(table.hi), span.toMs ?? Infinity);
   const lo = Math.max(Number(table.lo), span.fromMs ?? -Infinity);
