@@ -29,6 +29,13 @@ describe('ingest body parsing', () => {
     assert.deepEqual(await parsed('{"a":1}\r\n\n{"b":2}\n', options('application/x-ndjson')), ['{"a":1}', '{"b":2}']);
   });
 
+  it('keeps each NDJSON line as the bytes that came, without a leading byte order mark', async () => {
+    const line = '{ "msg" : "caf\u00e9 ✓" ,"n":[1, 2.5e3]}';
+    assert.deepEqual(await parsed(`\ufeff${line}\r\n \t\n${line}`, options('application/x-ndjson')), [line, line]);
+    // a line only the thorough path accepts (whitespace JSON does not know around it) is trimmed as before
+    assert.deepEqual(await parsed('\u00a0{"a":1}\u00a0', options('application/x-ndjson')), ['{"a":1}']);
+  });
+
   it('accepts NDJSON sent as application/json', async () => {
     assert.deepEqual(await parsed('{"a":1}\n{"b":2}', options('application/json')), ['{"a":1}', '{"b":2}']);
   });
