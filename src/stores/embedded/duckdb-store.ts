@@ -5,7 +5,7 @@
 // beside the writer. Counts and histograms of time ranges read per-minute counts (minute-counts.ts).
 import { mkdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
   StoreQueryError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
@@ -60,6 +60,7 @@ interface PendingWrite {
 
 /** Upper bound of one group commit: keeps a transaction's memory and its commit latency bounded. */
 const MAX_ROWS_PER_COMMIT = 50_000;
+const OFFSET_TYPES = [VARCHAR, VARCHAR, INTEGER, BIGINT];
 const DEFAULT_THREADS = 2;
 /** Time without writes after which queries get all threads again. */
 const IDLE_MS = 1000;
@@ -213,8 +214,9 @@ export class DuckDbStore implements Store {
       const offsets = new Map<string, OffsetCommit>();
       for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
       for (const offset of offsets.values()) {
+        // typed as the columns are: a JS number binds as DOUBLE, which makes DuckDB plan it again
         await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
-          [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)]);
+          [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)], OFFSET_TYPES);
       }
       await this.writer.run('COMMIT');
     } catch (error) {
