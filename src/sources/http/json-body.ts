@@ -1,6 +1,6 @@
 // Turns an ingest request body (JSON object, JSON array or NDJSON, optionally gzip) into one
-// serialized JSON object per record (NDJSON lines as the bytes that came, json-object-scan.ts). Nothing is accepted unless the whole body is valid, so a
-// rejected request never half-writes.
+// serialized JSON object per record (NDJSON lines as the bytes that came, json-object-scan.ts).
+// Nothing is accepted unless the whole body is valid, so a rejected request never half-writes.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { isUtf8 } from 'node:buffer';
@@ -45,7 +45,7 @@ export interface BodyOptions {
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The body's bytes, decompressed, checked to be UTF-8 and without a byte order mark. */
-export async function bodyBytes(raw: Buffer, options: BodyOptions): Promise<Buffer> {
+async function bodyBytes(raw: Buffer, options: BodyOptions): Promise<Buffer> {
   let bytes = raw;
   const encoding = (options.contentEncoding ?? 'identity').trim().toLowerCase();
   if (encoding === 'gzip' || encoding === 'x-gzip') {
