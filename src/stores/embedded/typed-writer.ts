@@ -195,7 +195,7 @@ function typedLinesSql(template: Template): string {
 function insertSql(template: Template): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
-  // DuckDB bind and optimize the whole statement a second time (~30 % of the writer's CPU).
+  // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
   const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, level, message, tpl${columns})
     ${typedLinesSql(template)}
