@@ -20,7 +20,7 @@ export interface Config {
   sources: { kafkaTopics: string[] };
   ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number };
   limits: RecordLimits;
-  store: { memoryLimit: string; checkpointThreshold: string };
+  store: { memoryLimit: string; checkpointThreshold: string; writers: number };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number };
 }

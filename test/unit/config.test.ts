@@ -17,7 +17,7 @@ describe('config loading', () => {
     assert.equal(config.log.engine, 'embedded');
     assert.equal(config.limits.maxDepth, 64);
     assert.equal(config.ingest.defaultStream, 'logs');
-    assert.deepEqual(config.store, { memoryLimit: '384MB', checkpointThreshold: '64MB' });
+    assert.deepEqual(config.store, { memoryLimit: '384MB', checkpointThreshold: '64MB', writers: 2 });
   });
 
   it('layers file < env < flags', () => {

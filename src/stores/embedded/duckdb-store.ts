@@ -1,9 +1,9 @@
 // The embedded store: one DuckDB file in the data dir, records as typed columns per learned shape
 // (typed-writer.ts), moved into time-ordered runs in the background (sorted-runs.ts). Writes go
-// through one connection, each group of batches in one transaction that also records the
-// consumer's offsets; reads use a small pool of connections so queries run on DuckDB's threads
-// beside the writer. Counts and histograms of time ranges read per-minute counts (minute-counts.ts).
-import { mkdirSync, statSync, existsSync } from 'node:fs';
+// through a few writer connections (lanes, one per partition), each group of batches in one
+// transaction that also records the consumer's offsets; reads use a small pool of connections so
+// queries run on DuckDB's threads beside the writers. Counts and histograms of time ranges read per-minute counts (minute-counts.ts).
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
@@ -23,6 +23,8 @@ import { ConnectionPool } from './connection-pool.ts';
 import { afterTs, oldestShownTs, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
+import { WriteGate } from './write-gate.ts';
+import { byteSize } from './byte-size.ts';
 import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly } from './minute-counts.ts';
 
 export interface DuckDbStoreOptions {
@@ -34,6 +36,8 @@ export interface DuckDbStoreOptions {
   checkpointThreshold?: string;
   /** Recent rows that move into time order together (sorted-runs.ts). */
   runRows?: number;
+  /** Writer connections; a partition always writes through the same one (default 2). */
+  writers?: number;
 }
 
 const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
@@ -50,6 +54,15 @@ const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
   distinct: (f) => `count(DISTINCT ${f})`,
 };
 
+/** One writer connection and the writes waiting for it: the writes of its partitions, in order. */
+interface Lane {
+  connection: DuckDBConnection;
+  typedWriter: TypedWriter;
+  pending: PendingWrite[];
+  draining: boolean;
+  chain: Promise<void>;
+}
+
 interface PendingWrite {
   batches: WriteBatch[];
   rows: number;
@@ -62,6 +75,7 @@ interface PendingWrite {
 const MAX_ROWS_PER_COMMIT = 50_000;
 const OFFSET_TYPES = [VARCHAR, VARCHAR, INTEGER, BIGINT];
 const DEFAULT_THREADS = 2;
+const DEFAULT_WRITERS = 2;
 /** Time without writes after which queries get all threads again. */
 const IDLE_MS = 1000;
 /**
@@ -79,15 +93,15 @@ export class DuckDbStore implements Store {
   readonly engine = 'embedded';
   private readonly file: string;
   private readonly instance: DuckDBInstance;
-  private readonly writer: DuckDBConnection;
+  private readonly lanes: Lane[];
+  private readonly gate = new WriteGate();
+  private readonly walFile: string;
+  private readonly checkpointBytes: number;
   private readonly readers: ConnectionPool;
   private readonly registry: ShapeRegistry;
   private readonly runs: SortedRuns;
-  private readonly typedWriter: TypedWriter;
   private readonly fields: FieldResolverOptions;
-  private writeChain: Promise<void> = Promise.resolve();
-  private readonly pending: PendingWrite[] = [];
-  private draining = false;
+  private activeLanes = 0;
   private readonly threads: number;
   private singleThreaded = false;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -95,15 +109,20 @@ export class DuckDbStore implements Store {
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writer: DuckDBConnection, readers: ConnectionPool, registry: ShapeRegistry, runs: SortedRuns, threads: number) {
+  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number) {
     this.threads = threads;
     this.file = file;
+    this.walFile = `${file}.wal`;
+    this.checkpointBytes = checkpointBytes;
     this.instance = instance;
-    this.writer = writer;
     this.readers = readers;
     this.registry = registry;
     this.runs = runs;
-    this.typedWriter = new TypedWriter(writer, registry, () => runs.settled());
+    // DDL waits until no lane has a transaction open and no move runs
+    const alone = <T>(step: () => Promise<T>): Promise<T> => this.gate.alone(async () => { await runs.settled(); return step(); });
+    this.lanes = writers.map((connection) => ({
+      connection, typedWriter: new TypedWriter(connection, registry, alone), pending: [], draining: false, chain: Promise.resolve(),
+    }));
     this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
     // no writes yet: a store opened with recent rows moves them too
     this.moveTimer = setTimeout(() => this.runs.idle(), IDLE_BEFORE_MOVE_MS).unref();
@@ -117,10 +136,11 @@ export class DuckDbStore implements Store {
     // own on another connection holds the writer just the same, so the threshold sets how long
     // the writer stalls: ~0.4 s at 64 MB against 1.5–2.5 s at 256 MB, with less RSS and the same
     // store size; at 32 MB the store grew 24 % (docs/performance.md, step 4).
+    const checkpointThreshold = options.checkpointThreshold ?? '64MB';
     const config: Record<string, string> = {
       threads: String(options.threads ?? DEFAULT_THREADS),
       storage_compatibility_version: 'latest',
-      checkpoint_threshold: options.checkpointThreshold ?? '64MB',
+      checkpoint_threshold: checkpointThreshold,
     };
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(file, config);
@@ -138,46 +158,53 @@ export class DuckDbStore implements Store {
     const registry = await ShapeRegistry.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
     const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS);
-    return new DuckDbStore(file, instance, writer, readers, registry, runs, options.threads ?? DEFAULT_THREADS);
+    const writers = [writer];
+    while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
+    return new DuckDbStore(file, instance, writers, readers, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold));
   }
 
   /**
-   * Writes that arrive while a transaction runs are committed together by the next one (group
-   * commit), so concurrent partitions make fewer, larger transactions under load.
+   * Writes that arrive while a lane's transaction runs are committed together by its next one
+   * (group commit). A write's partition picks its lane, so a partition's writes (and its offsets
+   * row) stay in order on one connection while other partitions commit beside it.
    */
   write(batches: WriteBatch[], offsets: OffsetCommit[] = []): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     const rows = batches.reduce((sum, batch) => sum + batch.entries.length, 0);
+    const lane = this.lanes[(batches[0]?.partition ?? 0) % this.lanes.length]!;
     return new Promise((resolve, reject) => {
-      this.pending.push({ batches, rows, offsets, resolve, reject });
-      if (!this.draining) this.writeChain = this.drain();
+      lane.pending.push({ batches, rows, offsets, resolve, reject });
+      if (!lane.draining) lane.chain = this.drain(lane);
     });
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
+  private async drain(lane: Lane): Promise<void> {
+    lane.draining = true;
+    this.activeLanes++;
     clearTimeout(this.idleTimer);
     clearTimeout(this.moveTimer);
     try {
       await this.singleThreadedWhileWriting();
-      while (this.pending.length > 0) {
+      while (lane.pending.length > 0) {
         const group: PendingWrite[] = [];
         let rows = 0;
-        while (this.pending.length > 0 && (group.length === 0 || rows + this.pending[0]!.rows <= MAX_ROWS_PER_COMMIT)) {
-          const next = this.pending.shift()!;
+        while (lane.pending.length > 0 && (group.length === 0 || rows + lane.pending[0]!.rows <= MAX_ROWS_PER_COMMIT)) {
+          const next = lane.pending.shift()!;
           rows += next.rows;
           group.push(next);
         }
         try {
-          await this.writeNow(group);
+          await this.writeNow(lane, group);
           for (const write of group) write.resolve();
         } catch (error) {
           for (const write of group) write.reject(error as Error);
         }
+        await this.checkpointIfSkipped(lane);
       }
     } finally {
-      this.draining = false;
-      if (!this.closed) {
+      lane.draining = false;
+      this.activeLanes--;
+      if (!this.closed && this.activeLanes === 0) {
         this.idleTimer = setTimeout(() => { if (!this.closed) this.threadsRestored = this.restoreThreads(); }, IDLE_MS).unref();
         this.moveTimer = setTimeout(() => { if (!this.closed) this.runs.idle(); }, IDLE_BEFORE_MOVE_MS).unref();
       }
@@ -185,45 +212,67 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * Under sustained writes DuckDB runs on one thread: the write statements gain ~10 % wall time
-   * from a second thread for ~25 % more CPU (docs/performance.md), and the cores are busy with
-   * ingest anyway. Queries still run side by side on their own connections; once writes pause,
-   * each query gets every thread again.
+   * Under sustained writes DuckDB runs on one thread per statement: a write statement gains ~10 %
+   * wall time from a second thread for ~25 % more CPU (docs/performance.md), and the cores are
+   * busy with ingest anyway; the lanes write side by side instead. Queries still run beside them
+   * on their own connections; once writes pause, each query gets every thread again.
    */
   private async singleThreadedWhileWriting(): Promise<void> {
     await this.threadsRestored;
     if (this.singleThreaded || this.threads <= 1) return;
     // only a cost saving: a failure leaves the threads as they were
-    this.singleThreaded = await this.writer.run('SET threads = 1').then(() => true, () => false);
+    this.singleThreaded = await this.lanes[0]!.connection.run('SET threads = 1').then(() => true, () => false);
   }
 
   private async restoreThreads(): Promise<void> {
-    if (this.draining || this.closed || !this.singleThreaded) return;
+    if (this.activeLanes > 0 || this.closed || !this.singleThreaded) return;
     this.singleThreaded = false;
-    await this.writer.run(`SET threads = ${this.threads}`).catch(() => undefined);
+    await this.lanes[0]!.connection.run(`SET threads = ${this.threads}`).catch(() => undefined);
   }
 
-  private async writeNow(group: PendingWrite[]): Promise<void> {
-    const lines = this.typedWriter.sort(group.flatMap((write) => write.batches));
+  private async writeNow(lane: Lane, group: PendingWrite[]): Promise<void> {
+    const lines = lane.typedWriter.sort(group.flatMap((write) => write.batches));
     // New shapes are learned before the transaction: their columns are committed DDL of their own.
-    await this.typedWriter.learn(lines);
-    await this.writer.run('BEGIN TRANSACTION');
-    try {
-      await this.typedWriter.insert(lines);
-      // the last commit of a partition wins: later writes carry later offsets
-      const offsets = new Map<string, OffsetCommit>();
-      for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
-      for (const offset of offsets.values()) {
-        // typed as the columns are: a JS number binds as DOUBLE, which makes DuckDB plan it again
-        await this.writer.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
-          [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)], OFFSET_TYPES);
+    await lane.typedWriter.learn(lines);
+    const { connection } = lane;
+    await this.gate.together(async () => {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        await lane.typedWriter.insert(lines);
+        // the last commit of a partition wins: later writes carry later offsets
+        const offsets = new Map<string, OffsetCommit>();
+        for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
+        for (const offset of offsets.values()) {
+          // typed as the columns are: a JS number binds as DOUBLE, which makes DuckDB plan it again
+          await connection.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
+            [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)], OFFSET_TYPES);
+        }
+        await connection.run('COMMIT');
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      await this.writer.run('COMMIT');
-    } catch (error) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
     this.runs.added(group.reduce((sum, write) => sum + write.rows, 0));
+  }
+
+  /**
+   * DuckDB checkpoints inside the COMMIT that takes the WAL past the threshold, but only when no
+   * other transaction holds writes, which another lane's often does. A WAL left past the
+   * threshold is checkpointed here, with the lanes held between their transactions.
+   */
+  private async checkpointIfSkipped(lane: Lane): Promise<void> {
+    if (this.lanes.length === 1 || this.walBytes() < this.checkpointBytes) return;
+    // a failure (a move holds writes) leaves it to a later commit
+    await this.gate.alone(() => lane.connection.run('CHECKPOINT')).catch(() => undefined);
+  }
+
+  private walBytes(): number {
+    try {
+      return statSync(this.walFile).size;
+    } catch {
+      return 0;
+    }
   }
 
   async committedOffsets(consumer: string): Promise<Map<string, number>> {
@@ -255,7 +304,7 @@ export class DuckDbStore implements Store {
 
   /** False only when no recent row is committed nor being written: their count can be skipped. */
   private mayHaveRecentRows(): boolean {
-    return this.draining || this.runs.recentRows > 0;
+    return this.activeLanes > 0 || this.runs.recentRows > 0;
   }
 
   private count(filter: Filter, where: SqlFragment): Promise<Record<string, unknown>[]> {
@@ -315,8 +364,7 @@ export class DuckDbStore implements Store {
 
   async describe(): Promise<{ streams: StreamInfo[]; bytesOnDisk: number }> {
     const rows = await this.query('SELECT stream, count(*) AS n, min(ts) AS oldest, max(ts) AS newest FROM records GROUP BY stream ORDER BY stream', []);
-    const walFile = `${this.file}.wal`;
-    const bytesOnDisk = statSync(this.file).size + (existsSync(walFile) ? statSync(walFile).size : 0);
+    const bytesOnDisk = statSync(this.file).size + this.walBytes();
     return {
       streams: rows.map((row) => ({ stream: String(row.stream), records: Number(row.n), oldestTs: toNumber(row.oldest), newestTs: toNumber(row.newest) })),
       bytesOnDisk,
@@ -325,14 +373,14 @@ export class DuckDbStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.writeChain;
+    await Promise.all(this.lanes.map((lane) => lane.chain));
     this.closed = true;
     clearTimeout(this.idleTimer);
     clearTimeout(this.moveTimer);
     await this.runs.close();
     await this.threadsRestored;
     await this.readers.close();
-    this.writer.closeSync();
+    for (const lane of this.lanes) lane.connection.closeSync();
     this.instance.closeSync();
   }
 

@@ -75,13 +75,13 @@ export class TypedWriter {
   /** Per stream, lines that recently kept their text: candidates for the next template. */
   private readonly leftovers = new Map<string, Line[]>();
 
-  /** `beforeLearning` resolves when columns may be added (no move between the record tables runs). */
-  private readonly beforeLearning: () => Promise<void>;
+  /** Runs a step when columns may be added: no other write transaction open, no move running. */
+  private readonly alone: <T>(step: () => Promise<T>) => Promise<T>;
 
-  constructor(connection: DuckDBConnection, registry: ShapeRegistry, beforeLearning: () => Promise<void>) {
+  constructor(connection: DuckDBConnection, registry: ShapeRegistry, alone: <T>(step: () => Promise<T>) => Promise<T>) {
     this.connection = connection;
     this.registry = registry;
-    this.beforeLearning = beforeLearning;
+    this.alone = alone;
   }
 
   sort(batches: WriteBatch[]): SortedLines {
@@ -108,8 +108,8 @@ export class TypedWriter {
       const shapes = unknownShapes(candidates, this.registry.forStream(stream));
       for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE)) {
         if (!this.registry.canLearn(stream, shape)) continue;
-        await this.beforeLearning();
-        await this.registry.learn(this.connection, stream, shape);
+        // asked again once alone: another writer may have learned it meanwhile
+        await this.alone(async () => { if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape); });
       }
     }
   }
