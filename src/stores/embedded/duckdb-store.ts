@@ -25,6 +25,7 @@ import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
 import { WriteGate } from './write-gate.ts';
 import { byteSize } from './byte-size.ts';
+import { quantileSql } from './quantile-sql.ts';
 import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly } from './minute-counts.ts';
 
 export interface DuckDbStoreOptions {
@@ -40,17 +41,20 @@ export interface DuckDbStoreOptions {
   writers?: number;
 }
 
-const AGGREGATE_SQL: Record<Aggregation['fn'], (field: string) => string> = {
+type QuantileFn = 'median' | 'p50' | 'p90' | 'p95' | 'p99';
+const QUANTILES: Record<QuantileFn, number> = { median: 0.5, p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+
+function quantileOf(fn: Aggregation['fn']): number | undefined {
+  return (QUANTILES as Partial<Record<Aggregation['fn'], number>>)[fn];
+}
+
+/** Quantiles are computed apart, in bounded memory (quantile-sql.ts); these are the rest. */
+const AGGREGATE_SQL: Record<Exclude<Aggregation['fn'], QuantileFn>, (field: string) => string> = {
   count: (f) => `count(${f})`,
   sum: (f) => `sum(${f})`,
   avg: (f) => `avg(${f})`,
   min: (f) => `min(${f})`,
   max: (f) => `max(${f})`,
-  median: (f) => `quantile_cont(${f}, 0.5)`,
-  p50: (f) => `quantile_cont(${f}, 0.5)`,
-  p90: (f) => `quantile_cont(${f}, 0.9)`,
-  p95: (f) => `quantile_cont(${f}, 0.95)`,
-  p99: (f) => `quantile_cont(${f}, 0.99)`,
   distinct: (f) => `count(DISTINCT ${f})`,
 };
 
@@ -337,24 +341,37 @@ export class DuckDbStore implements Store {
 
   async stats(request: StatsRequest): Promise<StatsResult> {
     const where = filterSql(request, this.fields);
-    const selectParams: unknown[] = [];
     const keys = request.groupBy.map((field, i) => {
       const text = fieldText(field, this.fields);
-      selectParams.push(...text.params);
-      return `${text.sql} AS k${i}`;
+      return { sql: `${text.sql} AS k${i}`, params: text.params };
     });
-    const values = request.aggregations.map((aggregation, i) => {
-      if (aggregation.fn === 'count' && !aggregation.field) return `count(*) AS v${i}`;
+    const ctes: string[] = [];
+    const cteParams: unknown[] = [];
+    const quantiles: string[] = [];
+    const values: string[] = [];
+    const valueParams: unknown[] = [];
+    request.aggregations.forEach((aggregation, i) => {
+      if (aggregation.fn === 'count' && !aggregation.field) return values.push(`count(*) AS v${i}`);
       if (!aggregation.field) throw new StoreQueryError(`${aggregation.fn} needs a field, e.g. ${aggregation.fn}:latency_ms`);
+      const quantile = quantileOf(aggregation.fn);
+      if (quantile !== undefined) {
+        const computed = quantileSql(`q${i}`, keys, fieldNumber(aggregation.field, this.fields), where, quantile);
+        ctes.push(...computed.ctes);
+        cteParams.push(...computed.params);
+        const sameGroup = keys.map((_, k) => `main.k${k} IS NOT DISTINCT FROM q${i}.k${k}`).join(' AND ') || 'TRUE';
+        return quantiles.push(`LEFT JOIN q${i} ON ${sameGroup}`);
+      }
       const field = aggregation.fn === 'distinct' || aggregation.fn === 'count' ? fieldText(aggregation.field, this.fields) : fieldNumber(aggregation.field, this.fields);
-      selectParams.push(...field.params);
-      return `${AGGREGATE_SQL[aggregation.fn](field.sql)} AS v${i}`;
+      valueParams.push(...field.params);
+      return values.push(`${AGGREGATE_SQL[aggregation.fn as Exclude<Aggregation['fn'], QuantileFn>](field.sql)} AS v${i}`);
     });
     const groupBy = keys.length > 0 ? `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}` : '';
-    const order = ['_n DESC', ...keys.map((_, i) => `k${i}`)].join(', ');
-    const sql = `SELECT ${[...keys, 'count(*) AS _n', ...values].join(', ')}, count(*) OVER () AS _groups
-      FROM records WHERE ${where.sql} ${groupBy} ORDER BY ${order} LIMIT ?`;
-    const rows = await this.query(sql, [...selectParams, ...where.params, request.limit]);
+    ctes.push(`main AS (SELECT ${[...keys.map((key) => key.sql), 'count(*) AS _n', ...values].join(', ')} FROM records WHERE ${where.sql} ${groupBy})`);
+    const quantileValues = request.aggregations.flatMap((aggregation, i) => (quantileOf(aggregation.fn) === undefined ? [] : [`q${i}.value AS v${i}`]));
+    const order = ['_n DESC', ...keys.map((_, i) => `main.k${i}`)].join(', ');
+    const sql = `WITH ${ctes.join(',\n')}
+      SELECT ${['main.*', ...quantileValues, 'count(*) OVER () AS _groups'].join(', ')} FROM main ${quantiles.join(' ')} ORDER BY ${order} LIMIT ?`;
+    const rows = await this.query(sql, [...cteParams, ...keys.flatMap((key) => key.params), ...valueParams, ...where.params, request.limit]);
     const groups = rows.map((row) => ({
       key: Object.fromEntries(request.groupBy.map((field, i) => [field, row[`k${i}`] === null ? null : String(row[`k${i}`])])),
       values: Object.fromEntries(request.aggregations.map((aggregation, i) => [aggregationName(aggregation), toNumber(row[`v${i}`])])),
