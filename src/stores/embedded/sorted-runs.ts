@@ -48,12 +48,12 @@ export class SortedRuns {
 
   /** Called when writes pause: moves what is recent if it is worth a run. */
   idle(): void {
-    if (this.recent >= this.idleRunRows) this.startMove(true);
+    if (this.recent >= this.idleRunRows) this.startMove();
   }
 
-  private startMove(idle = false): void {
+  private startMove(): void {
     if (this.moving || this.recent < this.retryAt) return;
-    this.moving = this.move(idle)
+    this.moving = this.move()
       .catch((error: unknown) => {
         this.retryAt = this.recent + this.runRows;
         console.error(`store: moving recent records into time order failed; they stay searchable where they are, and the move is retried after ${this.runRows} more records. ${(error as Error).message}`);
@@ -72,11 +72,12 @@ export class SortedRuns {
   }
 
   /**
-   * An idle move ends with a checkpoint: until one, the moved rows still fill the recent table's
-   * row groups, marked deleted, and every query scans them (~0.8 ms for 500k). Under load the
-   * next automatic checkpoint comes soon anyway.
+   * No CHECKPOINT follows an idle move, although until one the moved rows still fill the recent
+   * table's row groups, marked deleted, and every query scans them (~0.8 ms for 500k): with a
+   * checkpoint right after the move's commit, a newest-first search running across both returned
+   * a record twice, in two 10M benchmark runs of two (none without it; docs/performance.md, step 9).
    */
-  private async move(idle: boolean): Promise<void> {
+  private async move(): Promise<void> {
     await this.connection.run('BEGIN TRANSACTION');
     try {
       const moved = (await this.connection.run('INSERT INTO records_sorted BY NAME SELECT * FROM records_recent ORDER BY ts')).rowsChanged;
@@ -88,7 +89,5 @@ export class SortedRuns {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    // only a query speed-up: a failure (a write began meanwhile) leaves it to the next automatic one
-    if (idle) await this.connection.run('CHECKPOINT').catch(() => undefined);
   }
 }
