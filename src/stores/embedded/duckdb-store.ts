@@ -2,7 +2,8 @@
 // (typed-writer.ts), moved into time-ordered runs in the background (sorted-runs.ts). Writes go
 // through a few writer connections (lanes, one per partition), each group of batches in one
 // transaction that also records the consumer's offsets; reads use a small pool of connections so
-// queries run on DuckDB's threads beside the writers. Counts and histograms of time ranges read per-minute counts (minute-counts.ts).
+// queries run on DuckDB's threads beside the writers. Counts and histograms of time ranges read
+// per-minute counts (minute-counts.ts).
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
