@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDbStore, type DuckDbStoreOptions } from '../../src/stores/embedded/duckdb-store.ts';
+import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import { partitionKey } from '../../src/log/log.ts';
 import { inStoreFile, withTempDir } from '../support/store-files.ts';
@@ -45,15 +45,11 @@ async function writeLikeTheIndexer(store: DuckDbStore, load: Load): Promise<void
   }));
 }
 
-async function openStore(dir: string, options: DuckDbStoreOptions): Promise<DuckDbStore> {
-  return DuckDbStore.open(dir, options);
-}
-
 describe('writer lanes', () => {
   test('four partitions over two lanes: every record once, each partition its last offset, new shapes learned once', withTempDir('lanes-', async (dir) => {
     const load = { partitions: 4, batches: 12, batchSize: 300, newShapeFrom: 1500 };
     // small runs: moves into time order run beside the lanes too
-    const store = await openStore(dir, { writers: 2, runRows: 2000 });
+    const store = await DuckDbStore.open(dir, { writers: 2, runRows: 2000 });
     try {
       await writeLikeTheIndexer(store, load);
       const perPartition = load.batches * load.batchSize;
@@ -79,7 +75,7 @@ describe('writer lanes', () => {
   }));
 
   test('the WAL stays near its checkpoint threshold while both lanes write all the time', withTempDir('lanes-wal-', async (dir) => {
-    const store = await openStore(dir, { writers: 2, checkpointThreshold: '1MB' });
+    const store = await DuckDbStore.open(dir, { writers: 2, checkpointThreshold: '1MB' });
     const wal = path.join(dir, 'records.duckdb.wal');
     let largest = 0;
     try {

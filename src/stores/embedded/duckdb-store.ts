@@ -85,7 +85,8 @@ const DEFAULT_WRITERS = 2;
 const IDLE_MS = 1000;
 /**
  * Time without writes after which recent rows move into a run: longer than a consumer group's
- * usual rebalance pause, as the move's checkpoint holds back the writes that resume meanwhile.
+ * usual rebalance pause, so a pause inside a load does not cut a short run (every run adds row
+ * groups that searches read) nor hold back a new shape's columns (they wait for the move).
  */
 const IDLE_BEFORE_MOVE_MS = 5000;
 
