@@ -24,7 +24,7 @@ import { ConnectionPool } from './connection-pool.ts';
 import { afterTs, oldestShownTs, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
-import { WriteGate } from './write-gate.ts';
+import { ExclusiveGate } from './exclusive-gate.ts';
 import { byteSize } from './byte-size.ts';
 import { quantileSql } from './quantile-sql.ts';
 import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly } from './minute-counts.ts';
@@ -100,7 +100,14 @@ export class DuckDbStore implements Store {
   private readonly file: string;
   private readonly instance: DuckDBInstance;
   private readonly lanes: Lane[];
-  private readonly gate = new WriteGate();
+  /**
+   * Write transactions run together; DDL and the lanes' catch-up CHECKPOINT run alone, as DuckDB
+   * refuses DDL on a table another transaction has appended to and skips a checkpoint while
+   * another transaction holds writes.
+   */
+  private readonly writeGate = new ExclusiveGate();
+  /** Read statements run together; a move's COMMIT runs alone (sorted-runs.ts says why). */
+  private readonly readGate: ExclusiveGate;
   private readonly walFile: string;
   private readonly checkpointBytes: number;
   private readonly readers: ConnectionPool;
@@ -115,17 +122,18 @@ export class DuckDbStore implements Store {
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number) {
+  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, readGate: ExclusiveGate, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number) {
     this.threads = threads;
     this.file = file;
     this.walFile = `${file}.wal`;
     this.checkpointBytes = checkpointBytes;
     this.instance = instance;
     this.readers = readers;
+    this.readGate = readGate;
     this.registry = registry;
     this.runs = runs;
     // DDL waits until no lane has a transaction open and no move runs
-    const alone = <T>(step: () => Promise<T>): Promise<T> => this.gate.alone(async () => { await runs.settled(); return step(); });
+    const alone = <T>(step: () => Promise<T>): Promise<T> => this.writeGate.alone(async () => { await runs.settled(); return step(); });
     this.lanes = writers.map((connection) => ({
       connection, typedWriter: new TypedWriter(connection, registry, alone), pending: [], draining: false, chain: Promise.resolve(),
     }));
@@ -163,10 +171,11 @@ export class DuckDbStore implements Store {
     await countMinutesOnce(writer);
     const registry = await ShapeRegistry.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
-    const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS);
+    const readGate = new ExclusiveGate();
+    const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS, (commit) => readGate.alone(commit));
     const writers = [writer];
     while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
-    return new DuckDbStore(file, instance, writers, readers, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold));
+    return new DuckDbStore(file, instance, writers, readers, readGate, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold));
   }
 
   /**
@@ -241,7 +250,7 @@ export class DuckDbStore implements Store {
     // New shapes are learned before the transaction: their columns are committed DDL of their own.
     await lane.typedWriter.learn(lines);
     const { connection } = lane;
-    await this.gate.together(async () => {
+    await this.writeGate.together(async () => {
       await connection.run('BEGIN TRANSACTION');
       try {
         await lane.typedWriter.insert(lines);
@@ -270,7 +279,7 @@ export class DuckDbStore implements Store {
   private async checkpointIfSkipped(lane: Lane): Promise<void> {
     if (this.lanes.length === 1 || this.walBytes() < this.checkpointBytes) return;
     // a failure (a move holds writes) leaves it to a later commit
-    await this.gate.alone(() => lane.connection.run('CHECKPOINT')).catch(() => undefined);
+    await this.writeGate.alone(() => lane.connection.run('CHECKPOINT')).catch(() => undefined);
   }
 
   private walBytes(): number {
@@ -407,7 +416,7 @@ export class DuckDbStore implements Store {
     return this.readers.use(async (connection) => {
       try {
         // without parameters the statement is not prepared first
-        const reader = await connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined);
+        const reader = await this.readGate.together(() => connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined));
         return reader.getRowObjects() as Record<string, unknown>[];
       } catch (error) {
         throw asQueryError(error);

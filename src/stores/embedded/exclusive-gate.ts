@@ -1,7 +1,7 @@
-// Writers of one DuckDB file share it; a few steps need it alone. DuckDB refuses DDL on a table
-// another transaction has appended to, and skips a checkpoint while another transaction holds
-// writes, so those steps wait here until no write transaction is open, and hold new ones back.
-export class WriteGate {
+// Steps that may overlap each other (`together`) and steps that must run with none of them
+// (`alone`): an exclusive step waits until the shared ones in progress end, and holds new ones
+// back. duckdb-store.ts says which DuckDB steps need which.
+export class ExclusiveGate {
   private shared = 0;
   private exclusive = false;
   /** Exclusive steps waiting: new shared ones wait behind them, so they cannot starve. */
