@@ -40,8 +40,6 @@ export interface DuckDbStoreOptions {
   runRows?: number;
   /** Writer connections; a partition always writes through the same one (default 2). */
   writers?: number;
-  /** A newest-first search over a span of at most this many rows skips the time windows (newest-first.ts). */
-  fewRows?: number;
 }
 
 type QuantileFn = 'median' | 'p50' | 'p90' | 'p95' | 'p99';
@@ -83,7 +81,6 @@ const MAX_ROWS_PER_COMMIT = 50_000;
 const OFFSET_TYPES = [VARCHAR, VARCHAR, INTEGER, BIGINT];
 const DEFAULT_THREADS = 2;
 const DEFAULT_WRITERS = 2;
-const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
 /** Time without writes after which queries get all threads again. */
 const IDLE_MS = 1000;
 /**
@@ -119,19 +116,17 @@ export class DuckDbStore implements Store {
   private readonly fields: FieldResolverOptions;
   private activeLanes = 0;
   private readonly threads: number;
-  private readonly fewRows: number | undefined;
   private singleThreaded = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private moveTimer: NodeJS.Timeout | undefined;
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, readGate: ExclusiveGate, registry: ShapeRegistry, runs: SortedRuns, options: DuckDbStoreOptions) {
-    this.threads = options.threads ?? DEFAULT_THREADS;
-    this.fewRows = options.fewRows;
+  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, readGate: ExclusiveGate, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number) {
+    this.threads = threads;
     this.file = file;
     this.walFile = `${file}.wal`;
-    this.checkpointBytes = byteSize(options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD);
+    this.checkpointBytes = checkpointBytes;
     this.instance = instance;
     this.readers = readers;
     this.readGate = readGate;
@@ -155,7 +150,7 @@ export class DuckDbStore implements Store {
     // own on another connection holds the writer just the same, so the threshold sets how long
     // the writer stalls: ~0.4 s at 64 MB against 1.5–2.5 s at 256 MB, with less RSS and the same
     // store size; at 32 MB the store grew 24 % (docs/performance.md, step 4).
-    const checkpointThreshold = options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD;
+    const checkpointThreshold = options.checkpointThreshold ?? '64MB';
     const config: Record<string, string> = {
       threads: String(options.threads ?? DEFAULT_THREADS),
       storage_compatibility_version: 'latest',
@@ -180,7 +175,7 @@ export class DuckDbStore implements Store {
     const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS, (commit) => readGate.alone(commit));
     const writers = [writer];
     while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
-    return new DuckDbStore(file, instance, writers, readers, readGate, registry, runs, options);
+    return new DuckDbStore(file, instance, writers, readers, readGate, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold));
   }
 
   /**
@@ -337,7 +332,7 @@ export class DuckDbStore implements Store {
 
   /** The newest `limit` rows of the page, newest first; only they have their body rebuilt. */
   private async newest(page: SqlFragment, limit: number, span: Span): Promise<Record<string, unknown>[]> {
-    const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span, this.fewRows);
+    const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span);
     if (oldest === null) return [];
     const shown = afterTs(page, oldest);
     return this.query(`SELECT stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body

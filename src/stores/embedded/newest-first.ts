@@ -10,12 +10,6 @@ type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]
 
 /** Fractions of the searched span tried at its newest end, widest last, before the whole span. */
 const WINDOWS = [1 / 128, 1 / 16, 1 / 2];
-/**
- * A span with at most this many rows is searched whole at once: the filter over it costs about
- * what one window's statement does (~2–3 ms), and a search with no match there (a live tail or a
- * freshness probe polling for a record not yet written) would run every window in vain.
- */
-export const FEW_ROWS = 50_000;
 
 /** Text matching over the message or a JSON body: a cost per value, unlike comparisons on typed columns. */
 const TEXT_MATCH = /\b(contains|regexp_matches|i?like|json_extract_string)\b/i;
@@ -44,14 +38,14 @@ export function afterTs(where: SqlFragment, ts: number, always = false): SqlFrag
  * older than the window) can be among the newest, so the filter need not run over the whole span.
  * A common match is answered by the first window; a rare one widens until it is found.
  */
-export async function oldestShownTs(run: Run, where: SqlFragment, limit: number, span: Span, fewRows = FEW_ROWS): Promise<number | null> {
+export async function oldestShownTs(run: Run, where: SqlFragment, limit: number, span: Span): Promise<number | null> {
   const newest = (filter: SqlFragment) => run(`SELECT count(*) AS n, min(ts) AS oldest FROM (SELECT ts FROM records
     WHERE ${filter.sql} ORDER BY ts DESC LIMIT ?)`, [...filter.params, limit]);
   const [table] = await run(tsBoundsSql(span.fromMs, span.toMs), []);
   if (table?.hi === null || table?.hi === undefined) return null;
   const hi = Math.min(Number(table.hi), span.toMs ?? Infinity);
   const lo = Math.max(Number(table.lo), span.fromMs ?? -Infinity);
-  for (const fraction of Number(table.rows) <= fewRows ? [] : WINDOWS) {
+  for (const fraction of WINDOWS) {
     const width = Math.ceil((hi - lo) * fraction);
     if (width <= 0) break;
     // Only ts and the filter's columns are read here, so the bound goes first even for comparisons.
