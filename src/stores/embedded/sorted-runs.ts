@@ -10,9 +10,9 @@
 // so a trickle of writes does not make a run each): an idle store answers from runs alone.
 //
 // A move's COMMIT runs with no read statement in progress (`commitAlone`). DuckDB 1.5 does not
-// publish a commit atomically: a statement running beside one can read the moved rows in
-// records_sorted while it still reads them in records_recent, and a search listed them twice
-// (reproduced with DuckDB alone; docs/decisions.md, "Moving rows between tables").
+// publish it cleanly to statements running beside it: they, and some begun just after it, read
+// the moved rows in records_sorted and still in records_recent, and a search listed them twice
+// (scripts/duckdb-move-repro.ts; docs/decisions.md, "Moving rows between tables").
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { countMinutesSql } from './minute-counts.ts';
 
