@@ -2,8 +2,8 @@
 // once whatever moment it runs at: never both the moved copy and the original, and never a count
 // above what was written. The DuckDB race that once showed both copies needs moves of ~400k rows
 // to show up (a few times in 25 such moves; docs/decisions.md, "Moving rows between tables"), too
-// slow for this suite: here 20 small moves check the move itself, and the gate that keeps a move's
-// commit apart from reads has its own test (test/unit/exclusive-gate.test.ts).
+// slow for this suite: here 20 small moves check the move itself; that a move commits through the
+// read gate, and the gate's ordering, are tested in sorted-runs.test.ts and exclusive-gate.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';

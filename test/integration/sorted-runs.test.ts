@@ -1,11 +1,16 @@
 // Recent records move into time-ordered runs while writes go on: none is lost or doubled, the runs
-// are in ts order, shapes learned between moves reach both tables, and a store from before the
-// split opens with its records in place (src/stores/embedded/sorted-runs.ts).
+// are in ts order, shapes learned between moves reach both tables, a move commits only through
+// the store's read gate, and a store from before the split opens with its records in place
+// (src/stores/embedded/sorted-runs.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import type { WriteBatch } from '../../src/stores/store.ts';
+import { SortedRuns } from '../../src/stores/embedded/sorted-runs.ts';
+import { SORTED_TABLE, RECENT_TABLE } from '../../src/stores/embedded/schema.ts';
+import { MINUTE_COUNTS_TABLE } from '../../src/stores/embedded/minute-counts.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { inStoreFile, withTempDir } from '../support/store-files.ts';
 
 const START = Date.UTC(2025, 0, 1);
@@ -55,6 +60,27 @@ describe('sorted runs', () => {
     const [sorted] = await inStoreFile(dir, async (run) => (await run('SELECT count(*) FROM records_sorted'))[0]!.map(Number));
     assert.ok(sorted! > 1500, `${sorted} records in runs: the later shape moved too`);
   }));
+
+  test('a move commits inside the step it is given, so the store can keep reads away from the commit', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const setup = await instance.connect();
+    for (const ddl of [SORTED_TABLE, RECENT_TABLE, MINUTE_COUNTS_TABLE]) await setup.run(ddl);
+    await setup.run(`INSERT INTO records_recent (stream, ts, ingested_at, part, off)
+      SELECT 'app', ${START} + (i * 7919) % 86400000, ${START}, 0, i FROM range(1000) t(i)`);
+    const moved = async () => Number((await setup.runAndReadAll('SELECT count(*) FROM records_sorted')).getRows()[0]![0]);
+    const seen: number[] = [];
+    const runs = await SortedRuns.open(await instance.connect(), 1000, async (commit) => {
+      seen.push(await moved());
+      await commit();
+      seen.push(await moved());
+    });
+    runs.added(0);
+    await runs.settled();
+    await runs.close();
+    setup.closeSync();
+    instance.closeSync();
+    assert.deepEqual(seen, [0, 1000], 'not committed before the step, committed by it');
+  });
 
   test('a store from before the split opens with its records searchable', withTempDir('runs-old-', async (dir) => {
     const store = await DuckDbStore.open(dir);
