@@ -9,7 +9,7 @@ import type { Store } from './stores/store.ts';
 import { openLog, openStreamLogs } from './log/open-log.ts';
 import { DuckDbStore } from './stores/embedded/duckdb-store.ts';
 import { Indexer } from './processors/indexer.ts';
-import { Metrics } from './api/metrics.ts';
+import { Metrics } from './metrics.ts';
 import { buildServer } from './api/server.ts';
 
 export interface Tributary {

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
 import { routeStream, type StreamLog, type StreamRoute } from '../log/stream-topics.ts';
 import type { Config } from '../config/config.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { parseIngestBody } from '../sources/http/json-body.ts';
 import { IngestError } from '../sources/http/ingest-error.ts';
 import { BacklogGate, indexingBacklog } from '../sources/http/backlog-gate.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store, Hit, Aggregation } from '../stores/store.ts';
 import { AGGREGATION_FNS } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { parseBoolean, parseFilter, parseLimit, param, type Params } from './query-params.ts';
 import { parseDuration } from '../query/duration.ts';
 import { ApiError } from './errors.ts';

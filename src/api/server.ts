@@ -4,7 +4,7 @@ import { LogError, type Log } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';

@@ -5,7 +5,7 @@ import type { Log, Consumer, MessageBatch, TopicPartition } from '../log/log.ts'
 import type { StreamLog } from '../log/stream-topics.ts';
 import { partitionKey } from '../log/log.ts';
 import type { Store } from '../stores/store.ts';
-import type { Metrics } from '../api/metrics.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface IndexerOptions {
   batchSize: number;
