@@ -11,6 +11,7 @@ export class Metrics {
   readonly logAppendSeconds = new Histogram({ name: 'tributary_log_append_seconds', help: 'Time from produce to durable in the log', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly storeWriteSeconds = new Histogram({ name: 'tributary_store_write_seconds', help: 'Time to write one batch to the store, durable', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly indexedRecords = new Counter({ name: 'tributary_indexed_records_total', help: 'Records written to the store by the indexer', labelNames: ['stream'], registers: [this.registry] });
+  readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Records the store refused, written to the dead-letter stream with the reason', labelNames: ['stream'], registers: [this.registry] });
   readonly querySeconds = new Histogram({ name: 'tributary_query_seconds', help: 'Query latency', labelNames: ['kind'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly processorLag = new Gauge({ name: 'tributary_processor_lag', help: 'Messages in the log not yet processed by a group', labelNames: ['group', 'topic', 'partition'], registers: [this.registry] });
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.ts';
+import { streamTimeZone, type Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
 import { openLog, openStreamLogs } from './log/open-log.ts';
@@ -26,7 +26,7 @@ export async function startTributary(config: Config): Promise<Tributary> {
   const metrics = new Metrics();
   const log = await openLog(config);
   const streams = await openStreamLogs(config, log);
-  const store = await DuckDbStore.open(path.join(config.dataDir, 'store'), config.store);
+  const store = await DuckDbStore.open(path.join(config.dataDir, 'store'), { ...config.store, timeZoneOf: (stream) => streamTimeZone(config, stream) });
   const indexers = config.roles.includes('process') ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   let ready = false;
   const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready });

@@ -18,11 +18,21 @@ export interface Config {
     kafka: { brokers?: string[]; clientId: string; topicPrefix: string };
   };
   sources: { kafkaTopics: string[] };
-  ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number };
+  ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string };
+  streams: Record<string, StreamSettings>;
   limits: RecordLimits;
   store: { memoryLimit: string; checkpointThreshold: string; writers: number };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number };
+}
+
+export interface StreamSettings {
+  timeZone?: string;
+}
+
+/** The zone a stream's times without a zone are read in. */
+export function streamTimeZone(config: Pick<Config, 'ingest' | 'streams'>, stream: string): string {
+  return config.streams[stream]?.timeZone ?? config.ingest.timeZone;
 }
 
 /** What flags or env may set; nested keys are dotted paths into Config. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { Config, ConfigOverrides } from './config.ts';
+import { checkTimeZone } from '../record/time-zone.ts';
 
 const SCHEMA_PATH = fileURLToPath(new URL('../../docs/config.schema.json', import.meta.url));
 
@@ -100,7 +101,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (value !== undefined) setPath(data, key, value);
   }
   // Empty sections let the schema fill in their defaults.
-  for (const section of ['log', 'sources', 'ingest', 'limits', 'store', 'indexer', 'search']) data[section] ??= {};
+  for (const section of ['log', 'sources', 'ingest', 'limits', 'store', 'indexer', 'search', 'streams']) data[section] ??= {};
   const log = data.log;
   if (log !== null && typeof log === 'object' && !Array.isArray(log)) (log as Record<string, unknown>).kafka ??= {};
   validate(data, sources);
@@ -112,5 +113,32 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (config.sources.kafkaTopics.length > 0 && !config.log.kafka.brokers) {
     throw new ConfigError(`sources.kafkaTopics (${config.sources.kafkaTopics.join(', ')}) needs a Kafka cluster: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS`);
   }
+  checkTimeZones(config);
+  checkRoles(config);
   return config;
+}
+
+/** Role combinations that would answer from, or feed, a store no process of theirs has. */
+function checkRoles(config: Config): void {
+  const has = (role: string) => config.roles.includes(role as Config['roles'][number]);
+  // a data dir a processor filled may be searched on its own (after that processor stopped)
+  if (has('query') && !has('process') && !existsSync(path.join(config.dataDir, 'store'))) {
+    throw new ConfigError(`roles ${config.roles.join(', ')}: a query process searches the store its own process role fills (${config.dataDir} has none), and stores are local to their process until a shared store exists: run query with process (--role process --role query), or all roles (the default)`);
+  }
+  if (has('ingest') && !has('process') && config.log.engine === 'embedded') {
+    throw new ConfigError(`roles ${config.roles.join(', ')}: records ingested into the embedded log can only be indexed by this process, which has no process role: add --role process, or use Kafka (--log kafka --kafka-brokers host:9092) and run --role process elsewhere`);
+  }
+}
+
+function checkTimeZones(config: Config): void {
+  const zones: Array<[string, string | undefined]> = [['ingest.timeZone', config.ingest.timeZone],
+    ...Object.entries(config.streams).map(([stream, settings]): [string, string | undefined] => [`streams.${stream}.timeZone`, settings.timeZone])];
+  for (const [key, zone] of zones) {
+    if (zone === undefined) continue;
+    try {
+      checkTimeZone(zone);
+    } catch {
+      throw new ConfigError(`${key}: '${zone}' is not a time zone: use an IANA name such as UTC, Europe/Berlin or America/New_York`);
+    }
+  }
 }

@@ -1,16 +1,28 @@
 // The indexing processor: reads every stream topic of a log in batches and writes them to the
 // store together with the consumed offsets in one store transaction, so a redelivered batch never
-// makes a second copy and a restart resumes exactly where the store is.
+// makes a second copy and a restart resumes exactly where the store is. A batch the store refuses
+// for what a record holds is split until the refused records are alone; they go to the dead-letter
+// stream with the reason and the partition moves on.
 import type { Log, Consumer, MessageBatch, TopicPartition } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
 import { partitionKey } from '../log/log.ts';
-import type { Store } from '../stores/store.ts';
+import { UnstorableRecordError, type LogEntry, type Store } from '../stores/store.ts';
+import { DEAD_LETTER_STREAM, deadLetterEntry } from './dead-letters.ts';
 import type { Metrics } from '../metrics.ts';
 
 export interface IndexerOptions {
   batchSize: number;
   maxWaitMs: number;
   metrics?: Metrics;
+}
+
+/** Failures of one batch after which its records are isolated whatever the error says. */
+const ISOLATE_AFTER_FAILURES = 3;
+
+interface Destination {
+  stream: string;
+  topic: string;
+  partition: number;
 }
 
 export class Indexer {
@@ -21,6 +33,8 @@ export class Indexer {
   private readonly store: Store;
   private readonly metrics?: Metrics;
   private running?: Promise<void>;
+  /** Consecutive failures of the batch at the head of each partition. */
+  private readonly failures = new Map<string, number>();
 
   constructor(streams: StreamLog, store: Store, options: IndexerOptions) {
     this.group = streams.indexerGroup;
@@ -66,13 +80,48 @@ export class Indexer {
   }
 
   private async index(batch: MessageBatch): Promise<void> {
-    const stream = this.streamOf(batch.topic);
+    const destination = { stream: this.streamOf(batch.topic), topic: batch.topic, partition: batch.partition };
     const entries = batch.messages.map((message) => ({ offset: message.offset, ingestedAt: message.timestamp, value: message.value }));
-    const nextOffset = batch.messages.at(-1)!.offset + 1;
+    const key = partitionKey(batch.topic, batch.partition);
+    const failures = this.failures.get(key) ?? 0;
     const stopTimer = this.metrics?.storeWriteSeconds.startTimer();
-    await this.store.write([{ stream, partition: batch.partition, entries }],
-      [{ consumer: this.group, topic: batch.topic, partition: batch.partition, nextOffset }]);
+    try {
+      await this.writeIsolating(destination, entries, failures >= ISOLATE_AFTER_FAILURES);
+      this.failures.delete(key);
+    } catch (error) {
+      this.failures.set(key, failures + 1);
+      throw error;
+    }
     stopTimer?.();
-    this.metrics?.indexedRecords.inc({ stream }, entries.length);
+  }
+
+  /**
+   * Writes the entries, or when the store refuses them for a record's content (or `always`),
+   * halves them until each refused record is alone and dead-letters it. A store that is down
+   * refuses the dead letter too, so the batch is retried and nothing is lost.
+   */
+  private async writeIsolating(destination: Destination, entries: LogEntry[], always: boolean): Promise<void> {
+    try {
+      await this.writeEntries(destination, destination.stream, entries);
+      this.metrics?.indexedRecords.inc({ stream: destination.stream }, entries.length);
+    } catch (error) {
+      if (!(error instanceof UnstorableRecordError) && !always) throw error;
+      if (entries.length === 1) return this.deadLetter(destination, entries[0]!, (error as Error).message);
+      const half = Math.ceil(entries.length / 2);
+      await this.writeIsolating(destination, entries.slice(0, half), always);
+      await this.writeIsolating(destination, entries.slice(half), always);
+    }
+  }
+
+  private async deadLetter(destination: Destination, entry: LogEntry, reason: string): Promise<void> {
+    await this.writeEntries(destination, DEAD_LETTER_STREAM, [deadLetterEntry(entry, destination, reason)]);
+    this.metrics?.deadLetters.inc({ stream: destination.stream });
+  }
+
+  /** The entries and the partition's next offset, in one store transaction. */
+  private writeEntries(destination: Destination, stream: string, entries: LogEntry[]): Promise<void> {
+    const nextOffset = entries.at(-1)!.offset + 1;
+    return this.store.write([{ stream, partition: destination.partition, entries }],
+      [{ consumer: this.group, topic: destination.topic, partition: destination.partition, nextOffset }]);
   }
 }

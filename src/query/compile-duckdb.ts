@@ -5,7 +5,7 @@
 import type { CompareNode, QueryNode, RangeNode, WildcardNode } from './ast.ts';
 import type { DuckDbField, FieldResolverOptions } from './duckdb-field.ts';
 import { resolveDuckDbField } from './duckdb-field.ts';
-import { parseIsoDate } from './iso-date.ts';
+import { parseIsoDate } from '../record/iso-date.ts';
 import { LEVEL_ORDER, levelRank, queryLevelValue } from './level-values.ts';
 import { likePattern } from './like-pattern.ts';
 import { parseTimePoint } from './time-point.ts';

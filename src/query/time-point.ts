@@ -2,7 +2,7 @@
 
 import { epochToMs } from '../record/time.ts';
 import { tryParseDuration, unitMs } from './duration.ts';
-import { parseIsoDate } from './iso-date.ts';
+import { parseIsoDate } from '../record/iso-date.ts';
 
 export interface TimePointOptions {
   /** The current time in ms; defaults to Date.now(). */

@@ -7,6 +7,8 @@ export interface RecordOrigin {
   stream: string;
   id: string;
   ingestedAt: number;
+  /** The zone a time without one is read in (default UTC). */
+  timeZone?: string;
 }
 
 /** Builds the record a store keeps from an original JSON object; missing event time → ingest time. */
@@ -14,7 +16,7 @@ export function toRecord(body: Record<string, unknown>, origin: RecordOrigin): L
   return {
     id: origin.id,
     stream: origin.stream,
-    ts: eventTime(body) ?? origin.ingestedAt,
+    ts: eventTime(body, origin.timeZone) ?? origin.ingestedAt,
     ingestedAt: origin.ingestedAt,
     level: recordLevel(body),
     message: recordMessage(body),

@@ -123,6 +123,17 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * A write refused for what a record holds (a value the engine cannot take), not because the store
+ * is unavailable: the writer isolates the records it can take from those it cannot.
+ */
+export class UnstorableRecordError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnstorableRecordError';
+  }
+}
+
 /** A store error caused by the request (bad regex, bad field): the API answers 400. */
 export class StoreQueryError extends Error {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config/load.ts';
@@ -49,6 +49,22 @@ describe('config loading', () => {
       assert.match(String(error), /store\.checkpointThreshold: must be string/);
       return true;
     });
+  });
+
+  it('refuses a time zone it does not know, naming the key', () => {
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { 'streams.app.timeZone': 'Mars/Olympus' } }), (error: Error) =>
+      error instanceof ConfigError && /streams\.app\.timeZone: 'Mars\/Olympus' is not a time zone/.test(error.message));
+    assert.equal(loadConfig({ cwd: dir, env: {}, flags: { 'streams.app.timeZone': 'Asia/Kolkata' } }).streams.app!.timeZone, 'Asia/Kolkata');
+  });
+
+  it('refuses roles that would search an empty store or ingest what no process can index, saying what to run', () => {
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { roles: ['query'] } }), /query process .* run query with process/);
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { roles: ['ingest', 'query'], 'log.engine': 'kafka', 'log.kafka.brokers': ['127.0.0.1:9092'] } }), /add --role process|run query with process/);
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { roles: ['ingest'] } }), /embedded log .* add --role process/);
+    assert.deepEqual(loadConfig({ cwd: dir, env: {}, flags: { roles: ['ingest'], 'log.engine': 'kafka', 'log.kafka.brokers': ['127.0.0.1:9092'] } }).roles, ['ingest']);
+    assert.deepEqual(loadConfig({ cwd: dir, env: {}, flags: { roles: ['process', 'query'] } }).roles, ['process', 'query']);
+    mkdirSync(path.join(dir, 'filled', 'store'), { recursive: true });
+    assert.deepEqual(loadConfig({ cwd: dir, env: {}, flags: { roles: ['query'], dataDir: 'filled' } }).roles, ['query'], 'the store a stopped processor filled can be searched');
   });
 
   it('names a section of the wrong type instead of crashing', () => {

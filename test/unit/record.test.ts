@@ -33,6 +33,25 @@ describe('record model', () => {
     assert.equal(toRecord({ '@timestamp': '2023-09-15T08:00:00.123Z' }, origin).ts, Date.parse('2023-09-15T08:00:00.123Z'));
   });
 
+  it('believes no time outside the years 0000-9999: the record keeps its ingest time', () => {
+    assert.equal(epochToMs(1e30), null);
+    assert.equal(parseTimeValue('10000-01-01T00:00:00Z'), null);
+    assert.equal(toRecord({ timestamp: 1e30 }, origin).ts, origin.ingestedAt);
+    assert.equal(toRecord({ timestamp: 1e30, time: '2024-01-01T00:00:00Z' }, origin).ts, Date.parse('2024-01-01T00:00:00Z'));
+    assert.equal(parseTimeValue('0001-02-03T00:00:00Z'), Date.parse('0001-02-03T00:00:00Z'));
+  });
+
+  it('reads a time without a zone as UTC, or in the zone given, whatever zone the process runs in', () => {
+    assert.equal(parseTimeValue('2024-09-25 05:42:20'), Date.parse('2024-09-25T05:42:20Z'));
+    assert.equal(parseTimeValue('2024-09-25T05:42:20'), Date.parse('2024-09-25T05:42:20Z'));
+    assert.equal(parseTimeValue('Sep 25 2024 05:42:20'), Date.parse('2024-09-25T05:42:20Z'));
+    assert.equal(parseTimeValue('2024-09-25 05:42:20', 'America/New_York'), Date.parse('2024-09-25T05:42:20-04:00'));
+    assert.equal(parseTimeValue('2024-01-25 05:42:20', 'America/New_York'), Date.parse('2024-01-25T05:42:20-05:00'));
+    assert.equal(parseTimeValue('2024-09-25 05:42:20+02:00', 'America/New_York'), Date.parse('2024-09-25T05:42:20+02:00'));
+    assert.equal(parseTimeValue('Sep 25 2024 05:42:20 +0200', 'Asia/Kolkata'), Date.parse('2024-09-25T05:42:20+02:00'));
+    assert.equal(toRecord({ timestamp: '2024-09-25 05:42:20' }, { ...origin, timeZone: 'Asia/Kolkata' }).ts, Date.parse('2024-09-25T05:42:20+05:30'));
+  });
+
   it('normalizes level names and numeric levels, keeping the original in the body', () => {
     assert.equal(normalizeLevel('WARNING'), 'warn');
     assert.equal(normalizeLevel('Critical'), 'fatal');

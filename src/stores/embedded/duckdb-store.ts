@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
-  StoreQueryError, aggregationName,
+  StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
   type HistogramRequest, type Filter, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
 } from '../store.ts';
@@ -40,6 +40,8 @@ export interface DuckDbStoreOptions {
   runRows?: number;
   /** Writer connections; a partition always writes through the same one (default 2). */
   writers?: number;
+  /** The zone a stream's times without a zone are read in (default UTC). */
+  timeZoneOf?: (stream: string) => string;
 }
 
 type QuantileFn = 'median' | 'p50' | 'p90' | 'p95' | 'p99';
@@ -122,7 +124,7 @@ export class DuckDbStore implements Store {
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, readGate: ExclusiveGate, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number) {
+  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, readGate: ExclusiveGate, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number, timeZoneOf: (stream: string) => string) {
     this.threads = threads;
     this.file = file;
     this.walFile = `${file}.wal`;
@@ -135,7 +137,7 @@ export class DuckDbStore implements Store {
     // DDL waits until no lane has a transaction open and no move runs
     const alone = <T>(step: () => Promise<T>): Promise<T> => this.writeGate.alone(async () => { await runs.settled(); return step(); });
     this.lanes = writers.map((connection) => ({
-      connection, typedWriter: new TypedWriter(connection, registry, alone), pending: [], draining: false, chain: Promise.resolve(),
+      connection, typedWriter: new TypedWriter(connection, registry, alone, timeZoneOf), pending: [], draining: false, chain: Promise.resolve(),
     }));
     this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
     // no writes yet: a store opened with recent rows moves them too
@@ -175,7 +177,7 @@ export class DuckDbStore implements Store {
     const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS, (commit) => readGate.alone(commit));
     const writers = [writer];
     while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
-    return new DuckDbStore(file, instance, writers, readers, readGate, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold));
+    return new DuckDbStore(file, instance, writers, readers, readGate, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold), options.timeZoneOf ?? (() => 'UTC'));
   }
 
   /**
@@ -212,7 +214,8 @@ export class DuckDbStore implements Store {
           await this.writeNow(lane, group);
           for (const write of group) write.resolve();
         } catch (error) {
-          for (const write of group) write.reject(error as Error);
+          const refused = asWriteError(error);
+          for (const write of group) write.reject(refused);
         }
         await this.checkpointIfSkipped(lane);
       }
@@ -429,6 +432,21 @@ export class DuckDbStore implements Store {
 function asQueryError(error: unknown): unknown {
   const message = (error as Error).message ?? '';
   if (/Invalid Input Error|Conversion Error|regex/i.test(message)) return new StoreQueryError(message.replace(/^[A-Za-z ]+Error: /, ''));
+  return error;
+}
+
+/**
+ * DuckDB's errors about values (a number out of a column's range, text it cannot convert) and
+ * JavaScript's about the same while appending are the records' doing; IO, memory and closed
+ * connections are the store's, and the write is retried as it was.
+ */
+const RECORD_ERRORS = /^(Conversion|Invalid Input|Out of Range|Constraint|Mismatch Type|Type) Error/;
+
+function asWriteError(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  if (RECORD_ERRORS.test(error.message) || error instanceof RangeError || error instanceof TypeError) {
+    return new UnstorableRecordError(error.message, { cause: error });
+  }
   return error;
 }
 

@@ -2,7 +2,7 @@
 // that rebuilds the line from the columns (the exactness check at write time and the body of a
 // hit at read time, so both sides use one definition), and the record's derived ts, level and
 // message with the same rules as src/record/ (toRecord). Keys reach SQL only as escaped literals.
-import { TIME_FIELDS } from '../../record/time.ts';
+import { LAST_EVENT_MS, TIME_FIELDS } from '../../record/time.ts';
 import { LEVEL_FIELDS, LEVEL_NAMES } from '../../record/level.ts';
 import { MESSAGE_FIELDS } from '../../record/message.ts';
 import { pathKey, type KeptAs, type Template, type TemplateNode, type LeafType, type Separators } from './template.ts';
@@ -37,8 +37,6 @@ function leafName(template: Template, node: TemplateNode, path: readonly string[
   return node.keptAs ? keptAlias(node.keptAs) : template.columns.get(pathKey(path))!;
 }
 
-/** 9999-12-31T23:59:59.999Z: the last time a four-digit year writes. */
-const LAST_ISO_MS = 253402300799999;
 const ISO_FORMAT: Partial<Record<KeptAs, string>> = { 'ts-iso-ms': '%Y-%m-%dT%H:%M:%S.%gZ', 'ts-iso-s': '%Y-%m-%dT%H:%M:%SZ' };
 
 /** A kept leaf's value from the record's columns, as json_extract_string gives it. */
@@ -46,7 +44,7 @@ export function keptTextSql(keptAs: KeptAs): string {
   if (keptAs === 'message' || keptAs === 'level') return keptAs;
   if (keptAs === 'ts-epoch-ms') return 'ts::VARCHAR';
   // The guard keeps the conversion from failing on the unsure marker and out-of-range times.
-  return `CASE WHEN ts BETWEEN 0 AND ${LAST_ISO_MS} THEN strftime(epoch_ms(ts), '${ISO_FORMAT[keptAs]}') END`;
+  return `CASE WHEN ts BETWEEN 0 AND ${LAST_EVENT_MS} THEN strftime(epoch_ms(ts), '${ISO_FORMAT[keptAs]}') END`;
 }
 
 /** A kept leaf's JSON text. */
@@ -145,7 +143,8 @@ const ISO_WITH_ZONE = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+
 function epochToMsSql(n: string): string {
   return `CASE WHEN ${n} IS NULL OR ${n} < 0 THEN NULL WHEN isinf(${n}::DOUBLE) THEN ${UNSURE_TS}
     WHEN ${n} < 1e11 THEN round(${n}::DOUBLE * 1000)::BIGINT WHEN ${n} < 1e14 THEN round(${n}::DOUBLE)::BIGINT
-    WHEN ${n} < 1e17 THEN round(${n}::DOUBLE / 1e3)::BIGINT ELSE round(${n}::DOUBLE / 1e6)::BIGINT END`;
+    WHEN ${n} < 1e17 THEN round(${n}::DOUBLE / 1e3)::BIGINT WHEN ${n}::DOUBLE / 1e6 > ${LAST_EVENT_MS} THEN ${UNSURE_TS}
+    ELSE round(${n}::DOUBLE / 1e6)::BIGINT END`;
 }
 
 /** src/record/time.ts parseTimeValue for one typed leaf; NULL means "try the next field". */

@@ -78,8 +78,11 @@ export class TypedWriter {
   /** Runs a step when columns may be added: no other write transaction open, no move running. */
   private readonly alone: <T>(step: () => Promise<T>) => Promise<T>;
 
-  constructor(connection: DuckDBConnection, registry: ShapeRegistry, alone: <T>(step: () => Promise<T>) => Promise<T>) {
+  private readonly timeZoneOf: (stream: string) => string;
+
+  constructor(connection: DuckDBConnection, registry: ShapeRegistry, alone: <T>(step: () => Promise<T>) => Promise<T>, timeZoneOf: (stream: string) => string) {
     this.connection = connection;
+    this.timeZoneOf = timeZoneOf;
     this.registry = registry;
     this.alone = alone;
   }
@@ -147,7 +150,7 @@ export class TypedWriter {
     const typedColumns = appender.columnCount - BASE_COLUMNS;
     for (const { stream, partition, ...entry } of rows) {
       const { body, json } = messageBody(entry.value);
-      const record = toRecord(body, { stream, id: '', ingestedAt: entry.ingestedAt });
+      const record = toRecord(body, { stream, id: '', ingestedAt: entry.ingestedAt, timeZone: this.timeZoneOf(stream) });
       appender.appendVarchar(stream);
       appender.appendBigInt(BigInt(record.ts));
       appender.appendBigInt(BigInt(entry.ingestedAt));

@@ -1,4 +1,5 @@
-// Strict ISO 8601 date / date-time parsing. A date-time without a zone is taken as UTC.
+// Strict ISO 8601 date / date-time parsing. A date-time without a zone is taken as UTC unless
+// the caller reads it in a zone of its own (`hasZone` tells).
 
 const ISO_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -7,6 +8,8 @@ export interface IsoDate {
   ms: number;
   /** True for "2024-05-01" (no time of day): callers may round it up to the end of the day. */
   dateOnly: boolean;
+  /** False when the text names no zone (`ms` is then its wall time read as UTC). */
+  hasZone: boolean;
 }
 
 export function parseIsoDate(text: string): IsoDate | undefined {
@@ -19,12 +22,15 @@ export function parseIsoDate(text: string): IsoDate | undefined {
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const offsetMs = parseOffset(m[8]);
   if (offsetMs === undefined) return undefined;
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  return { ms: utc - offsetMs, dateOnly: m[4] === undefined };
+  const utc = utcFromFields(year, month, day, hour, minute, second, millis);
+  return { ms: utc - offsetMs, dateOnly: m[4] === undefined, hasZone: m[8] !== undefined };
 }
 
-export function looksLikeIsoDate(text: string): boolean {
-  return parseIsoDate(text) !== undefined;
+/** Date.UTC without its quirk of reading years 0–99 as 1900–1999. */
+export function utcFromFields(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
 }
 
 function daysInMonth(year: number, month: number): number {
