@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import type { WriteBatch } from '../../src/stores/store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
-import { compileToDuckDb } from '../../src/query/compile-duckdb.ts';
+import { compileToDuckDb } from '../../src/stores/embedded/compile-query.ts';
 import { toRecord } from '../../src/record/normalize.ts';
 import { messageBody } from '../../src/record/message-body.ts';
 import { positionId } from '../../src/record/id.ts';

@@ -14,7 +14,7 @@ import {
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
 import { positionId } from '../../record/id.ts';
-import type { FieldResolverOptions } from '../../query/duckdb-field.ts';
+import type { FieldResolverOptions } from './query-field.ts';
 import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN } from './schema.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
 import { encodeCursor, decodeCursor, afterCursorSql, NEWEST_FIRST } from './cursor.ts';

@@ -1,6 +1,6 @@
 // SQL for a record field in stats (group keys and aggregated values), resolved the same way the
 // query compiler resolves fields.
-import { resolveDuckDbField, type FieldResolverOptions } from '../../query/duckdb-field.ts';
+import { resolveDuckDbField, type FieldResolverOptions } from './query-field.ts';
 import { StoreQueryError } from '../store.ts';
 
 export interface FieldSql {

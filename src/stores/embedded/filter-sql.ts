@@ -1,6 +1,6 @@
 import type { Filter } from '../store.ts';
-import { compileToDuckDb } from '../../query/compile-duckdb.ts';
-import type { FieldResolverOptions } from '../../query/duckdb-field.ts';
+import { compileToDuckDb } from './compile-query.ts';
+import type { FieldResolverOptions } from './query-field.ts';
 
 export interface SqlFragment {
   sql: string;

@@ -2,7 +2,7 @@
 // records. A column is one (field path, type) pair shared by every template that has it; a new
 // field adds a column to both record tables (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { jsonPathText } from '../../query/duckdb-field.ts';
+import { jsonPathText } from './query-field.ts';
 import { leavesOf, nodeAt, pathKey, sameShape, type KeptAs, type LeafType, type Shape, type Template } from './template.ts';
 import { keptTextSql, objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
 import { RECORD_TABLES, RECORDS_VIEW } from './schema.ts';

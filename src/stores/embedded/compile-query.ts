@@ -2,14 +2,14 @@
 // user value bound as a `?` parameter. Missing fields never match a positive clause, and NOT
 // of a clause matches records where the field is missing (NOT x compiles to `(x) IS NOT TRUE`).
 
-import type { CompareNode, QueryNode, RangeNode, WildcardNode } from './ast.ts';
-import type { DuckDbField, FieldResolverOptions } from './duckdb-field.ts';
-import { resolveDuckDbField } from './duckdb-field.ts';
-import { parseIsoDate } from '../record/iso-date.ts';
-import { LEVEL_ORDER, levelRank, queryLevelValue } from './level-values.ts';
+import type { CompareNode, QueryNode, RangeNode, WildcardNode } from '../../query/ast.ts';
+import type { DuckDbField, FieldResolverOptions } from './query-field.ts';
+import { resolveDuckDbField } from './query-field.ts';
+import { parseIsoDate } from '../../record/iso-date.ts';
+import { LEVEL_ORDER, levelRank, queryLevelValue } from '../../query/level-values.ts';
 import { likePattern } from './like-pattern.ts';
-import { parseTimePoint } from './time-point.ts';
-import { requiredLiteral } from './regex-literal.ts';
+import { parseTimePoint } from '../../query/time-point.ts';
+import { requiredLiteral } from '../../query/regex-literal.ts';
 
 export interface DuckDbCompileOptions extends FieldResolverOptions {
   /** "now" for relative times in the query (ts:>now-15m); defaults to Date.now(). */

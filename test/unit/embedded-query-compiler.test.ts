@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { compileToDuckDb } from '../../src/query/compile-duckdb.ts';
-import type { DuckDbCompileOptions } from '../../src/query/compile-duckdb.ts';
+import { compileToDuckDb } from '../../src/stores/embedded/compile-query.ts';
+import type { DuckDbCompileOptions } from '../../src/stores/embedded/compile-query.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 10, 0, 0); // 2024-05-01T10:00:00Z; row n is at T0 + (n-1) minutes

@@ -1,6 +1,6 @@
 // Wildcard values → SQL LIKE patterns: `*` → `%`, `?` → `_`, literal `%`, `_` and `\` escaped with `\`.
 
-import type { WildcardPart } from './ast.ts';
+import type { WildcardPart } from '../../query/ast.ts';
 
 export interface LikePattern {
   pattern: string;
