@@ -1,6 +1,7 @@
 // Turns NDJSON lines into log messages: the value is the line as is, the key optionally taken
 // from a field of the JSON object. Shared by `tributary produce` and POST /api/v1/topics/:name/messages.
 import type { ProduceMessage } from './log.ts';
+import { splitFieldPath, valueAt } from '../record/field-path.ts';
 
 export class MessageLineError extends Error {
   readonly line: number;
@@ -32,10 +33,7 @@ export function keyFromField(line: string, lineNumber: number, keyField: string)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new MessageLineError(lineNumber, `not a JSON object, so --key-field ${keyField} cannot be read`);
   }
-  for (const part of keyField.split('.')) {
-    if (value === null || typeof value !== 'object') return null;
-    value = (value as Record<string, unknown>)[part];
-  }
+  value = valueAt(value, splitFieldPath(keyField) ?? [keyField]);
   if (value === undefined || value === null) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

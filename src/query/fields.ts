@@ -10,9 +10,3 @@ const TIME_FIELDS = new Set(['ts', '@timestamp']);
 export function isTimeField(field: string): boolean {
   return TIME_FIELDS.has(field);
 }
-
-/** "metadata.parentResourceId" → ["metadata", "parentResourceId"]; undefined if a segment is empty. */
-export function splitFieldPath(field: string): string[] | undefined {
-  const segments = field.split('.');
-  return segments.every((segment) => segment !== '') ? segments : undefined;
-}

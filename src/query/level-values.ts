@@ -8,9 +8,7 @@ export const LEVEL_ORDER = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] 
 
 /** The normalized level name, or the lowercased text when it names no known level. */
 export function queryLevelValue(value: string): string {
-  const text = value.trim();
-  const numeric = /^\d+$/.test(text) ? normalizeLevel(Number(text)) : null;
-  return numeric ?? normalizeLevel(text) ?? text.toLowerCase();
+  return normalizeLevel(value) ?? value.trim().toLowerCase();
 }
 
 /** 0 (trace) … 5 (fatal), or undefined when the value names no level. */

@@ -8,7 +8,8 @@
 //   value   := word | "phrase" | /regex/ | ('>' | '>=' | '<' | '<=') bound | range | '(' or ')'
 
 import type { CompareOp, QueryNode, RangeNode } from './ast.ts';
-import { EXISTS_FIELD, isTimeField, splitFieldPath } from './fields.ts';
+import { EXISTS_FIELD, isTimeField } from './fields.ts';
+import { splitFieldPath } from '../record/field-path.ts';
 import type { ScannedWord } from './scanner.ts';
 import { Scanner } from './scanner.ts';
 import { tryParseTimePoint } from './time-point.ts';

@@ -25,7 +25,10 @@ function numericLevel(n: number): Level | null {
 export function normalizeLevel(value: unknown): Level | null {
   if (typeof value === 'number') return numericLevel(value);
   if (typeof value !== 'string') return null;
-  return LEVEL_NAMES[value.trim().toLowerCase()] ?? null;
+  const text = value.trim();
+  // "50" means what 50 means, in records and in queries alike
+  if (/^\d+$/.test(text)) return numericLevel(Number(text));
+  return LEVEL_NAMES[text.toLowerCase()] ?? null;
 }
 
 export function recordLevel(body: Record<string, unknown>): Level | null {

@@ -57,6 +57,8 @@ describe('record model', () => {
     assert.equal(normalizeLevel('Critical'), 'fatal');
     assert.equal(normalizeLevel(50), 'error');
     assert.equal(normalizeLevel('nonsense'), null);
+    assert.equal(normalizeLevel('50'), 'error', 'a numeric level written as text means what the number means, as in queries');
+    assert.equal(normalizeLevel(' 30 '), 'info');
     const record = toRecord({ log_type: 'warning', log_message: 'disk' }, origin);
     assert.equal(record.level, 'warn');
     assert.equal(record.message, 'disk');

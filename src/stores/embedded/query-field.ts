@@ -1,7 +1,7 @@
 // Where a query field lives in the DuckDB `records` table: a column, or a JSON path into body.
 
 import { DEFAULT_FIELD } from '../../query/fields.ts';
-import { splitFieldPath } from '../../query/fields.ts';
+import { splitFieldPath } from '../../record/field-path.ts';
 
 export type DuckDbField =
   /** The message column: full-text (case-insensitive contains) semantics. */

@@ -165,7 +165,7 @@ function timeSql(column: string, type: LeafType): string | null {
 }
 
 const LEVEL_CASES = Object.entries(LEVEL_NAMES).map(([name, level]) => `WHEN ${sqlString(name)} THEN ${sqlString(level)}`).join(' ');
-/** JavaScript's trim() also strips these; SQL leaves such values to the JavaScript path. */
+/** JavaScript's trim() also strips these; SQL leaves such values, and numbers written as text, to the JavaScript path. */
 const PADDED = String.raw`^[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]|[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]$`;
 
 /** src/record/level.ts normalizeLevel for one typed leaf. */
@@ -173,7 +173,7 @@ function levelSql(column: string, type: LeafType): string | null {
   switch (type) {
     case 'VARCHAR':
       return `CASE WHEN ${column} IS NULL THEN NULL ELSE CASE lower(${column}) ${LEVEL_CASES}
-        ELSE CASE WHEN regexp_matches(${column}, '${PADDED}') THEN '${UNSURE_LEVEL}' END END END`;
+        ELSE CASE WHEN regexp_matches(${column}, '${PADDED}') OR regexp_full_match(${column}, '[0-9]+') THEN '${UNSURE_LEVEL}' END END END`;
     case 'BIGINT':
     case 'DOUBLE':
       return `CASE WHEN ${column} >= 60 THEN 'fatal' WHEN ${column} >= 50 THEN 'error' WHEN ${column} >= 40 THEN 'warn'
