@@ -93,6 +93,54 @@ export interface StatsResult {
   totalGroups: number;
 }
 
+export interface FacetsRequest extends Filter {
+  /** Fields whose top values are counted over the matches (dotted paths, level, stream…). */
+  fields: string[];
+  /** Most values per field, commonest first. */
+  limit: number;
+}
+
+export interface FacetField {
+  /** Commonest first; ties by value. */
+  values: Array<{ value: string; count: number }>;
+  /** Distinct values among the matches. */
+  distinct: number;
+  /** Matches without the field. */
+  missing: number;
+}
+
+export interface FacetsResult {
+  /** Matches the values were counted over. */
+  total: number;
+  fields: Record<string, FacetField>;
+}
+
+export interface ContextRequest {
+  /** The record in the middle, as a hit gave it. */
+  id: string;
+  stream: string;
+  /** Records just older and just newer than it (event time, then log position), in its stream. */
+  before: number;
+  after: number;
+  /** Only records sharing these fields' values with it (resourceId: the same server). */
+  sameFields?: string[];
+}
+
+export interface ContextResult {
+  /** null when no record has the id. */
+  anchor: Hit | null;
+  /** Oldest first, ending just before the anchor. */
+  before: Hit[];
+  /** Oldest first, starting just after the anchor. */
+  after: Hit[];
+}
+
+export interface TailRequest extends Filter {
+  /** Records stored with an ingest time at or after this (ms), in arrival order. */
+  sinceIngestedAt: number;
+  limit: number;
+}
+
 export interface OffsetCommit {
   consumer: string;
   topic: string;
@@ -119,6 +167,16 @@ export interface Store {
   search(request: SearchRequest): Promise<SearchResult>;
   histogram(request: HistogramRequest): Promise<HistogramResult>;
   stats(request: StatsRequest): Promise<StatsResult>;
+  /** Top values of fields over the matches of a filter. */
+  facets(request: FacetsRequest): Promise<FacetsResult>;
+  /** The records around one record in its stream. */
+  context(request: ContextRequest): Promise<ContextResult>;
+  /**
+   * Matches ingested since a time, oldest arrival first: a live tail polls it. A record may become
+   * searchable after later arrivals (partitions are indexed side by side), so a tail asks again
+   * from a little before its newest hit and skips the ids it has shown.
+   */
+  tail(request: TailRequest): Promise<Hit[]>;
   describe(): Promise<{ streams: StreamInfo[]; bytesOnDisk: number }>;
   close(): Promise<void>;
 }

@@ -25,12 +25,24 @@ export function decodeCursor(cursor: string): CursorKey {
 /** The id's order is the order of its log position (ingested_at, part, off). */
 export const NEWEST_FIRST = 'ts DESC, stream DESC, ingested_at DESC, part DESC, off DESC';
 
-/** Rows strictly after the cursor in NEWEST_FIRST order. */
+/** Oldest first: NEWEST_FIRST reversed. */
+export const OLDEST_FIRST = 'ts, stream, ingested_at, part, off';
+
+/** Rows strictly after the cursor in NEWEST_FIRST order (older). */
 export function afterCursorSql(key: CursorKey): { sql: string; params: unknown[] } {
+  return beyondSql(key, '<');
+}
+
+/** Rows strictly before the cursor in NEWEST_FIRST order (newer). */
+export function beforeCursorSql(key: CursorKey): { sql: string; params: unknown[] } {
+  return beyondSql(key, '>');
+}
+
+function beyondSql(key: CursorKey, op: '<' | '>'): { sql: string; params: unknown[] } {
   const position = parsePositionId(key.id)!;
   return {
-    sql: `(ts < ? OR (ts = ? AND (stream < ? OR (stream = ? AND
-      (ingested_at < ? OR (ingested_at = ? AND (part < ? OR (part = ? AND off < ?))))))))`,
+    sql: `(ts ${op} ? OR (ts = ? AND (stream ${op} ? OR (stream = ? AND
+      (ingested_at ${op} ? OR (ingested_at = ? AND (part ${op} ? OR (part = ? AND off ${op} ?))))))))`,
     params: [BigInt(key.ts), BigInt(key.ts), key.stream, key.stream, BigInt(position.appendMs), BigInt(position.appendMs),
       position.partition, position.partition, BigInt(position.offset)],
   };

@@ -10,14 +10,15 @@ import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type D
 import {
   StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
-  type HistogramRequest, type Filter, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type HistogramRequest, type Filter, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
 import { positionId } from '../../record/id.ts';
 import type { FieldResolverOptions } from './query-field.ts';
 import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN } from './schema.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
-import { encodeCursor, decodeCursor, afterCursorSql, NEWEST_FIRST } from './cursor.ts';
+import { encodeCursor, decodeCursor, afterCursorSql, beforeCursorSql, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
+import { facetSql, positionSql } from './explore-sql.ts';
 import { filterSql, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
 import { ConnectionPool } from './connection-pool.ts';
@@ -306,15 +307,7 @@ export class DuckDbStore implements Store {
       request.limit === 0 ? [] : this.newest(page, request.limit, { fromMs: request.fromMs, toMs: Math.min(request.toMs ?? Infinity, cursor?.ts ?? Infinity) }),
       request.total === false ? null : this.count(request, where),
     ]);
-    const hits: Hit[] = rows.map((row) => ({
-      id: positionId(Number(row.ingested_at), Number(row.part), Number(row.off)),
-      stream: String(row.stream),
-      ts: Number(row.ts),
-      ingestedAt: Number(row.ingested_at),
-      level: row.level === null ? null : String(row.level),
-      message: row.message === null ? null : String(row.message),
-      bodyJson: String(row.body),
-    }));
+    const hits = rows.map(toHit);
     const last = hits.at(-1);
     const next = last && hits.length === request.limit ? encodeCursor(last) : null;
     return { total: countRows ? Number(countRows[0]?.n ?? 0) : null, hits, cursor: next };
@@ -338,9 +331,64 @@ export class DuckDbStore implements Store {
     const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span);
     if (oldest === null) return [];
     const shown = afterTs(page, oldest);
-    return this.query(`SELECT stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body
+    return this.query(`SELECT ${this.hitColumns()}
       FROM (SELECT * FROM records WHERE ${shown.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
     [...shown.params, limit]);
+  }
+
+  /** The columns toHit reads; only they have their body rebuilt. */
+  private hitColumns(): string {
+    return `stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body`;
+  }
+
+  async facets(request: FacetsRequest): Promise<FacetsResult> {
+    const where = filterSql(request, this.fields);
+    const [countRows, ...perField] = await Promise.all([
+      this.count(request, where),
+      ...request.fields.map((field) => {
+        const facet = facetSql(fieldText(field, this.fields), where, request.limit);
+        return this.query(facet.sql, facet.params);
+      }),
+    ]);
+    const fields: Record<string, FacetField> = {};
+    request.fields.forEach((field, i) => {
+      const rows = perField[i]!;
+      fields[field] = {
+        values: rows.filter((row) => row.v !== null).slice(0, request.limit).map((row) => ({ value: String(row.v), count: Number(row.n) })),
+        distinct: rows.length > 0 ? Number(rows[0]!.distinct_values) : 0,
+        missing: rows.length > 0 ? Number(rows[0]!.missing) : 0,
+      };
+    });
+    return { total: Number(countRows[0]?.n ?? 0), fields };
+  }
+
+  async context(request: ContextRequest): Promise<ContextResult> {
+    const at = positionSql(request.id, request.stream);
+    const [row] = at ? await this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${at.sql}`, at.params) : [];
+    if (!row) return { anchor: null, before: [], after: [] };
+    const anchor = toHit(row);
+    const same = (request.sameFields ?? []).map((field) => {
+      const text = fieldText(field, this.fields);
+      return { sql: `${text.sql} IS NOT DISTINCT FROM (SELECT ${text.sql} FROM records WHERE ${at!.sql})`, params: [...text.params, ...text.params, ...at!.params] };
+    });
+    const around = (side: SqlFragment, order: string, limit: number): Promise<Record<string, unknown>[]> => {
+      if (limit <= 0) return Promise.resolve([]);
+      const parts = [{ sql: 'stream = ?', params: [request.stream] }, side, ...same];
+      return this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${parts.map((part) => part.sql).join(' AND ')} ORDER BY ${order} LIMIT ?`,
+        [...parts.flatMap((part) => part.params), limit]);
+    };
+    const [older, newer] = await Promise.all([
+      around(afterCursorSql(anchor), NEWEST_FIRST, request.before),
+      around(beforeCursorSql(anchor), OLDEST_FIRST, request.after),
+    ]);
+    return { anchor, before: older.map(toHit).reverse(), after: newer.map(toHit) };
+  }
+
+  async tail(request: TailRequest): Promise<Hit[]> {
+    const where = combine(filterSql(request, this.fields), { sql: 'ingested_at >= ?', params: [BigInt(Math.floor(request.sinceIngestedAt))] });
+    const rows = await this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${where.sql} ORDER BY ingested_at, part, off LIMIT ?`,
+      [...where.params, request.limit]);
+    return rows.map(toHit);
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
@@ -426,6 +474,18 @@ export class DuckDbStore implements Store {
       }
     });
   }
+}
+
+function toHit(row: Record<string, unknown>): Hit {
+  return {
+    id: positionId(Number(row.ingested_at), Number(row.part), Number(row.off)),
+    stream: String(row.stream),
+    ts: Number(row.ts),
+    ingestedAt: Number(row.ingested_at),
+    level: row.level === null ? null : String(row.level),
+    message: row.message === null ? null : String(row.message),
+    bodyJson: String(row.body),
+  };
 }
 
 /** DuckDB errors caused by the user's query (a bad regex, say) become 400s; the rest stay 500s. */

@@ -1,0 +1,167 @@
+// The store contract: what every store engine (embedded DuckDB, later OpenSearch) must do,
+// written against the Store interface alone, with exact answers computed here from the records.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Hit, LogEntry, Store } from '../../src/stores/store.ts';
+import { parseQuery } from '../../src/query/parser.ts';
+
+export interface StoreUnderTest {
+  store: Store;
+  /** Closes the store and opens it again on the same data. */
+  reopen: () => Promise<Store>;
+  cleanup: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2024, 4, 1, 0, 0, 0);
+const LEVELS = ['info', 'error', 'warn', 'debug'];
+
+interface Sample {
+  n: number;
+  level: string;
+  message: string;
+  resourceId: string;
+  latency_ms: number;
+  ts: number;
+  metadata: { region: string };
+}
+
+function sample(n: number): Sample {
+  return {
+    n, level: LEVELS[n % 4]!, message: `request ${n} ${n % 5 === 0 ? 'Failed to connect' : 'done'}`,
+    resourceId: `server-${n % 3}`, latency_ms: (n * 37) % 100, ts: T0 + n * 60_000, metadata: { region: n % 2 ? 'eu' : 'us' },
+  };
+}
+
+const SAMPLES = Array.from({ length: 120 }, (_, n) => sample(n));
+
+function entries(samples: Sample[], firstOffset: number, ingestedAt: number): LogEntry[] {
+  return samples.map((s, i) => ({
+    offset: firstOffset + i, ingestedAt,
+    value: Buffer.from(JSON.stringify({ timestamp: new Date(s.ts).toISOString(), level: s.level, message: s.message, resourceId: s.resourceId, latency_ms: s.latency_ms, n: s.n, metadata: s.metadata })),
+  }));
+}
+
+/** Writes SAMPLES to stream `app` over two partitions, odd n on partition 1, committing offsets. */
+async function load(store: Store): Promise<void> {
+  const even = SAMPLES.filter((s) => s.n % 2 === 0);
+  const odd = SAMPLES.filter((s) => s.n % 2 === 1);
+  await store.write([{ stream: 'app', partition: 0, entries: entries(even.slice(0, 30), 0, T0) }], [{ consumer: 'c', topic: 'app', partition: 0, nextOffset: 30 }]);
+  await store.write([{ stream: 'app', partition: 0, entries: entries(even.slice(30), 30, T0 + 1) }], [{ consumer: 'c', topic: 'app', partition: 0, nextOffset: even.length }]);
+  await store.write([{ stream: 'app', partition: 1, entries: entries(odd, 0, T0 + 2) }], [{ consumer: 'c', topic: 'app', partition: 1, nextOffset: odd.length }]);
+  await store.write([{ stream: 'other', partition: 0, entries: [{ offset: 0, ingestedAt: T0 + 3, value: Buffer.from('plain text, not JSON') }] }]);
+}
+
+const ns = (hits: Hit[]): number[] => hits.map((hit) => (JSON.parse(hit.bodyJson) as { n: number }).n);
+const q = (text: string) => parseQuery(text);
+
+export function storeContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  async function withStore(test: (subject: StoreUnderTest) => Promise<void>): Promise<void> {
+    const subject = await open();
+    try {
+      await load(subject.store);
+      await test(subject);
+    } finally {
+      await subject.cleanup();
+    }
+  }
+
+  describe(`store contract: ${name}`, () => {
+    it('keeps what it acknowledged, with the consumer offsets written alongside, across a reopen', () => withStore(async (subject) => {
+      const store = await subject.reopen();
+      assert.deepEqual(Object.fromEntries(await store.committedOffsets('c')), { 'app:0': 60, 'app:1': 60 });
+      assert.equal((await store.search({ query: null, streams: ['app'], limit: 0 })).total, 120);
+      const text = await store.search({ query: null, streams: ['other'], limit: 10 });
+      assert.equal(text.hits[0]!.message, 'plain text, not JSON', 'a value that is not JSON is kept as the message');
+    }));
+
+    it('returns the bodies as written, newest first, with stable unique ids', () => withStore(async ({ store }) => {
+      const page = await store.search({ query: null, streams: ['app'], limit: 5 });
+      assert.deepEqual(ns(page.hits), [119, 118, 117, 116, 115]);
+      assert.equal(page.hits[0]!.ts, SAMPLES[119]!.ts);
+      assert.equal(page.hits[0]!.level, SAMPLES[119]!.level);
+      assert.equal(page.hits[0]!.message, SAMPLES[119]!.message);
+      const again = await store.search({ query: null, streams: ['app'], limit: 5 });
+      assert.deepEqual(again.hits.map((hit) => hit.id), page.hits.map((hit) => hit.id));
+      assert.equal(new Set(page.hits.map((hit) => hit.id)).size, 5);
+    }));
+
+    it('pages with a cursor through every match exactly once, and counts exactly', () => withStore(async ({ store }) => {
+      const query = q('level:error OR level:warn');
+      const expected = SAMPLES.filter((s) => s.level === 'error' || s.level === 'warn').map((s) => s.n).reverse();
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.search({ query, streams: ['app'], limit: 7, cursor });
+        assert.equal(page.total, expected.length);
+        seen.push(...ns(page.hits));
+        cursor = page.cursor;
+      } while (cursor);
+      assert.deepEqual(seen, expected);
+      assert.equal((await store.search({ query, limit: 3, total: false })).total, null);
+    }));
+
+    it('filters by fields, phrases, ranges, time and stream', () => withStore(async ({ store }) => {
+      const count = async (text: string, extra: object = {}) => (await store.search({ query: q(text), streams: ['app'], limit: 0, ...extra })).total;
+      assert.equal(await count('"Failed to connect"'), SAMPLES.filter((s) => s.n % 5 === 0).length);
+      assert.equal(await count('resourceId:server-1 AND metadata.region:eu'), SAMPLES.filter((s) => s.resourceId === 'server-1' && s.metadata.region === 'eu').length);
+      assert.equal(await count('latency_ms:>=90'), SAMPLES.filter((s) => s.latency_ms >= 90).length);
+      assert.equal(await count('NOT level:info'), SAMPLES.filter((s) => s.level !== 'info').length);
+      assert.equal(await count('*', { fromMs: SAMPLES[10]!.ts, toMs: SAMPLES[19]!.ts }), 10, 'time bounds are inclusive');
+      assert.equal((await store.search({ query: null, streams: ['other'], limit: 0 })).total, 1);
+    }));
+
+    it('counts per time bucket and aggregates per group exactly', () => withStore(async ({ store }) => {
+      const histogram = await store.histogram({ query: null, streams: ['app'], intervalMs: 3_600_000, fromMs: T0, toMs: T0 + 2 * 3_600_000 - 1 });
+      assert.deepEqual(histogram.buckets.map((bucket) => bucket.count), [60, 60]);
+      const stats = await store.stats({ query: null, streams: ['app'], groupBy: ['resourceId'], limit: 10,
+        aggregations: [{ fn: 'count' }, { fn: 'max', field: 'latency_ms' }, { fn: 'distinct', field: 'level' }] });
+      assert.equal(stats.totalGroups, 3);
+      for (const group of stats.groups) {
+        const members = SAMPLES.filter((s) => s.resourceId === group.key.resourceId);
+        assert.equal(group.values.count, members.length);
+        assert.equal(group.values['max(latency_ms)'], Math.max(...members.map((s) => s.latency_ms)));
+        assert.equal(group.values['distinct(level)'], new Set(members.map((s) => s.level)).size);
+      }
+    }));
+
+    it('gives the top values of fields over a filter, with distinct and missing counts', () => withStore(async ({ store }) => {
+      const facets = await store.facets({ query: q('NOT level:debug'), streams: ['app'], fields: ['level', 'resourceId', 'absent'], limit: 2 });
+      assert.equal(facets.total, 90);
+      assert.deepEqual(facets.fields.level!.values, [{ value: 'error', count: 30 }, { value: 'info', count: 30 }]);
+      assert.equal(facets.fields.level!.distinct, 3);
+      assert.equal(facets.fields.resourceId!.values.length, 2);
+      assert.equal(facets.fields.resourceId!.distinct, 3);
+      assert.deepEqual(facets.fields.absent, { values: [], distinct: 0, missing: 90 });
+    }));
+
+    it('shows the records around one record, also among those sharing a field with it', () => withStore(async ({ store }) => {
+      const [anchor] = (await store.search({ query: q('n:50'), streams: ['app'], limit: 1 })).hits;
+      const around = await store.context({ id: anchor!.id, stream: 'app', before: 3, after: 2 });
+      assert.deepEqual(ns([around.anchor!]), [50]);
+      assert.deepEqual(ns(around.before), [47, 48, 49]);
+      assert.deepEqual(ns(around.after), [51, 52]);
+      const sameServer = await store.context({ id: anchor!.id, stream: 'app', before: 2, after: 2, sameFields: ['resourceId'] });
+      assert.deepEqual(ns(sameServer.before), [44, 47]);
+      assert.deepEqual(ns(sameServer.after), [53, 56]);
+      assert.equal((await store.context({ id: anchor!.id, stream: 'other', before: 1, after: 1 })).anchor, null);
+      assert.equal((await store.context({ id: 'not an id', stream: 'app', before: 1, after: 1 })).anchor, null);
+    }));
+
+    it('tails the matches ingested since a time, in arrival order', () => withStore(async ({ store }) => {
+      const since = await store.tail({ query: q('level:error'), streams: ['app'], sinceIngestedAt: T0 + 1, limit: 100 });
+      const expected = [...SAMPLES.filter((s) => s.n % 2 === 0).slice(30), ...SAMPLES.filter((s) => s.n % 2 === 1)].filter((s) => s.level === 'error');
+      assert.deepEqual(ns(since), expected.map((s) => s.n));
+      await store.write([{ stream: 'app', partition: 0, entries: entries([sample(200)], 60, T0 + 10) }]);
+      assert.deepEqual(ns(await store.tail({ query: null, streams: ['app'], sinceIngestedAt: T0 + 10, limit: 100 })), [200]);
+    }));
+
+    it('describes its streams', () => withStore(async ({ store }) => {
+      const { streams } = await store.describe();
+      const app = streams.find((s) => s.stream === 'app')!;
+      assert.equal(app.records, 120);
+      assert.equal(app.oldestTs, SAMPLES[0]!.ts);
+      assert.equal(app.newestTs, SAMPLES[119]!.ts);
+      assert.ok(streams.some((s) => s.stream === 'other'));
+    }));
+  });
+}
