@@ -1,5 +1,6 @@
 // Turns an ingest request body (JSON object, JSON array or NDJSON, optionally gzip) into one
-// serialized JSON object per record (NDJSON lines as the bytes that came, json-object-scan.ts).
+// serialized JSON object per record: the bytes each came as (an NDJSON line, an array element, the
+// body), checked by the byte scanner of json-object-scan.ts, or the thorough way when it declines.
 // Nothing is accepted unless the whole body is valid, so a rejected request never half-writes.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -7,10 +8,12 @@ import { isUtf8 } from 'node:buffer';
 import { IngestError } from './ingest-error.ts';
 import { checkShape, type RecordLimits } from '../../record/limits.ts';
 import { isPlainObject } from '../../record/normalize.ts';
-import { isJsonObjectWithinLimits, isJsonSpace } from './json-object-scan.ts';
+import { isJsonObjectWithinLimits, isJsonSpace, scanJsonArray } from './json-object-scan.ts';
 
 const gunzipAsync = promisify(gunzip);
 const NEWLINE = 0x0a;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
 
 export type BodyFormat = 'json' | 'ndjson';
 
@@ -83,7 +86,11 @@ function parseJson(text: string, where: string): unknown {
 }
 
 function checkSize(serialized: string, where: string, limits: RecordLimits): void {
-  if (Buffer.byteLength(serialized) > limits.maxRecordBytes) {
+  checkByteSize(Buffer.byteLength(serialized), where, limits);
+}
+
+function checkByteSize(bytes: number, where: string, limits: RecordLimits): void {
+  if (bytes > limits.maxRecordBytes) {
     throw new IngestError(413, 'record_too_large', `${where} is larger than ${limits.maxRecordBytes} bytes`);
   }
 }
@@ -123,7 +130,45 @@ function parseNdjson(bytes: Buffer, limits: RecordLimits): Buffer[] {
   return records;
 }
 
+/**
+ * The records of a JSON array body, each the bytes its element came as (never re-serialized: a
+ * big integer or `1.0` stays as sent). An element the scanner did not pass is checked the thorough
+ * way (JSON.parse of its slice alone) and refused naming its index. Null when the array is followed
+ * by more than whitespace: the caller decides (NDJSON sent as application/json).
+ */
+function arrayRecords(bytes: Buffer, first: number, last: number, limits: RecordLimits): Buffer[] | null {
+  const scan = scanJsonArray(bytes, first, last, limits);
+  if (!scan.ok) {
+    if ('trailingAt' in scan) return null;
+    throw new IngestError(400, 'invalid_json', `the body is not valid JSON: ${scan.problem}`);
+  }
+  const records = new Array<Buffer>(scan.elements.length);
+  for (let index = 0; index < scan.elements.length; index++) {
+    const { start, end, checked } = scan.elements[index]!;
+    if (!checked) {
+      const where = `array element ${index}`;
+      const error = shapeError(where, parseJson(bytes.toString('utf8', start, end), where), limits);
+      if (error) throw error;
+      checkByteSize(end - start, where, limits);
+    }
+    records[index] = bytes.subarray(start, end);
+  }
+  return records;
+}
+
 function parseJsonDocument(bytes: Buffer, limits: RecordLimits): Buffer[] {
+  // The common cases, one object or an array of objects, are checked by the byte scanner.
+  let first = 0;
+  let last = bytes.length;
+  while (first < last && isJsonSpace(bytes[first]!)) first++;
+  while (last > first && isJsonSpace(bytes[last - 1]!)) last--;
+  if (bytes[first] === OPEN_ARRAY) {
+    const records = arrayRecords(bytes, first, last, limits);
+    if (records) return records;
+  } else if (bytes[first] === OPEN_OBJECT && isJsonObjectWithinLimits(bytes, first, last, limits)) {
+    return [bytes.subarray(first, last)];
+  }
+  // Anything else the thorough way.
   const trimmed = bytes.toString('utf8').trim();
   if (trimmed.length === 0) throw new IngestError(400, 'empty_body', 'the body is empty: send a JSON object, an array of objects or NDJSON');
   let value: unknown;
@@ -136,14 +181,11 @@ function parseJsonDocument(bytes: Buffer, limits: RecordLimits): Buffer[] {
     throw new IngestError(400, 'invalid_json', `the body is not valid JSON: ${reason}`);
   }
   if (Array.isArray(value)) {
-    return value.map((item, index) => {
-      const where = `array element ${index}`;
-      const error = shapeError(where, item, limits);
-      if (error) throw error;
-      const serialized = JSON.stringify(item);
-      checkSize(serialized, where, limits);
-      return Buffer.from(serialized);
-    });
+    // Only whitespace JSON does not know (such as U+00A0) around the array brings it here.
+    const text = Buffer.from(trimmed);
+    const records = arrayRecords(text, 0, text.length, limits);
+    if (!records) throw new Error('the array scanner refused an array JSON.parse accepts');
+    return records;
   }
   const error = shapeError('the body', value, limits);
   if (error) throw error;
