@@ -44,7 +44,7 @@ export class Indexer {
     this.metrics = options.metrics;
     this.consumer = this.log.createConsumer({
       group: this.group,
-      topics: streams.topics.pattern,
+      topics: streams.topics.subscription,
       fromBeginning: true,
       maxBatchMessages: options.batchSize,
       maxWaitMs: options.maxWaitMs,
@@ -121,7 +121,7 @@ export class Indexer {
   /** The entries and the partition's next offset, in one store transaction. */
   private writeEntries(destination: Destination, stream: string, entries: LogEntry[]): Promise<void> {
     const nextOffset = entries.at(-1)!.offset + 1;
-    return this.store.write([{ stream, partition: destination.partition, entries }],
+    return this.store.write([{ stream, topic: destination.topic, partition: destination.partition, entries }],
       [{ consumer: this.group, topic: destination.topic, partition: destination.partition, nextOffset }]);
   }
 }

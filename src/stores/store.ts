@@ -9,14 +9,22 @@ export interface LogEntry {
   ingestedAt: number;
   /** The message value: a JSON object as text, or any other text kept as the record's message. */
   value: Buffer;
+  /**
+   * The record's own id (a preset's LogID, Sunbird's mid); without one the id comes from the log
+   * position. Records made from one message (a batch of events) must each carry their own.
+   */
+  id?: string;
 }
 
 /**
- * Consecutive messages of one log partition. The record id is positionId(ingestedAt, partition,
- * offset), so a redelivered message gets the id it had the first time.
+ * Messages of one log partition, in offset order. A record's id comes from its log position and
+ * topic (src/record/id.ts), so a redelivered message gets the id it had the first time and two
+ * topics feeding one stream never share one.
  */
 export interface WriteBatch {
   stream: string;
+  /** The topic the messages were read from (default: the stream's name). */
+  topic?: string;
   partition: number;
   entries: LogEntry[];
 }

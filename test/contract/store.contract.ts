@@ -155,6 +155,34 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.deepEqual(ns(await store.tail({ query: null, streams: ['app'], sinceIngestedAt: T0 + 10, limit: 100 })), [200]);
     }));
 
+    it('keeps records of two topics feeding one stream apart, even at the same log position', () => withStore(async ({ store }) => {
+      const at = (topic: string, n: number) => ({ stream: 'merged', topic, partition: 0, entries: entries([sample(n)], 0, T0 + 50) });
+      await store.write([at('first', 1000)]);
+      await store.write([at('second', 1001)]);
+      const { hits, total } = await store.search({ query: null, streams: ['merged'], limit: 10 });
+      assert.equal(total, 2);
+      assert.equal(new Set(hits.map((hit) => hit.id)).size, 2);
+      const second = hits.find((hit) => ns([hit])[0] === 1001)!;
+      assert.equal((await store.search({ query: q(`id:${second.id}`), streams: ['merged'], limit: 10 })).total, 1);
+    }));
+
+    it('keeps the ids records carry of their own: several records of one message, paged and found by id', () => withStore(async ({ store }) => {
+      const batch = SAMPLES.slice(0, 5).map((s, i) => ({ offset: 7, ingestedAt: T0 + 60, value: entries([{ ...s, ts: T0 }], 7, T0 + 60)[0]!.value, id: `mid-${i}` }));
+      await store.write([{ stream: 'events', topic: 'batches', partition: 0, entries: batch }]);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.search({ query: null, streams: ['events'], limit: 2, cursor });
+        seen.push(...page.hits.map((hit) => hit.id));
+        cursor = page.cursor;
+      } while (cursor);
+      assert.deepEqual(seen.sort(), ['mid-0', 'mid-1', 'mid-2', 'mid-3', 'mid-4']);
+      assert.deepEqual(ns((await store.search({ query: q('id:mid-3'), streams: ['events'], limit: 5 })).hits), [3]);
+      const around = await store.context({ id: 'mid-2', stream: 'events', before: 5, after: 5 });
+      assert.deepEqual(ns([around.anchor!]), [2]);
+      assert.deepEqual([...ns(around.before), ...ns(around.after)].sort(), [0, 1, 3, 4]);
+    }));
+
     it('describes its streams', () => withStore(async ({ store }) => {
       const { streams } = await store.describe();
       const app = streams.find((s) => s.stream === 'app')!;

@@ -8,7 +8,7 @@ import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import type { WriteBatch } from '../../src/stores/store.ts';
 import { SortedRuns } from '../../src/stores/embedded/sorted-runs.ts';
-import { SORTED_TABLE, RECENT_TABLE } from '../../src/stores/embedded/schema.ts';
+import { SORTED_TABLE, RECENT_TABLE, RECENT_DEFAULTS } from '../../src/stores/embedded/schema.ts';
 import { MINUTE_COUNTS_TABLE } from '../../src/stores/embedded/minute-counts.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { inStoreFile, withTempDir } from '../support/store-files.ts';
@@ -64,7 +64,7 @@ describe('sorted runs', () => {
   test('a move commits inside the step it is given, so the store can keep reads away from the commit', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const setup = await instance.connect();
-    for (const ddl of [SORTED_TABLE, RECENT_TABLE, MINUTE_COUNTS_TABLE]) await setup.run(ddl);
+    for (const ddl of [SORTED_TABLE, RECENT_TABLE, RECENT_DEFAULTS, MINUTE_COUNTS_TABLE]) await setup.run(ddl);
     await setup.run(`INSERT INTO records_recent (stream, ts, ingested_at, part, off)
       SELECT 'app', ${START} + (i * 7919) % 86400000, ${START}, 0, i FROM range(1000) t(i)`);
     const moved = async () => Number((await setup.runAndReadAll('SELECT count(*) FROM records_sorted')).getRows()[0]![0]);
@@ -81,6 +81,25 @@ describe('sorted runs', () => {
     instance.closeSync();
     assert.deepEqual(seen, [0, 1000], 'not committed before the step, committed by it');
   });
+
+  test('a store from before topic numbers and own ids opens with every id as it was', withTempDir('runs-ids-', async (dir) => {
+    const store = await DuckDbStore.open(dir, { runRows: 100 });
+    await store.write([batch(0, 300)]);
+    const before = (await store.search({ query: null, limit: 300 })).hits.map((hit) => hit.id);
+    await store.close();
+    await inStoreFile(dir, async (run) => {
+      await run('DROP VIEW records');
+      for (const table of ['records_sorted', 'records_recent']) for (const column of ['src', 'rid']) await run(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+      await run('DROP TABLE store_sources');
+      return null;
+    });
+    const reopened = await DuckDbStore.open(dir, { runRows: 100 });
+    await reopened.write([batch(300, 10)]);
+    const after = (await reopened.search({ query: null, limit: 310 })).hits.map((hit) => hit.id);
+    await reopened.close();
+    assert.equal(new Set(after).size, 310);
+    assert.deepEqual(before.filter((id) => !after.includes(id)), [], 'every id as it was');
+  }));
 
   test('a store from before the split opens with its records searchable', withTempDir('runs-old-', async (dir) => {
     const store = await DuckDbStore.open(dir);

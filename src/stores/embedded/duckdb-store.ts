@@ -13,12 +13,13 @@ import {
   type HistogramRequest, type Filter, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
-import { positionId } from '../../record/id.ts';
+import { recordId } from '../../record/id.ts';
 import type { FieldResolverOptions } from './query-field.ts';
-import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN } from './schema.ts';
+import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN, ADDED_COLUMNS, RECORD_TABLES, SOURCES_TABLE, RECORD_ID_SQL, RECENT_DEFAULTS } from './schema.ts';
+import { StreamSources } from './stream-sources.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
-import { encodeCursor, decodeCursor, afterCursorSql, beforeCursorSql, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
-import { facetSql, positionSql } from './explore-sql.ts';
+import { encodeCursor, decodeCursor, afterCursorSql, beforeCursorSql, rowKey, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
+import { facetSql, recordSql } from './explore-sql.ts';
 import { filterSql, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
 import { ConnectionPool } from './connection-pool.ts';
@@ -43,6 +44,15 @@ export interface DuckDbStoreOptions {
   writers?: number;
   /** The zone a stream's times without a zone are read in (default UTC). */
   timeZoneOf?: (stream: string) => string;
+  /** Typed columns one stream's templates may use (default 2000; shape-registry.ts). */
+  maxColumnsPerStream?: number;
+  /**
+   * Tests only (test/integration/move-visibility.test.ts): `true` commits a move beside running
+   * reads, bypassing the read gate, to show the duplicates it prevents. Never set it otherwise.
+   */
+  unsafeMoveCommitBesideReads?: boolean;
+  /** Tests only: called after each move of recent rows into a sorted run has committed. */
+  onMoveCommitted?: () => void;
 }
 
 type QuantileFn = 'median' | 'p50' | 'p90' | 'p95' | 'p99';
@@ -61,6 +71,21 @@ const AGGREGATE_SQL: Record<Exclude<Aggregation['fn'], QuantileFn>, (field: stri
   max: (f) => `max(${f})`,
   distinct: (f) => `count(DISTINCT ${f})`,
 };
+
+/** What open() prepares for the store. */
+interface StoreParts {
+  file: string;
+  instance: DuckDBInstance;
+  writers: DuckDBConnection[];
+  readers: ConnectionPool;
+  readGate: ExclusiveGate;
+  registry: ShapeRegistry;
+  sources: StreamSources;
+  runs: SortedRuns;
+  threads: number;
+  checkpointBytes: number;
+  timeZoneOf: (stream: string) => string;
+}
 
 /** One writer connection and the writes waiting for it: the writes of its partitions, in order. */
 interface Lane {
@@ -125,22 +150,24 @@ export class DuckDbStore implements Store {
   private threadsRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(file: string, instance: DuckDBInstance, writers: DuckDBConnection[], readers: ConnectionPool, readGate: ExclusiveGate, registry: ShapeRegistry, runs: SortedRuns, threads: number, checkpointBytes: number, timeZoneOf: (stream: string) => string) {
-    this.threads = threads;
-    this.file = file;
-    this.walFile = `${file}.wal`;
-    this.checkpointBytes = checkpointBytes;
-    this.instance = instance;
-    this.readers = readers;
-    this.readGate = readGate;
+  private constructor(parts: StoreParts) {
+    const { registry, runs } = parts;
+    this.threads = parts.threads;
+    this.file = parts.file;
+    this.walFile = `${parts.file}.wal`;
+    this.checkpointBytes = parts.checkpointBytes;
+    this.instance = parts.instance;
+    this.readers = parts.readers;
+    this.readGate = parts.readGate;
     this.registry = registry;
     this.runs = runs;
     // DDL waits until no lane has a transaction open and no move runs
     const alone = <T>(step: () => Promise<T>): Promise<T> => this.writeGate.alone(async () => { await runs.settled(); return step(); });
-    this.lanes = writers.map((connection) => ({
-      connection, typedWriter: new TypedWriter(connection, registry, alone, timeZoneOf), pending: [], draining: false, chain: Promise.resolve(),
+    const shared = { registry, sources: parts.sources, alone, timeZoneOf: parts.timeZoneOf };
+    this.lanes = parts.writers.map((connection) => ({
+      connection, typedWriter: new TypedWriter(connection, shared), pending: [], draining: false, chain: Promise.resolve(),
     }));
-    this.fields = { bodyField: (path) => registry.field(path), idSql: 'position_id(ingested_at, part, off)' };
+    this.fields = { bodyField: (path) => registry.field(path), idSql: RECORD_ID_SQL };
     // no writes yet: a store opened with recent rows moves them too
     this.moveTimer = setTimeout(() => this.runs.idle(), IDLE_BEFORE_MOVE_MS).unref();
   }
@@ -170,15 +197,26 @@ export class DuckDbStore implements Store {
     }
     const oneTable = await writer.runAndReadAll("SELECT 1 FROM duckdb_tables() WHERE table_name = 'records'");
     if (oneTable.currentRowCount > 0) await writer.run('ALTER TABLE records RENAME TO records_sorted');
-    for (const ddl of [SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
+    for (const ddl of [SORTED_TABLE, RECENT_TABLE, OFFSETS_TABLE, SOURCES_TABLE, ...REGISTRY_TABLES, ...POSITION_ID_MACROS]) await writer.run(ddl);
+    await addMissingColumns(writer);
+    await writer.run(RECENT_DEFAULTS);
+    await writer.run(RECORDS_VIEW);
     await countMinutesOnce(writer);
-    const registry = await ShapeRegistry.load(writer);
+    const registry = await ShapeRegistry.load(writer, options.maxColumnsPerStream);
+    const sources = await StreamSources.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
     const readGate = new ExclusiveGate();
-    const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS, (commit) => readGate.alone(commit));
+    const commitMove = async (commit: () => Promise<unknown>): Promise<void> => {
+      await (options.unsafeMoveCommitBesideReads ? commit() : readGate.alone(commit));
+      options.onMoveCommitted?.();
+    };
+    const runs = await SortedRuns.open(await instance.connect(), options.runRows ?? DEFAULT_RUN_ROWS, commitMove);
     const writers = [writer];
     while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
-    return new DuckDbStore(file, instance, writers, readers, readGate, registry, runs, options.threads ?? DEFAULT_THREADS, byteSize(checkpointThreshold), options.timeZoneOf ?? (() => 'UTC'));
+    return new DuckDbStore({
+      file, instance, writers, readers, readGate, registry, sources, runs, threads: options.threads ?? DEFAULT_THREADS,
+      checkpointBytes: byteSize(checkpointThreshold), timeZoneOf: options.timeZoneOf ?? (() => 'UTC'),
+    });
   }
 
   /**
@@ -250,7 +288,9 @@ export class DuckDbStore implements Store {
   }
 
   private async writeNow(lane: Lane, group: PendingWrite[]): Promise<void> {
-    const lines = lane.typedWriter.sort(group.flatMap((write) => write.batches));
+    const batches = group.flatMap((write) => write.batches);
+    await lane.typedWriter.addSources(batches);
+    const lines = lane.typedWriter.sort(batches);
     // New shapes are learned before the transaction: their columns are committed DDL of their own.
     await lane.typedWriter.learn(lines);
     const { connection } = lane;
@@ -308,8 +348,8 @@ export class DuckDbStore implements Store {
       request.total === false ? null : this.count(request, where),
     ]);
     const hits = rows.map(toHit);
-    const last = hits.at(-1);
-    const next = last && hits.length === request.limit ? encodeCursor(last) : null;
+    const last = rows.at(-1);
+    const next = last && hits.length === request.limit ? encodeCursor(rowKey(last)) : null;
     return { total: countRows ? Number(countRows[0]?.n ?? 0) : null, hits, cursor: next };
   }
 
@@ -338,7 +378,7 @@ export class DuckDbStore implements Store {
 
   /** The columns toHit reads; only they have their body rebuilt. */
   private hitColumns(): string {
-    return `stream, ts, ingested_at, part, off, level, message, ${this.registry.bodySql()} AS body`;
+    return `stream, ts, ingested_at, part, off, src, rid, level, message, ${this.registry.bodySql()} AS body`;
   }
 
   async facets(request: FacetsRequest): Promise<FacetsResult> {
@@ -363,13 +403,13 @@ export class DuckDbStore implements Store {
   }
 
   async context(request: ContextRequest): Promise<ContextResult> {
-    const at = positionSql(request.id, request.stream);
-    const [row] = at ? await this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${at.sql}`, at.params) : [];
+    const at = recordSql(request.id, request.stream);
+    const [row] = await this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${at.sql}`, at.params);
     if (!row) return { anchor: null, before: [], after: [] };
     const anchor = toHit(row);
     const same = (request.sameFields ?? []).map((field) => {
       const text = fieldText(field, this.fields);
-      return { sql: `${text.sql} IS NOT DISTINCT FROM (SELECT ${text.sql} FROM records WHERE ${at!.sql})`, params: [...text.params, ...text.params, ...at!.params] };
+      return { sql: `${text.sql} IS NOT DISTINCT FROM (SELECT ${text.sql} FROM records WHERE ${at.sql})`, params: [...text.params, ...text.params, ...at.params] };
     });
     const around = (side: SqlFragment, order: string, limit: number): Promise<Record<string, unknown>[]> => {
       if (limit <= 0) return Promise.resolve([]);
@@ -378,8 +418,8 @@ export class DuckDbStore implements Store {
         [...parts.flatMap((part) => part.params), limit]);
     };
     const [older, newer] = await Promise.all([
-      around(afterCursorSql(anchor), NEWEST_FIRST, request.before),
-      around(beforeCursorSql(anchor), OLDEST_FIRST, request.after),
+      around(afterCursorSql(rowKey(row)), NEWEST_FIRST, request.before),
+      around(beforeCursorSql(rowKey(row)), OLDEST_FIRST, request.after),
     ]);
     return { anchor, before: older.map(toHit).reverse(), after: newer.map(toHit) };
   }
@@ -478,7 +518,7 @@ export class DuckDbStore implements Store {
 
 function toHit(row: Record<string, unknown>): Hit {
   return {
-    id: positionId(Number(row.ingested_at), Number(row.part), Number(row.off)),
+    id: row.rid === null ? recordId(Number(row.ingested_at), Number(row.part), Number(row.off), Number(row.src)) : String(row.rid),
     stream: String(row.stream),
     ts: Number(row.ts),
     ingestedAt: Number(row.ingested_at),
@@ -508,6 +548,16 @@ function asWriteError(error: unknown): Error {
     return new UnstorableRecordError(error.message, { cause: error });
   }
   return error;
+}
+
+/** Stores from before a column was added get it (existing rows: its default). */
+async function addMissingColumns(writer: DuckDBConnection): Promise<void> {
+  for (const table of RECORD_TABLES) {
+    const present = new Set((await writer.runAndReadAll('SELECT column_name FROM duckdb_columns() WHERE table_name = ?', [table])).getRows().map((row) => String(row[0])));
+    for (const column of ADDED_COLUMNS) {
+      if (!present.has(column.split(' ')[0]!)) await writer.run(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+    }
+  }
 }
 
 /** Stores from before the minute counts get them for the rows already in runs, once. */

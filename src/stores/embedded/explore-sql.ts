@@ -14,12 +14,12 @@ export function facetSql(field: FieldSql, where: SqlFragment, limit: number): Sq
   };
 }
 
-/** The row a record id names in a stream, or null for text that is no record id. */
-export function positionSql(id: string, stream: string): SqlFragment | null {
+/** The row a record id names in a stream: one made from its position, or one it carried. */
+export function recordSql(id: string, stream: string): SqlFragment {
   const position = parsePositionId(id);
-  if (!position) return null;
+  if (!position) return { sql: 'stream = ? AND rid = ?', params: [stream, id] };
   return {
-    sql: 'stream = ? AND ingested_at = ? AND part = ? AND off = ?',
-    params: [stream, BigInt(position.appendMs), position.partition, BigInt(position.offset)],
+    sql: 'stream = ? AND (rid = ? OR (rid IS NULL AND ingested_at = ? AND part = ? AND off = ? AND src = ?))',
+    params: [stream, id, BigInt(position.appendMs), position.partition, BigInt(position.offset), position.source],
   };
 }

@@ -5,13 +5,15 @@
 // still left keeps its original text (`raw`) with the fields derived in JavaScript by toRecord.
 // No value crosses into JavaScript on the common path.
 import { isUtf8 } from 'node:buffer';
-import { blobValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { blobValue, listValue, LIST, VARCHAR, BLOB, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
+import type { LogRecord } from '../../record/record.ts';
 import { messageBody } from '../../record/message-body.ts';
 import { inWriteOrder, learnShape, sameShape, type Shape, type Template } from './template.ts';
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
+import type { StreamSources } from './stream-sources.ts';
 
 /** New templates learned before one write at most; a stream of ever-new shapes keeps raw text instead. */
 const MAX_LEARNED_PER_WRITE = 3;
@@ -27,6 +29,19 @@ interface Line {
   offset: number;
   ingestedAt: number;
   value: Buffer;
+  /** The number of the line's topic among its stream's (stream-sources.ts). */
+  src: number;
+  /** An id the record carried of its own. */
+  id?: string;
+}
+
+/** What the lanes' writers share. */
+export interface TypedWriterContext {
+  registry: ShapeRegistry;
+  sources: StreamSources;
+  /** Runs a step when columns may be added: no other write transaction open, no move running. */
+  alone: <T>(step: () => Promise<T>) => Promise<T>;
+  timeZoneOf: (stream: string) => string;
 }
 
 /** A write's lines by stream, and those no template can hold (multi-line, empty). */
@@ -48,20 +63,28 @@ function joined(lines: Line[]): Buffer {
 }
 
 /**
- * Where each line came from, as `first line (1-based),partition,offset,append time` per run of
- * lines with consecutive offsets of one partition and one append time: a handful per write (one
- * per produce call): a position per line cost ~0.5 µs to write here and more to cut off in SQL.
+ * Where each line came from, as `first line (1-based),partition,offset,append time,source` per run
+ * of lines with consecutive offsets of one partition, append time and topic: a handful per write
+ * (one per produce call): a position per line cost ~0.5 µs to write here and more to cut off in SQL.
  */
 function positionRuns(lines: Line[]): string {
   const runs: string[] = [];
   let previous: Line | undefined;
   lines.forEach((line, i) => {
-    if (!previous || line.partition !== previous.partition || line.offset !== previous.offset + 1 || line.ingestedAt !== previous.ingestedAt) {
-      runs.push(`${i + 1},${line.partition},${line.offset},${line.ingestedAt}`);
+    if (!previous || line.partition !== previous.partition || line.offset !== previous.offset + 1 || line.ingestedAt !== previous.ingestedAt || line.src !== previous.src) {
+      runs.push(`${i + 1},${line.partition},${line.offset},${line.ingestedAt},${line.src}`);
     }
     previous = line;
   });
   return runs.join(';');
+}
+
+const VARCHAR_LIST = LIST(VARCHAR);
+
+/** The lines' own ids, one list item per line, or null when none has one (the common case). */
+function ownIds(lines: Line[]): { value: ReturnType<typeof listValue>; type: DuckDBType } | null {
+  if (!lines.some((line) => line.id !== undefined)) return null;
+  return { value: listValue(lines.map((line) => line.id ?? null)), type: VARCHAR_LIST };
 }
 
 /** One line of valid UTF-8: decode() in SQL fails on anything else, and the lines are split on newlines. */
@@ -72,19 +95,24 @@ function isTypable(value: Buffer): boolean {
 export class TypedWriter {
   private readonly connection: DuckDBConnection;
   private readonly registry: ShapeRegistry;
+  private readonly context: TypedWriterContext;
   /** Per stream, lines that recently kept their text: candidates for the next template. */
   private readonly leftovers = new Map<string, Line[]>();
+  /** records_recent's column names in table order, as the appender fills them. */
+  private recentColumns: string[] = [];
 
-  /** Runs a step when columns may be added: no other write transaction open, no move running. */
-  private readonly alone: <T>(step: () => Promise<T>) => Promise<T>;
-
-  private readonly timeZoneOf: (stream: string) => string;
-
-  constructor(connection: DuckDBConnection, registry: ShapeRegistry, alone: <T>(step: () => Promise<T>) => Promise<T>, timeZoneOf: (stream: string) => string) {
+  constructor(connection: DuckDBConnection, context: TypedWriterContext) {
     this.connection = connection;
-    this.timeZoneOf = timeZoneOf;
-    this.registry = registry;
-    this.alone = alone;
+    this.registry = context.registry;
+    this.context = context;
+  }
+
+  /** Outside the write transaction: numbers the topics the store has not seen yet. */
+  async addSources(batches: WriteBatch[]): Promise<void> {
+    const { sources } = this.context;
+    for (const { stream, topic = stream } of batches) {
+      if (sources.codeOf(stream, topic) === undefined) await this.context.alone(() => sources.add(this.connection, stream, topic));
+    }
   }
 
   sort(batches: WriteBatch[]): SortedLines {
@@ -92,8 +120,9 @@ export class TypedWriter {
     for (const batch of batches) {
       const lines = sorted.byStream.get(batch.stream) ?? [];
       sorted.byStream.set(batch.stream, lines);
+      const src = this.context.sources.codeOf(batch.stream, batch.topic ?? batch.stream)!;
       for (const entry of batch.entries) {
-        const line = { stream: batch.stream, partition: batch.partition, ...entry };
+        const line: Line = { stream: batch.stream, partition: batch.partition, src, ...entry };
         if (isTypable(entry.value)) lines.push(line); else sorted.raw.push(line);
       }
     }
@@ -112,7 +141,7 @@ export class TypedWriter {
       for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE)) {
         if (!this.registry.canLearn(stream, shape)) continue;
         // asked again once alone: another writer may have learned it meanwhile
-        await this.alone(async () => { if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape); });
+        await this.context.alone(async () => { if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape); });
       }
     }
   }
@@ -135,7 +164,10 @@ export class TypedWriter {
       if (left.length === 0) break;
       const text = blobValue(joined(left));
       const positions = positionRuns(left);
-      const inserted = (await this.connection.run(insertSql(template), [text, positions, stream])).rowsChanged;
+      const ids = ownIds(left);
+      const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
+      const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
+      const inserted = (await this.connection.run(insertSql(template, ids !== null), params, types)).rowsChanged;
       if (inserted === 0) continue;
       this.registry.matched(template);
       if (inserted === left.length) return [];
@@ -147,24 +179,37 @@ export class TypedWriter {
 
   private async appendRaw(rows: Line[]): Promise<void> {
     const appender: DuckDBAppender = await this.connection.createAppender('records_recent');
-    const typedColumns = appender.columnCount - BASE_COLUMNS;
-    for (const { stream, partition, ...entry } of rows) {
-      const { body, json } = messageBody(entry.value);
-      const record = toRecord(body, { stream, id: '', ingestedAt: entry.ingestedAt, timeZone: this.timeZoneOf(stream) });
-      appender.appendVarchar(stream);
-      appender.appendBigInt(BigInt(record.ts));
-      appender.appendBigInt(BigInt(entry.ingestedAt));
-      appender.appendInteger(partition);
-      appender.appendBigInt(BigInt(entry.offset));
-      if (record.level === null) appender.appendNull(); else appender.appendVarchar(record.level);
-      if (record.message === null) appender.appendNull(); else appender.appendVarchar(record.message);
-      appender.appendNull(); // tpl
-      appender.appendVarchar(json);
-      for (let i = 0; i < typedColumns; i++) appender.appendNull();
+    // columns are only ever added, so their number tells whether the cached order still holds
+    if (this.recentColumns.length !== appender.columnCount) {
+      const names = await this.connection.runAndReadAll("SELECT column_name FROM duckdb_columns() WHERE table_name = 'records_recent' ORDER BY column_index");
+      this.recentColumns = names.getRows().map((row) => String(row[0]));
+    }
+    for (const line of rows) {
+      const { body, json } = messageBody(line.value);
+      const record = toRecord(body, { stream: line.stream, id: '', ingestedAt: line.ingestedAt, timeZone: this.context.timeZoneOf(line.stream) });
+      for (const column of this.recentColumns) appendColumn(appender, column, line, record, json);
       appender.endRow();
     }
     appender.flushSync();
     appender.closeSync();
+  }
+}
+
+/** One value of a row that keeps its text: the record's columns, NULL for every typed one. */
+function appendColumn(appender: DuckDBAppender, column: string, line: Line, record: LogRecord, json: string): void {
+  const text = (value: string | null | undefined) => (value === null || value === undefined ? appender.appendNull() : appender.appendVarchar(value));
+  switch (column) {
+    case 'stream': return appender.appendVarchar(line.stream);
+    case 'ts': return appender.appendBigInt(BigInt(record.ts));
+    case 'ingested_at': return appender.appendBigInt(BigInt(line.ingestedAt));
+    case 'part': return appender.appendInteger(line.partition);
+    case 'off': return appender.appendBigInt(BigInt(line.offset));
+    case 'src': return appender.appendSmallInt(line.src);
+    case 'rid': return text(line.id);
+    case 'level': return text(record.level);
+    case 'message': return text(record.message);
+    case 'raw': return appender.appendVarchar(json);
+    default: return appender.appendNull(); // tpl and the typed columns
   }
 }
 
@@ -178,12 +223,12 @@ export class TypedWriter {
  */
 function typedLinesSql(template: Template): string {
   const derived = derivedSql(template, 'ingested_at');
-  return `WITH src AS (SELECT unnest(l) AS line, generate_subscripts(l, 1) AS i FROM (SELECT string_split(decode($1), chr(10)) AS l)),
-    runs AS (SELECT r[1]::BIGINT AS first_line, r[2]::INTEGER AS part, r[3]::BIGINT AS off, r[4]::BIGINT AS ingested_at
+  return `WITH lines AS (SELECT unnest(l) AS line, generate_subscripts(l, 1) AS i FROM (SELECT string_split(decode($1), chr(10)) AS l)),
+    runs AS (SELECT r[1]::BIGINT AS first_line, r[2]::INTEGER AS part, r[3]::BIGINT AS off, r[4]::BIGINT AS ingested_at, r[5]::SMALLINT AS src
              FROM (SELECT string_split(unnest(string_split($2, ';')), ',') AS r)),
-    positioned AS (SELECT line, i, part, off + (i - first_line) AS off, ingested_at FROM src ASOF JOIN runs ON src.i >= runs.first_line),
+    positioned AS (SELECT line, i, part, off + (i - first_line) AS off, ingested_at, runs.src FROM lines ASOF JOIN runs ON lines.i >= runs.first_line),
     parsed AS (SELECT *, try(json_transform(line, ${transformSpec(template)})) AS j FROM positioned),
-    typed AS (SELECT line, i, part, off, ingested_at, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
+    typed AS (SELECT line, i, part, off, ingested_at, src, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
     derived AS (SELECT *, ${derived.ts} AS ts, ${derived.level} AS level, ${derived.message} AS message FROM typed),
     flagged AS (SELECT *, ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ts <> ${UNSURE_TS}
       AND level IS DISTINCT FROM '${UNSURE_LEVEL}' AND message IS DISTINCT FROM ${UNSURE_MESSAGE} AS exact
@@ -195,22 +240,21 @@ function typedLinesSql(template: Template): string {
  * vectors of each write instead of spread over all of them: a newest-first search bounded by ts
  * (newest-first.ts) then decodes the other columns of those vectors only. Same CPU and size.
  */
-function insertSql(template: Template): string {
+function insertSql(template: Template, ownIds: boolean): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
   const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
-  return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, level, message, tpl${columns})
+  // $4: the lines' own ids, a list indexed by line number, only when a line has one
+  const rid = ownIds ? '$4[i]' : 'NULL';
+  return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
     ${typedLinesSql(template)}
-    SELECT $3::VARCHAR, ts, ingested_at, part, off, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts`;
+    SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts`;
 }
 
 function missesSql(template: Template): string {
   return `${typedLinesSql(template)} SELECT i FROM flagged WHERE NOT exact ORDER BY i`;
 }
-
-/** stream, ts, ingested_at, part, off, level, message, tpl, raw: the columns before the typed ones. */
-const BASE_COLUMNS = 9;
 
 function sample(lines: Line[], size: number): Line[] {
   if (lines.length <= size) return lines;
