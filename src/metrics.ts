@@ -6,8 +6,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export class Metrics {
   readonly registry = new Registry();
   readonly ingestedRecords = new Counter({ name: 'tributary_ingested_records_total', help: 'Records accepted by ingest (acknowledged)', labelNames: ['stream'], registers: [this.registry] });
-  readonly ingestedBytes = new Counter({ name: 'tributary_ingested_bytes_total', help: 'Bytes of request bodies accepted by ingest', labelNames: ['stream'], registers: [this.registry] });
-  readonly rejectedRequests = new Counter({ name: 'tributary_ingest_rejected_total', help: 'Ingest requests refused with a 4xx', labelNames: ['code'], registers: [this.registry] });
+  readonly ingestedBytes = new Counter({ name: 'tributary_ingested_bytes_total', help: 'Bytes of the records accepted by ingest', labelNames: ['stream'], registers: [this.registry] });
+  readonly rejectedRequests = new Counter({ name: 'tributary_ingest_rejected_total', help: 'Ingest requests refused (bad input, backlog full, too large, log unavailable)', labelNames: ['code'], registers: [this.registry] });
   readonly logAppendSeconds = new Histogram({ name: 'tributary_log_append_seconds', help: 'Time from produce to durable in the log', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly storeWriteSeconds = new Histogram({ name: 'tributary_store_write_seconds', help: 'Time to write one batch to the store, durable', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly indexedRecords = new Counter({ name: 'tributary_indexed_records_total', help: 'Records written to the store by the indexer', labelNames: ['stream'], registers: [this.registry] });

@@ -1,13 +1,11 @@
-// The composition root: opens the log and the store from the config, starts the indexing
-// processor and the HTTP server, and closes them in reverse order.
-import path from 'node:path';
+// The composition root: opens the configured log and store engines (src/registry.ts), starts the
+// indexing processor and the HTTP server with the sources attached, and closes them in reverse order.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { streamTimeZone, type Config } from './config/config.ts';
+import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
-import { openLog, openStreamLogs } from './log/open-log.ts';
-import { DuckDbStore } from './stores/embedded/duckdb-store.ts';
+import { logEngine, openStreamLogs, storeEngine } from './registry.ts';
 import { Indexer } from './processors/indexer.ts';
 import { Metrics } from './metrics.ts';
 import { buildServer } from './api/server.ts';
@@ -24,9 +22,9 @@ export interface Tributary {
 
 export async function startTributary(config: Config): Promise<Tributary> {
   const metrics = new Metrics();
-  const log = await openLog(config);
+  const log = await logEngine(config.log.engine).open(config);
   const streams = await openStreamLogs(config, log);
-  const store = await DuckDbStore.open(path.join(config.dataDir, 'store'), { ...config.store, timeZoneOf: (stream) => streamTimeZone(config, stream) });
+  const store = await storeEngine(config.store.engine).open(config);
   const indexers = config.roles.includes('process') ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   let ready = false;
   const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready });

@@ -35,10 +35,12 @@ export function registerLogRoutes(app: FastifyInstance, deps: LogRoutesDeps): vo
     const body = jsonBody(request);
     const name = body.name;
     if (typeof name !== 'string' || name === '') throw new ApiError(400, 'bad_request', 'send {"name": "topic", "partitions": N}');
+    if (body.stream !== undefined && typeof body.stream !== 'string') throw new ApiError(400, 'bad_request', 'stream must be the name of the stream to index the topic as');
     const config = {
       partitions: body.partitions === undefined ? 1 : Number(body.partitions),
       retentionMs: optionalNumber(body.retentionMs, 'retentionMs'),
       retentionBytes: optionalNumber(body.retentionBytes, 'retentionBytes'),
+      stream: body.stream as string | undefined,
     };
     const created = await call(() => log.createTopic(name, config));
     if (!created) throw new ApiError(409, 'topic_exists', `topic "${name}" already exists; see GET /api/v1/topics/${name}`);

@@ -12,7 +12,7 @@ const NICE_INTERVALS = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43
 const TARGET_BUCKETS = 120;
 
 /** A hit as the API shows it; the original record is spliced in as stored, never re-serialized. */
-function hitJson(hit: Hit): string {
+export function hitJson(hit: Hit): string {
   return `{"id":${JSON.stringify(hit.id)},"stream":${JSON.stringify(hit.stream)},"ts":"${new Date(hit.ts).toISOString()}","record":${hit.bodyJson}}`;
 }
 

@@ -5,11 +5,13 @@ import type { StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from '../metrics.ts';
-import { registerIngestRoutes } from './ingest-routes.ts';
+import { SOURCES } from '../registry.ts';
 import { registerQueryRoutes } from './query-routes.ts';
+import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { ApiError, sendError } from './errors.ts';
 import { StoreQueryError } from '../stores/store.ts';
+import { Acceptor } from '../sources/accept.ts';
 
 export interface ServerDeps {
   /** The main log, for the admin API. */
@@ -52,12 +54,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see GET /api/v1/search, POST /api/v1/logs`));
 
-  if (config.roles.includes('ingest')) registerIngestRoutes(app, deps);
-  if (config.roles.includes('query')) registerQueryRoutes(app, deps);
+  if (config.roles.includes('ingest')) {
+    const acceptor = new Acceptor(deps.streams, config, metrics);
+    for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
+  }
+  if (config.roles.includes('query')) {
+    registerQueryRoutes(app, deps);
+    registerExploreRoutes(app, deps);
+  }
   registerLogRoutes(app, deps);
 
   app.get('/', async (_request, reply) => reply.type('text/plain').send(
-    'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/streams\n  GET  /healthz /readyz /metrics\n'));
+    'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams\n  GET  /healthz /readyz /metrics\n'));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => deps.isReady()
     ? { status: 'ready' }

@@ -7,11 +7,13 @@ import { toProduceMessage } from '../log/ndjson-messages.ts';
 import { readMessages } from '../log/read-messages.ts';
 import { unknownTopic } from './target-hints.ts';
 
-export async function openKafkaTarget(brokers: string[]): Promise<LogTarget> {
+/** replicationFactor: of topics created; unset, the cluster's default. */
+export async function openKafkaTarget(brokers: string[], options: { replicationFactor?: number } = {}): Promise<LogTarget> {
   const where = `Kafka at ${brokers.join(',')}`;
   const { openKafkaLog } = await import('../log/kafka/kafka-log.ts');
   try {
-    return new DirectLogTarget(await openKafkaLog({ brokers, clientId: 'tributary-cli', produceRetryWindowMs: 5000 }), where);
+    const log = await openKafkaLog({ brokers, clientId: 'tributary-cli', produceRetryWindowMs: 5000, replicationFactor: options.replicationFactor });
+    return new DirectLogTarget(log, where);
   } catch (error) {
     if (error instanceof LogError && error.code === 'UNAVAILABLE') {
       throw new TargetError('unreachable', `cannot reach ${where}: start a broker (bash scripts/kafka.sh start) or pass --kafka-brokers host:port / set TRIBUTARY_KAFKA_BROKERS`);
@@ -90,7 +92,7 @@ export class DirectLogTarget implements LogTarget {
       if (!(error instanceof LogError)) throw error;
       if (error.code === 'UNKNOWN_TOPIC' && topic !== undefined) throw unknownTopic(topic, this.description);
       if (error.code === 'TOPIC_EXISTS') throw new TargetError('topic_exists', error.message);
-      if (error.code === 'INVALID_ARGUMENT') throw new TargetError('invalid', error.message);
+      if (error.code === 'INVALID_ARGUMENT' || error.code === 'TOO_LARGE') throw new TargetError('invalid', error.message);
       throw new TargetError('log_error', `${this.description}: ${error.message}`);
     }
   }

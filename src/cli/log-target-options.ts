@@ -11,6 +11,8 @@ export interface TargetFlags {
   url?: string;
   log?: string;
   kafkaBrokers?: string;
+  /** Only `topics create` has it. */
+  replicationFactor?: string;
 }
 
 export function addTargetOptions(command: Command): Command {
@@ -26,10 +28,12 @@ export async function openTarget(flags: TargetFlags): Promise<LogTarget> {
   if (engine === 'kafka') {
     const brokers = (flags.kafkaBrokers ?? process.env.TRIBUTARY_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (brokers.length === 0) throw new TargetError('usage', '--log kafka needs brokers: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS');
+    const replicationFactor = flags.replicationFactor === undefined ? undefined : positiveInteger(flags.replicationFactor, '--replication-factor');
     const { openKafkaTarget } = await import('./direct-log-target.ts');
-    return openKafkaTarget(brokers);
+    return openKafkaTarget(brokers, { replicationFactor });
   }
   if (engine !== 'embedded') throw new TargetError('usage', `--log ${engine} is not an engine: use embedded (through the server) or kafka`);
+  if (flags.replicationFactor !== undefined) throw new TargetError('usage', '--replication-factor is for --log kafka: the embedded log keeps one copy of each topic');
   return new HttpLogTarget(serverUrl(flags.url));
 }
 

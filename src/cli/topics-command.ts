@@ -10,6 +10,7 @@ interface CreateFlags extends TargetFlags {
   partitions: string;
   retentionMs?: string;
   retentionBytes?: string;
+  stream?: string;
 }
 
 export function registerTopics(program: Command): void {
@@ -26,12 +27,15 @@ export function registerTopics(program: Command): void {
     .argument('<name>', 'topic name: letters, digits, . _ -')
     .option('-p, --partitions <n>', 'number of partitions', '1')
     .option('--retention-ms <ms>', 'delete data older than this (default: keep forever)')
-    .option('--retention-bytes <bytes>', 'per partition, delete the oldest data beyond this size'))
+    .option('--retention-bytes <bytes>', 'per partition, delete the oldest data beyond this size')
+    .option('--stream <name>', 'embedded log: index its messages as this stream, searchable like ingested ones (default: not indexed; on Kafka the topic prefix decides)')
+    .option('--replication-factor <n>', "--log kafka: copies of each partition (default: the cluster's default.replication.factor)"))
     .action((name: string, flags: CreateFlags) => withTarget('topics create', flags, async (target) => {
       const config = {
         partitions: positiveInteger(flags.partitions, '--partitions'),
         retentionMs: flags.retentionMs === undefined ? undefined : positiveInteger(flags.retentionMs, '--retention-ms'),
         retentionBytes: flags.retentionBytes === undefined ? undefined : positiveInteger(flags.retentionBytes, '--retention-bytes'),
+        stream: flags.stream,
       };
       if (!(await target.createTopic(name, config))) {
         throw new TargetError('topic_exists', `topic "${name}" already exists: 'tributary topics describe ${name}' shows it`);
@@ -63,5 +67,6 @@ export function formatTopic(description: TopicDescription): string {
     config.retentionBytes === undefined ? null : `${config.retentionBytes} bytes per partition`,
   ].filter(Boolean).join(', ') || 'keep forever';
   const table = formatTable(['PARTITION', 'START', 'END', 'MESSAGES'], partitions.map((p) => [p.partition, p.startOffset, p.endOffset, p.endOffset - p.startOffset]));
-  return `Topic: ${name}  Partitions: ${partitions.length}  Messages: ${messages}  Retention: ${retention}\n${table}`;
+  const indexed = config.stream === undefined ? '' : `  Stream: ${config.stream}`;
+  return `Topic: ${name}  Partitions: ${partitions.length}  Messages: ${messages}  Retention: ${retention}${indexed}\n${table}`;
 }

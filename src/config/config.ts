@@ -9,19 +9,21 @@ export interface Config {
   dataDir: string;
   roles: Role[];
   log: {
-    engine: 'embedded' | 'kafka';
+    /** A registered log engine (src/registry.ts). */
+    engine: string;
     partitions: number;
     fsync: boolean;
     retentionHours?: number;
     retentionBytes?: number;
     deleteIndexed: boolean;
-    kafka: { brokers?: string[]; clientId: string; topicPrefix: string };
+    /** replicationFactor: of the topics Tributary creates; unset, the cluster's default.replication.factor. */
+    kafka: { brokers?: string[]; clientId: string; topicPrefix: string; replicationFactor?: number };
   };
   sources: { kafkaTopics: string[] };
   ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string };
   streams: Record<string, StreamSettings>;
   limits: RecordLimits;
-  store: { memoryLimit: string; checkpointThreshold: string; writers: number };
+  store: { engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number };
 }

@@ -2,13 +2,11 @@
 // JSON Schema (docs/config.schema.json) so a bad value fails at start with its key and reason.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { Config, ConfigOverrides } from './config.ts';
 import { checkTimeZone } from '../record/time-zone.ts';
-
-const SCHEMA_PATH = fileURLToPath(new URL('../../docs/config.schema.json', import.meta.url));
+import { configSchema } from './schema.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -29,6 +27,7 @@ const ENV_KEYS: Array<[string, string, (v: string) => unknown]> = [
   ['TRIBUTARY_DATA_DIR', 'dataDir', String],
   ['TRIBUTARY_LOG', 'log.engine', String],
   ['TRIBUTARY_KAFKA_BROKERS', 'log.kafka.brokers', commaList],
+  ['TRIBUTARY_KAFKA_REPLICATION_FACTOR', 'log.kafka.replicationFactor', Number],
   ['TRIBUTARY_KAFKA_TOPICS', 'sources.kafkaTopics', commaList],
   ['TRIBUTARY_ROLES', 'roles', commaList],
 ];
@@ -70,7 +69,7 @@ let validator: ((data: unknown) => boolean) & { errors?: Array<{ instancePath: s
 function validate(data: unknown, source: string): void {
   if (!validator) {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+    validator = ajv.compile(configSchema());
   }
   if (validator(data)) return;
   const problems = (validator.errors ?? []).map((error) => {

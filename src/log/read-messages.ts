@@ -4,10 +4,10 @@
 // would go past it is refused (left for the next read) and the consumer is re-created with
 // smaller batches. Shared by `tributary consume --log kafka` and the server's consumer sessions.
 import { randomUUID } from 'node:crypto';
+import { EPHEMERAL_GROUP_PREFIX } from './log.ts';
 import type { ConsumedMessage, Consumer, Log } from './log.ts';
 
-/** Groups of reads without --group; `groups list` hides them unless asked. */
-export const EPHEMERAL_GROUP_PREFIX = 'tributary-console-';
+export { EPHEMERAL_GROUP_PREFIX };
 
 export interface ReadOptions {
   topic: string;

@@ -1,9 +1,14 @@
-// Which topics of a log carry streams, and under which names. The embedded log is Tributary's
-// own, so every topic but internal ones (leading underscore) is a stream of the same name. On a
-// shared Kafka cluster Tributary must not index the topics of every other team: the streams it
-// creates get a prefix ("tributary." by default), and topics written by other producers are
-// indexed only when a kafka-topic source names them (the stream keeps the topic's name).
-import type { Log } from './log.ts';
+// Which topics of a log carry streams, and under which names. On the embedded log a topic says so
+// itself (TopicConfig.stream, set when ingest creates it, or by `tributary topics create
+// --stream`): a pipeline's intermediate topic is not indexed unless marked. On a shared Kafka
+// cluster Tributary must not index the topics of every other team: the streams it creates get a
+// prefix ("tributary." by default), and topics written by other producers are indexed only when a
+// kafka-topic source names them (the stream keeps the topic's name).
+import type { Log, TopicConfig, TopicFilter } from './log.ts';
+import { STREAM_NAME_SOURCE } from '../record/stream-name.ts';
+
+/** The consumer group that indexes the streams of the main log. */
+export const INDEXER_GROUP = 'tributary-indexer';
 
 export interface StreamTopics {
   /** The topic a stream is written to. */
@@ -12,11 +17,12 @@ export interface StreamTopics {
   streamOf(topic: string): string;
   /** Whether this log carries the stream (a log of named topics carries only those). */
   carries(stream: string): boolean;
-  /** Every topic of the log that carries a stream, including ones created later. */
-  readonly pattern: RegExp;
+  /** The indexer's subscription: every topic of the log that carries a stream, including ones created later. */
+  readonly subscription: RegExp | TopicFilter;
+  /** What creating a stream's topic adds to its config so that it is indexed (the embedded log's mark). */
+  streamMark(stream: string): Pick<TopicConfig, 'stream'>;
 }
 
-const STREAM_NAME = '[A-Za-z0-9][A-Za-z0-9._-]*';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -29,13 +35,25 @@ function escapeRegExp(text: string): string {
 export function streamTopics(prefix: string | null, named: string[] = []): StreamTopics {
   const namedSet = new Set(named);
   const alternatives = named.map(escapeRegExp);
-  if (prefix !== null) alternatives.push(`${escapeRegExp(prefix)}${STREAM_NAME}`);
+  if (prefix !== null) alternatives.push(`${escapeRegExp(prefix)}${STREAM_NAME_SOURCE}`);
   const pattern = alternatives.length > 0 ? new RegExp(`^(?:${alternatives.join('|')})$`) : /(?!)/;
   return {
-    pattern,
+    subscription: pattern,
+    streamMark: () => ({}),
     carries: (stream) => prefix !== null || namedSet.has(stream),
     topicFor: (stream) => (namedSet.has(stream) || prefix === null ? stream : prefix + stream),
     streamOf: (topic) => (namedSet.has(topic) || prefix === null || !topic.startsWith(prefix) ? topic : topic.slice(prefix.length)),
+  };
+}
+
+/** The embedded log's streams: the topics marked with the stream they are indexed as, each written under the stream's name. */
+export function markedStreamTopics(marks: { streamOfTopic(topic: string): string | undefined }): StreamTopics {
+  return {
+    subscription: (topic) => marks.streamOfTopic(topic) !== undefined,
+    streamMark: (stream) => ({ stream }),
+    carries: () => true,
+    topicFor: (stream) => stream,
+    streamOf: (topic) => marks.streamOfTopic(topic) ?? topic,
   };
 }
 
@@ -50,10 +68,12 @@ export interface StreamLog {
 export interface StreamRoute {
   log: Log;
   topic: string;
+  /** Added to the topic's config when it is created, so that it is indexed. */
+  mark: Pick<TopicConfig, 'stream'>;
 }
 
 /** The log a stream lives on: the first that carries it. */
 export function routeStream(logs: StreamLog[], stream: string): StreamRoute {
   const owner = logs.find((candidate) => candidate.topics.carries(stream)) ?? logs.at(-1)!;
-  return { log: owner.log, topic: owner.topics.topicFor(stream) };
+  return { log: owner.log, topic: owner.topics.topicFor(stream), mark: owner.topics.streamMark(stream) };
 }

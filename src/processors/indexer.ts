@@ -53,7 +53,9 @@ export class Indexer {
   }
 
   start(): void {
-    this.running ??= this.consumer.run((batch) => this.index(batch));
+    // run() retries failed batches itself; a rejection here is a bug, logged rather than ending the process
+    this.running ??= this.consumer.run((batch) => this.index(batch))
+      .catch((error: unknown) => console.error(`indexer ${this.group}: stopped reading`, error));
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,8 @@
 // Ingest admission: past a bounded backlog (records in the log the indexer has not stored yet),
-// a request waits until the indexer catches up, so search stays fresh and the log does not grow
-// without bound under overload. A request still waiting after maxWaitMs is refused (429 with
-// Retry-After), so clients back off instead of piling up.
-import type { Log } from '../../log/log.ts';
+// records wait until the indexer catches up, so search stays fresh and the log does not grow
+// without bound under overload. Records still waiting after maxWaitMs are refused (HTTP: 429
+// with Retry-After), so senders back off instead of piling up.
+import type { Log } from '../log/log.ts';
 
 export interface BacklogGateOptions {
   /** Records waiting to be indexed past which requests wait; 0 turns the gate off. */

@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogError } from '../../src/log/log.ts';
+import { EPHEMERAL_GROUP_PREFIX, LogError } from '../../src/log/log.ts';
 import type { Log } from '../../src/log/log.ts';
 import { openEmbeddedLog } from '../../src/log/embedded/index.ts';
 import type { EmbeddedLog, EmbeddedLogOptions } from '../../src/log/embedded/index.ts';
 import { logContract } from './log.contract.ts';
-import { startConsumer, uniqueName, values, waitFor } from './log-test-helpers.ts';
+import { sleep, startConsumer, uniqueName, values, waitFor } from './log-test-helpers.ts';
 
 const quietLogger = { warn: () => {}, error: () => {} };
 const baseOptions: EmbeddedLogOptions = { retentionCheckIntervalMs: 0, retryBackoffMs: 100, logger: quietLogger };
@@ -157,8 +157,8 @@ describe('embedded log', () => {
       }
     });
 
-    it('deletes the segments the releasing groups have all committed past, and no others', async () => {
-      const log = await openEmbeddedLog(await tempDir(), { ...baseOptions, segmentBytes: 2048, releaseAfterGroups: ['indexer', 'audit'] });
+    it('releases a segment only once every group reading its topic has committed past it', async () => {
+      const log = await openEmbeddedLog(await tempDir(), { ...baseOptions, segmentBytes: 2048, releaseConsumed: true });
       try {
         await log.createTopic('fed', { partitions: 1 });
         for (let i = 0; i < 40; i += 4) await log.produce('fed', Array.from({ length: 4 }, () => ({ value: Buffer.alloc(200, i) })));
@@ -168,18 +168,57 @@ describe('embedded log', () => {
           await waitFor(() => consumer.received.length >= count, 5_000, `${group} to read ${count}`);
           await consumer.stop();
         };
+        assert.equal(await log.enforceRetention(), 0, 'no group reads it: nothing is released');
         await consume('indexer', 40);
-        assert.equal(await log.enforceRetention(), 0, 'audit has not read anything: nothing is released');
+        await consume(`${EPHEMERAL_GROUP_PREFIX}look`, 2);
+
+        // a pipeline's group that holds its own commit point: subscribed, it read all and committed nothing
+        const pipeline = log.createConsumer({ group: 'pipeline', topics: ['fed'], commit: 'manual', maxWaitMs: 50 });
+        let read = 0;
+        const running = pipeline.run(async (batch) => {
+          read += batch.messages.length;
+        });
+        await waitFor(() => read >= 40, 5_000, 'the pipeline to read all');
+        assert.equal(await log.enforceRetention(), 0, 'the pipeline has committed nothing: nothing is released');
         assert.equal(await start(), 0);
-        await consume('audit', 20);
+
+        await pipeline.commit([{ topic: 'fed', partition: 0, offset: 20 }]);
         assert.ok((await log.enforceRetention()) > 0);
-        const startAfter = await start();
-        const audit = (await log.describeGroup('audit')).partitions[0]!.committed!;
-        assert.ok(startAfter > 0 && startAfter <= audit && audit < 40, `segments up to audit's position ${audit} went (start ${startAfter})`);
-        const rest = startConsumer(log, { group: uniqueName('late'), topics: ['fed'] });
-        await waitFor(() => rest.received.length >= 40 - startAfter, 5_000, 'the retained messages');
-        await rest.stop();
-        assert.equal(rest.received[0]!.offset, startAfter, 'everything from the new start is still there');
+        const released = await start();
+        assert.ok(released > 2 && released <= 20, `segments below the pipeline's commit went, whatever the console read had (start ${released})`);
+
+        await pipeline.stop();
+        await running;
+        await log.enforceRetention();
+        assert.equal(await start(), released, 'a group without members holds at its committed offset');
+        const resumed = startConsumer(log, { group: 'pipeline', topics: ['fed'] });
+        await waitFor(() => resumed.received.length >= 20, 5_000, 'the pipeline to resume');
+        await resumed.stop();
+        assert.equal(resumed.received[0]!.offset, 20, 'nothing the pipeline had not committed was lost');
+      } finally {
+        await log.close();
+      }
+    });
+
+    it('holds a topic for a subscribed group that committed only on other topics', async () => {
+      const log = await openEmbeddedLog(await tempDir(), { ...baseOptions, segmentBytes: 2048, releaseConsumed: true });
+      try {
+        for (let i = 0; i < 20; i++) await log.produce('held', [{ value: Buffer.alloc(300, i) }]);
+        await log.produce('other', values(3));
+        const indexer = startConsumer(log, { group: 'indexer', topics: ['held'] });
+        await waitFor(() => indexer.received.length >= 20, 5_000, 'the indexer to read all');
+        await indexer.stop();
+        const elsewhere = startConsumer(log, { group: 'late-joiner', topics: ['other'] });
+        await waitFor(() => elsewhere.received.length >= 3, 5_000, 'a commit on another topic');
+        await elsewhere.stop();
+        const blocked = log.createConsumer({ group: 'late-joiner', topics: ['held', 'other'], commit: 'manual' });
+        const running = blocked.run(async () => {});
+        await sleep(50);
+        assert.equal(await log.enforceRetention(), 0);
+        assert.equal((await log.describeTopic('held')).partitions[0]!.startOffset, 0);
+        await blocked.stop();
+        await running;
+        assert.ok((await log.enforceRetention()) > 0, 'once it left, only the indexer reads the topic');
       } finally {
         await log.close();
       }
@@ -208,6 +247,62 @@ describe('embedded log', () => {
         assert.equal(consumer.received[0]!.offset, startOffset, 'a group below the start moves to the start');
       } finally {
         await log.close();
+      }
+    });
+  });
+
+  describe('stream marks', () => {
+    it('keeps the stream a topic is indexed as, adds one to a topic created without, and says which topics have one', async () => {
+      const dir = await tempDir();
+      let log = await openEmbeddedLog(dir, baseOptions);
+      try {
+        await log.createTopic('raw', { partitions: 1 });
+        await log.createTopic('app', { partitions: 2, stream: 'app' });
+        assert.equal((await log.describeTopic('raw')).config.stream, undefined);
+        assert.deepEqual((await log.describeTopic('app')).config, { partitions: 2, stream: 'app' });
+        await assert.rejects(log.createTopic('odd', { partitions: 1, stream: '_x' }), (error: unknown) => error instanceof LogError && error.code === 'INVALID_ARGUMENT');
+
+        // a subscription to the marked topics, as the indexer's
+        const marked = startConsumer(log, { group: uniqueName('g-marked'), topics: (topic) => log.streamOfTopic(topic) !== undefined });
+        await log.produce('raw', values(2, 'raw'));
+        await log.produce('app', values(1, 'app'));
+        await waitFor(() => marked.received.length >= 1, 5_000, 'the marked topic');
+        await sleep(100);
+        assert.deepEqual(marked.received.map((m) => m.topic), ['app']);
+        assert.equal(await log.createTopic('raw', { partitions: 1, stream: 'raw-stream' }), false);
+        assert.equal(log.streamOfTopic('raw'), 'raw-stream');
+        await waitFor(() => marked.received.length >= 3, 5_000, 'the topic marked later');
+        assert.equal(await log.createTopic('raw', { partitions: 1, stream: 'another' }), false);
+        assert.equal(log.streamOfTopic('raw'), 'raw-stream', 'a mark is never replaced');
+        await marked.stop();
+      } finally {
+        await log.close();
+      }
+      log = await openEmbeddedLog(dir, baseOptions);
+      try {
+        assert.equal(log.streamOfTopic('raw'), 'raw-stream');
+        assert.equal(log.streamOfTopic('app'), 'app');
+        await log.createTopic('plain', { partitions: 1 });
+        assert.equal(log.streamOfTopic('plain'), undefined);
+      } finally {
+        await log.close();
+      }
+    });
+
+    it('keeps indexing the topics of a data dir from before marks, all but those starting with an underscore', async () => {
+      const dir = await tempDir();
+      const log = await openEmbeddedLog(dir, baseOptions);
+      for (const name of ['legacy', '_internal', 'unmarked']) await log.createTopic(name, { partitions: 1 });
+      await log.close();
+      for (const name of ['legacy', '_internal']) await writeFile(join(dir, name, 'topic.json'), JSON.stringify({ partitions: 1 }));
+      const reopened = await openEmbeddedLog(dir, baseOptions);
+      try {
+        assert.equal(reopened.streamOfTopic('legacy'), 'legacy');
+        assert.equal((await reopened.describeTopic('legacy')).config.stream, 'legacy');
+        assert.equal(reopened.streamOfTopic('_internal'), undefined);
+        assert.equal(reopened.streamOfTopic('unmarked'), undefined, 'a topic created unmarked since stays unmarked');
+      } finally {
+        await reopened.close();
       }
     });
   });

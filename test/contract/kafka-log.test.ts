@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { murmur2 as clientMurmur2 } from '@platformatic/kafka';
-import { openKafkaLog } from '../../src/log/kafka/kafka-log.ts';
+import { openKafkaLog, type KafkaLogOptions } from '../../src/log/kafka/kafka-log.ts';
 import type { Log, MessageBatch, ProduceMessage } from '../../src/log/log.ts';
 import { LogError } from '../../src/log/log.ts';
 import { partitionForKey } from '../../src/log/partitioner.ts';
@@ -16,7 +16,10 @@ const brokers = BROKERS;
 const skip = await skipWithoutBroker();
 if (skip) console.log(`# kafka-log.test.ts skipped: ${skip}`);
 
-const open = () => openKafkaLog({ brokers, clientId: `test-${process.pid}`, patternRefreshMs: 1000 });
+/** What the engine reported; kept off the test output. */
+const reported: string[] = [];
+const logger = { warn: (message: string) => void reported.push(message), error: (message: string) => void reported.push(message) };
+const open = (options: Partial<KafkaLogOptions> = {}) => openKafkaLog({ brokers, clientId: `test-${process.pid}`, patternRefreshMs: 1000, logger, ...options });
 const uniq = (p: string) => `t-${p}-${randomUUID().slice(0, 8)}`;
 const msg = (i: number, key?: string): ProduceMessage => ({ key, value: Buffer.from(`m${i}`), headers: { i: String(i) } });
 
@@ -282,5 +285,132 @@ describe('kafka log engine (smoke, real broker)', { skip }, () => {
     assert.ok(counts[1]! > 0, 'member 2 got partitions');
     assert.equal(overlapped, false);
     await log.deleteTopic(t);
+  });
+
+  it("creates topics with the cluster's default replication factor, or the configured one", async () => {
+    const t = uniq('replicas');
+    assert.equal(await log.createTopic(t, { partitions: 1 }), true, "the cluster's default (1 on the test broker) is used");
+    await log.deleteTopic(t);
+    const twoCopies = await open({ replicationFactor: 2 });
+    try {
+      // the single test broker cannot hold 2 copies: the factor reached the broker
+      await assert.rejects(twoCopies.createTopic(uniq('replicas2'), { partitions: 1 }), (e: unknown) => {
+        assert.ok(e instanceof LogError && e.code === 'INVALID_ARGUMENT', String(e));
+        assert.match(e.message, /the cluster cannot give it replication factor 2: set a lower one \(log\.kafka\.replicationFactor; tributary topics create --replication-factor\), or none for the cluster's default/);
+        return true;
+      });
+    } finally {
+      await twoCopies.close();
+    }
+  });
+
+  it('refuses a stream mark on a topic: the topic prefix decides which Kafka topics are streams', async () => {
+    const t = uniq('marked');
+    await assert.rejects(log.createTopic(t, { partitions: 1, stream: 'audit' }), (e: unknown) => {
+      assert.ok(e instanceof LogError && e.code === 'INVALID_ARGUMENT', String(e));
+      assert.match(e.message, /a Kafka topic carries no stream mark; Tributary indexes the topics under its stream prefix \(log\.kafka\.topicPrefix, e\.g\. tributary\.audit\)/);
+      return true;
+    });
+    assert.ok(!(await log.listTopics()).includes(t));
+  });
+
+  it('sends a produce call larger than a broker batch in several batches', async () => {
+    const t = uniq('big-call');
+    await log.createTopic(t, { partitions: 1 });
+    // 3 MB for one partition: over the broker's 1 MB max.message.bytes as one record batch
+    const results = await log.produce(t, Array.from({ length: 10_000 }, (_, i) => ({ value: Buffer.alloc(300, i % 250) })));
+    assert.deepEqual(results.map((r) => r.offset), Array.from({ length: 10_000 }, (_, i) => i));
+    assert.equal((await log.describeTopic(t)).partitions[0]!.endOffset, 10_000);
+    await log.deleteTopic(t);
+  });
+
+  it('refuses a message over the topic limit with TOO_LARGE naming it, failing no other call', async () => {
+    const t = uniq('too-large');
+    await log.createTopic(t, { partitions: 2 });
+    await log.produce(t, [{ ...msg(0), partition: 0 }]);
+    // while the first call is in flight, the next two queue up and go out in one send
+    const [, large, small] = await Promise.allSettled([
+      log.produce(t, [{ ...msg(1), partition: 0 }]),
+      log.produce(t, [{ value: Buffer.alloc(2 << 20, 'y'), partition: 1 }]),
+      log.produce(t, [{ ...msg(2), partition: 0 }]),
+    ]);
+    assert.equal(small.status, 'fulfilled', 'a call queued beside it still succeeds');
+    assert.equal(large.status, 'rejected');
+    const error = (large as PromiseRejectedResult).reason;
+    assert.ok(error instanceof LogError && error.code === 'TOO_LARGE', String(error));
+    assert.match(error.message, /a message of 2097152 bytes is over what Kafka topic \S+ accepts/);
+    assert.match(error.message, /1048588 bytes it accepts \(the topic's max\.message\.bytes/);
+    assert.deepEqual(await log.produce(t, [{ ...msg(3), partition: 1 }]), [{ partition: 1, offset: 0 }], 'the producer goes on after the refusal');
+    assert.deepEqual((await log.describeTopic(t)).partitions.map((p) => p.endOffset), [3, 1], 'each message once');
+    await log.deleteTopic(t);
+  });
+
+  it('answers UNKNOWN_TOPIC at once for a topic another client deleted', async () => {
+    const t = uniq('deleted-elsewhere');
+    await log.createTopic(t, { partitions: 1 });
+    await log.produce(t, [msg(1)]);
+    const other = await open();
+    try {
+      await other.deleteTopic(t);
+    } finally {
+      await other.close();
+    }
+    const started = Date.now();
+    await assert.rejects(log.produce(t, [msg(2)]), (e: unknown) => e instanceof LogError && e.code === 'UNKNOWN_TOPIC');
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
+  it('reads a topic created again from its start, though onAssign still knows the old offsets', async () => {
+    const t = uniq('recreated-store');
+    await log.createTopic(t, { partitions: 1 });
+    await log.produce(t, [msg(0), msg(1), msg(2)]);
+    // as the indexer does: the next offset per partition is kept beside the data, and onAssign resumes there
+    const stored = new Map<string, number>();
+    const values: string[] = [];
+    let revoked = false;
+    const c = log.createConsumer({
+      group: `g-${t}`,
+      topics: [t],
+      maxWaitMs: 100,
+      onAssign: async () => new Map(stored),
+      onRevoke: async () => {
+        revoked = true;
+      },
+    });
+    const run = c.run(async (b) => {
+      for (const m of b.messages) values.push(m.value.toString());
+      stored.set(`${b.topic}:${b.partition}`, b.messages.at(-1)!.offset + 1);
+    });
+    await waitFor(() => values.length >= 3, 20_000, 'the old messages');
+    await log.deleteTopic(t);
+    await waitFor(() => revoked, 20_000, 'the member to give the deleted topic up');
+    await log.createTopic(t, { partitions: 1 });
+    await log.produce(t, [3, 4, 5, 6, 7].map((i) => msg(i)));
+    await waitFor(() => values.length >= 8, 20_000, 'the 5 messages of the new topic');
+    assert.deepEqual(values, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+    await c.stop();
+    await run;
+    await log.deleteTopic(t);
+  });
+
+  it('reports the errors a consumer rides out, naming its group', async () => {
+    const t = uniq('reported');
+    const g = `g-${t}`;
+    await log.createTopic(t, { partitions: 1 });
+    await log.produce(t, [msg(1)]);
+    let got = 0;
+    const c = log.createConsumer({ group: g, topics: [t], maxWaitMs: 100 });
+    const run = c.run(async () => {
+      got += 1;
+    });
+    await waitFor(() => got >= 1, 20_000, 'the message');
+    await log.deleteTopic(t);
+    await waitFor(() => reported.some((line) => line.includes(`kafka consumer group ${g}: waiting for topics that do not exist: ${t}`)), 20_000, 'the missing topic reported');
+    await new Promise((r) => setTimeout(r, 3000));
+    const mine = reported.filter((line) => line.includes(g));
+    // one line per kind while it lasts (fetch failed, missing topic…), not one per retry
+    assert.ok(mine.length <= 6, mine.join('\n'));
+    await c.stop();
+    await run;
   });
 });

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogError, partitionKey } from '../../src/log/log.ts';
-import type { Log, ProduceMessage } from '../../src/log/log.ts';
+import type { ConsumedMessage, Consumer, Log, PartitionOffset, ProduceMessage, TopicPartition } from '../../src/log/log.ts';
 import { partitionForKey } from '../../src/log/partitioner.ts';
 import { byPartition, positions, sleep, startConsumer, uniqueName, values, waitFor } from './log-test-helpers.ts';
 
@@ -130,6 +130,50 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, cap
         }));
     });
 
+    describe('produce to several topics', () => {
+      it('writes to several topics in one call, results per entry, durable on return', () =>
+        withLog(async (subject) => {
+          const one = uniqueName('many-one');
+          const three = uniqueName('many-three');
+          await subject.log.createTopic(one, { partitions: 1 });
+          await subject.log.createTopic(three, { partitions: 3 });
+          const keyed = ['k1', 'k2', 'k3'].map((key) => ({ key, value: Buffer.from(`three-${key}`) }));
+          const results = await subject.log.produceMany([
+            { topic: one, messages: values(3, 'one') },
+            { topic: three, messages: keyed },
+            { topic: one, messages: values(1, 'again') },
+            { topic: three, messages: [] },
+          ]);
+          assert.deepEqual(results[0], [0, 1, 2].map((offset) => ({ partition: 0, offset })));
+          assert.deepEqual(results[1]!.map((r) => r.partition), keyed.map((m) => partitionForKey(m.key, 3)));
+          assert.deepEqual(results[2], [{ partition: 0, offset: 3 }], 'a second entry for a topic follows the first');
+          assert.deepEqual(results[3], []);
+          const log = await subject.reopen();
+          const consumer = startConsumer(log, { group: uniqueName('g-many'), topics: [one, three] });
+          try {
+            await waitFor(() => consumer.received.length >= 7, timeoutMs, 'the 7 messages after a reopen');
+            const stored = new Map(consumer.received.map((m) => [`${m.topic}:${m.partition}:${m.offset}`, m.value.toString()]));
+            assert.equal(stored.get(`${one}:0:3`), 'again-0');
+            keyed.forEach((m, i) => assert.equal(stored.get(`${three}:${results[1]![i]!.partition}:${results[1]![i]!.offset}`), m.value.toString()));
+          } finally {
+            await consumer.stop();
+          }
+        }));
+
+      it('writes nothing when one of the messages is invalid', () =>
+        withLog(async ({ log }) => {
+          const one = uniqueName('many-valid');
+          const two = uniqueName('many-invalid');
+          await log.createTopic(one, { partitions: 1 });
+          await log.createTopic(two, { partitions: 2 });
+          await rejectsWith(log.produceMany([
+            { topic: one, messages: values(2) },
+            { topic: two, messages: [{ value: Buffer.from('x'), partition: 7 }] },
+          ]), 'INVALID_ARGUMENT');
+          assert.equal((await log.describeTopic(one)).partitions[0]!.endOffset, 0);
+        }));
+    });
+
     describe('consumers', () => {
       it('delivers every message in order per partition, with keys, headers and timestamps', () =>
         withLog(async ({ log }) => {
@@ -237,6 +281,21 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, cap
           }
         }));
 
+      it('stops two members at once, neither handling a batch after its stop resolved', () =>
+        withLog(async ({ log }) => {
+          const topic = uniqueName('stop-both');
+          const group = uniqueName('g-stop-both');
+          await log.createTopic(topic, { partitions: 2 });
+          const a = startConsumer(log, { group, topics: [topic] });
+          await waitFor(() => a.owned.size === 2, timeoutMs, 'the first member to own both partitions');
+          const b = startConsumer(log, { group, topics: [topic] });
+          await waitFor(() => a.owned.size === 1 && b.owned.size === 1, timeoutMs, 'a partition each');
+          await Promise.all([a.stop(), b.stop()]);
+          await log.produce(topic, [0, 1].map((partition) => ({ value: Buffer.from('after the stop'), partition })));
+          await sleep(caps.settleMs + 200);
+          assert.deepEqual([...a.received, ...b.received], []);
+        }));
+
       it('starts from the offsets onAssign returns', () =>
         withLog(async ({ log }) => {
           const topic = uniqueName('on-assign');
@@ -339,6 +398,195 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, cap
           } finally {
             await consumer.stop();
           }
+        }));
+
+      it('subscribes by a filter of topic names, including topics created later', () =>
+        withLog(async ({ log }) => {
+          const prefix = uniqueName('filter');
+          const wanted = new Set([`${prefix}-a`, `${prefix}-c`]);
+          for (const name of [`${prefix}-a`, `${prefix}-b`]) await log.createTopic(name, { partitions: 1 });
+          const consumer = startConsumer(log, { group: uniqueName('g-filter'), topics: (topic) => wanted.has(topic) });
+          try {
+            await log.produce(`${prefix}-a`, values(2, 'a'));
+            await log.produce(`${prefix}-b`, values(2, 'b'));
+            await waitFor(() => consumer.received.length >= 2, timeoutMs, 'messages of the wanted topic');
+            await log.createTopic(`${prefix}-c`, { partitions: 1 });
+            await log.produce(`${prefix}-c`, values(3, 'c'));
+            await waitFor(() => consumer.received.length >= 5, timeoutMs, 'messages of the wanted topic created later');
+            await sleep(caps.settleMs);
+            assert.deepEqual(consumer.received.map((m) => m.value.toString()).sort(), ['a-0', 'a-1', 'c-0', 'c-1', 'c-2']);
+          } finally {
+            await consumer.stop();
+          }
+        }));
+    });
+
+    describe('consumers that commit themselves', () => {
+      const committedOffset = async (log: Log, group: string, topic: string, partition: number) =>
+        (await log.describeGroup(group)).partitions.find((p) => p.topic === topic && p.partition === partition)?.committed ?? null;
+
+      it('reads on without committing, commits what it chooses, and resumes there after a crash', () =>
+        withLog(async (subject) => {
+          const topic = uniqueName('manual');
+          const group = uniqueName('g-manual');
+          await subject.log.createTopic(topic, { partitions: 1 });
+          await subject.log.produce(topic, values(10));
+          const received: ConsumedMessage[] = [];
+          let batches = 0;
+          const consumer = subject.log.createConsumer({ group, topics: [topic], commit: 'manual', maxBatchMessages: 3, maxWaitMs: 100 });
+          const running = consumer.run(async (batch) => {
+            batches += 1;
+            received.push(...batch.messages);
+          });
+          await waitFor(() => received.length >= 10, timeoutMs, 'all 10 messages');
+          assert.ok(batches >= 4, `${batches} batches, none waiting for a commit`);
+          await sleep(caps.settleMs);
+          assert.equal(await committedOffset(subject.log, group, topic, 0), null, 'nothing committed on its own');
+          await rejectsWith(consumer.commit([{ topic, partition: 0, offset: 11 }]), 'INVALID_ARGUMENT');
+          assert.deepEqual(await consumer.commit([{ topic, partition: 0, offset: 4 }]), [{ topic, partition: 0, offset: 4 }]);
+          assert.equal(await committedOffset(subject.log, group, topic, 0), 4);
+          await rejectsWith(subject.log.createConsumer({ group: uniqueName('g-auto'), topics: [topic] }).commit([{ topic, partition: 0, offset: 1 }]), 'INVALID_ARGUMENT');
+
+          // the process goes away with offsets 4..9 consumed but not committed
+          const log = await subject.reopen();
+          await running;
+          const resumed = startConsumer(log, { group, topics: [topic] });
+          try {
+            await waitFor(() => resumed.received.length >= 6, timeoutMs, 'the messages after the commit');
+            await sleep(caps.settleMs);
+            assert.deepEqual(resumed.received.map((m) => m.offset), [4, 5, 6, 7, 8, 9]);
+          } finally {
+            await resumed.stop();
+          }
+        }));
+
+      it('commits in onRevoke when a rebalance takes a partition, then no more; the next owner resumes there', () =>
+        withLog(async ({ log }) => {
+          const topic = uniqueName('manual-rebalance');
+          const group = uniqueName('g-manual-rebalance');
+          await log.createTopic(topic, { partitions: 2 });
+          await log.produce(topic, [0, 1].flatMap((partition) => values(5, `p${partition}`).map((m) => ({ ...m, partition }))));
+          const received: ConsumedMessage[] = [];
+          const revoked: TopicPartition[] = [];
+          const committedOnRevoke: PartitionOffset[] = [];
+          // as a batch step flushing what it holds when its partitions go: here, up to offset 3
+          const first: Consumer = log.createConsumer({
+            group,
+            topics: [topic],
+            commit: 'manual',
+            maxWaitMs: 100,
+            onRevoke: async (partitions) => {
+              revoked.push(...partitions);
+              await sleep(caps.settleMs); // a flush takes a while: no other member may read them meanwhile
+              committedOnRevoke.push(...(await first.commit(partitions.map((tp) => ({ ...tp, offset: 3 })))));
+            },
+          });
+          const running = first.run(async (batch) => {
+            received.push(...batch.messages);
+          });
+          let second: ReturnType<typeof startConsumer> | undefined;
+          try {
+            await waitFor(() => received.length >= 10, timeoutMs, 'the first member to read both partitions');
+            const next = (second = startConsumer(log, { group, topics: [topic], commit: 'manual' }));
+            await waitFor(() => next.owned.size === 1, timeoutMs, 'the rebalance to give the second member a partition');
+            const moved = Number([...next.owned][0]!.split(':').at(-1));
+            assert.ok(revoked.some((tp) => tp.partition === moved), 'onRevoke was called for the partition that moved');
+            assert.ok(committedOnRevoke.some((c) => c.partition === moved && c.offset === 3), 'a commit inside onRevoke counts');
+            await waitFor(() => next.received.length >= 2, timeoutMs, 'the next owner to read from the commit');
+            await sleep(caps.settleMs);
+            assert.deepEqual(next.received.map((m) => [m.partition, m.offset]), [[moved, 3], [moved, 4]]);
+            assert.deepEqual(await first.commit([{ topic, partition: moved, offset: 5 }]), [], 'a partition no longer owned is skipped');
+            assert.equal(await committedOffset(log, group, topic, moved), 3);
+          } finally {
+            await Promise.all([first.stop(), second?.stop()]);
+            await running;
+          }
+        }));
+    });
+
+    describe('consumers under failure', () => {
+      /** run() must only ever resolve, after stop(): a rejection would end the process. */
+      const watchRun = (running: Promise<void>) => {
+        const outcome: { rejected?: unknown } = {};
+        running.catch((error: unknown) => (outcome.rejected = error));
+        return outcome;
+      };
+
+      it('survives an onAssign that fails with a log error, reading from the committed offsets', () =>
+        withLog(async ({ log }) => {
+          const topic = uniqueName('assign-fails');
+          const group = uniqueName('g-assign-fails');
+          await log.createTopic(topic, { partitions: 1 });
+          await log.produce(topic, values(4));
+          const first = startConsumer(log, { group, topics: [topic] });
+          await waitFor(() => first.received.length >= 4, timeoutMs, 'the first 4 messages');
+          await first.stop();
+          await log.produce(topic, values(2, 'more'));
+          const consumer = startConsumer(log, {
+            group,
+            topics: [topic],
+            // the indexer's onAssign asks the log too: a log error there must not end the consumer
+            onAssign: async () => {
+              await log.describeTopic(uniqueName('missing'));
+            },
+          });
+          const run = watchRun(consumer.running);
+          try {
+            await waitFor(() => consumer.received.length >= 2, timeoutMs, 'the messages after the committed offset');
+            await log.produce(topic, values(2, 'later'));
+            await waitFor(() => consumer.received.length >= 4, timeoutMs, 'messages produced after the failure');
+            assert.deepEqual(consumer.received.map((m) => m.offset), [4, 5, 6, 7]);
+            assert.equal(run.rejected, undefined);
+          } finally {
+            await consumer.stop();
+          }
+          assert.equal(run.rejected, undefined);
+        }));
+
+      it('keeps consuming its other topics when one is deleted', () =>
+        withLog(async ({ log }) => {
+          const doomed = uniqueName('doomed');
+          const kept = uniqueName('kept');
+          await log.createTopic(doomed, { partitions: 1 });
+          await log.createTopic(kept, { partitions: 2 });
+          await log.produce(doomed, values(2, 'doomed'));
+          await log.produce(kept, values(2, 'kept'));
+          const consumer = startConsumer(log, { group: uniqueName('g-doomed'), topics: [doomed, kept] });
+          const run = watchRun(consumer.running);
+          try {
+            await waitFor(() => consumer.received.length >= 4, timeoutMs, 'the messages of both topics');
+            await log.deleteTopic(doomed);
+            await log.produce(kept, values(3, 'after'));
+            await waitFor(() => consumer.received.some((m) => m.value.toString() === 'after-2'), timeoutMs, 'the kept topic\'s messages after the delete');
+            assert.deepEqual(
+              consumer.received.filter((m) => m.topic === kept).map((m) => m.value.toString()).sort(),
+              ['after-0', 'after-1', 'after-2', 'kept-0', 'kept-1'],
+            );
+            assert.equal(run.rejected, undefined);
+          } finally {
+            await consumer.stop();
+          }
+          assert.equal(run.rejected, undefined);
+        }));
+
+      it('reads a topic deleted and created again from its start', () =>
+        withLog(async ({ log }) => {
+          const topic = uniqueName('recreated');
+          await log.createTopic(topic, { partitions: 1 });
+          await log.produce(topic, values(3, 'old'));
+          const consumer = startConsumer(log, { group: uniqueName('g-recreated'), topics: [topic] });
+          const run = watchRun(consumer.running);
+          try {
+            await waitFor(() => consumer.received.length >= 3, timeoutMs, 'the old messages');
+            await log.deleteTopic(topic);
+            await log.createTopic(topic, { partitions: 1 });
+            await log.produce(topic, values(2, 'new'));
+            await waitFor(() => consumer.received.some((m) => m.value.toString() === 'new-1'), timeoutMs, 'the new topic\'s messages');
+            assert.deepEqual(consumer.received.filter((m) => m.value.toString().startsWith('new')).map((m) => [m.offset, m.value.toString()]), [[0, 'new-0'], [1, 'new-1']]);
+          } finally {
+            await consumer.stop();
+          }
+          assert.equal(run.rejected, undefined);
         }));
     });
 

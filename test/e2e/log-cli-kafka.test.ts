@@ -79,4 +79,11 @@ describe('tributary log commands with --log kafka', { skip: noBroker }, () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /cannot reach Kafka at 127\.0\.0\.1:1: start a broker \(bash scripts\/kafka\.sh start\)/);
   });
+
+  it('creates a topic with the replication factor asked for, naming it when the cluster cannot give it', async () => {
+    const run = await cli(['topics', 'create', `${topic}-replicas`, '--replication-factor', '2']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /tributary topics create: create topic \S+-replicas: the cluster cannot give it replication factor 2/);
+    assert.ok(!lines((await cli(['topics', 'list'])).stdout).includes(`${topic}-replicas`));
+  });
 });

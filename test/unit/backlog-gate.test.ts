@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BacklogGate } from '../../src/sources/http/backlog-gate.ts';
+import { BacklogGate } from '../../src/sources/backlog-gate.ts';
 
 test('admits at once while the backlog is within the bound', async () => {
   const gate = new BacklogGate(async () => 100, { maxBacklog: 100, maxWaitMs: 0 });

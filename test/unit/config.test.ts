@@ -17,7 +17,7 @@ describe('config loading', () => {
     assert.equal(config.log.engine, 'embedded');
     assert.equal(config.limits.maxDepth, 64);
     assert.equal(config.ingest.defaultStream, 'logs');
-    assert.deepEqual(config.store, { memoryLimit: '384MB', checkpointThreshold: '64MB', writers: 2 });
+    assert.deepEqual(config.store, { engine: 'embedded', memoryLimit: '384MB', checkpointThreshold: '64MB', writers: 2 });
   });
 
   it('layers file < env < flags', () => {
@@ -85,5 +85,11 @@ describe('config loading', () => {
     assert.deepEqual(loadConfig({ cwd: dir, env: {} }).roles, ['ingest', 'process', 'query']);
     assert.equal(loadConfig({ cwd: dir, env: {} }).log.kafka.topicPrefix, 'tributary.');
     assert.throws(() => loadConfig({ cwd: dir, env: { TRIBUTARY_ROLES: 'indexer' } }), /roles\.0: must be equal to one of the allowed values/);
+  });
+
+  it("leaves Kafka's replication factor to the cluster unless it is set", () => {
+    assert.equal(loadConfig({ cwd: dir, env: {} }).log.kafka.replicationFactor, undefined);
+    assert.equal(loadConfig({ cwd: dir, env: { TRIBUTARY_KAFKA_REPLICATION_FACTOR: '3' } }).log.kafka.replicationFactor, 3);
+    assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { 'log.kafka.replicationFactor': 0 } }), /log\.kafka\.replicationFactor: must be >= 1/);
   });
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogError, partitionKey } from '../log.ts';
-import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, TopicPartition } from '../log.ts';
+import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, PartitionOffset, TopicPartition } from '../log.ts';
 import type { GroupCoordinator, GroupMember } from './group-coordinator.ts';
 import type { GroupOffsets } from './group-offsets.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -32,12 +32,20 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
   readonly #context: ConsumerContext;
   readonly #readers = new Map<string, PartitionReader>();
   readonly #owned = new Set<string>();
+  /**
+   * Per partition this member may commit on (owned, or being revoked until onRevoke resolved):
+   * the offset after the last message handed to the handler.
+   */
+  readonly #consumed = new Map<string, number>();
   #handler: BatchHandler | null = null;
   #stopping: Promise<void> | null = null;
   #finished: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(options: ConsumerOptions, context: ConsumerContext) {
     if (!options.group) throw new LogError('INVALID_ARGUMENT', 'consumer group name is empty');
+    if (options.commit !== undefined && options.commit !== 'auto' && options.commit !== 'manual') {
+      throw new LogError('INVALID_ARGUMENT', `commit must be 'auto' or 'manual', got ${String(options.commit)}`);
+    }
     this.#options = options;
     this.#context = context;
   }
@@ -48,11 +56,33 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
 
   subscribes(topic: string): boolean {
     const topics = this.#options.topics;
+    if (typeof topics === 'function') return topics(topic);
     if (topics instanceof RegExp) {
       topics.lastIndex = 0;
       return topics.test(topic);
     }
     return topics.includes(topic);
+  }
+
+  get #manual(): boolean {
+    return this.#options.commit === 'manual';
+  }
+
+  async commit(offsets: PartitionOffset[]): Promise<PartitionOffset[]> {
+    if (!this.#manual) throw new LogError('INVALID_ARGUMENT', `consumer group ${this.#options.group}: commit() is for consumers created with commit: 'manual'`);
+    const accepted: PartitionOffset[] = [];
+    for (const entry of offsets) {
+      const key = partitionKey(entry.topic, entry.partition);
+      const consumed = this.#consumed.get(key);
+      if (consumed === undefined) continue;
+      if (!Number.isInteger(entry.offset) || entry.offset < 0 || entry.offset > consumed) {
+        throw new LogError('INVALID_ARGUMENT', `consumer group ${this.#options.group}: cannot commit offset ${entry.offset} of ${key}: offsets from 0 to ${consumed} (what was consumed) can be committed`);
+      }
+      accepted.push({ topic: entry.topic, partition: entry.partition, offset: entry.offset });
+    }
+    const groupOffsets = this.#context.offsets(this.#options.group);
+    await Promise.all(accepted.map((entry) => groupOffsets.commit(partitionKey(entry.topic, entry.partition), entry.offset)));
+    return accepted;
   }
 
   run(handler: BatchHandler): Promise<void> {
@@ -91,8 +121,9 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
         for (const [key, offset] of overrides ?? []) {
           if (!positions.has(key)) continue;
           positions.set(key, offset);
-          // The group's offset follows the override, so its lag tells where the consumer really is.
-          if (offsets.get(key) !== offset) await offsets.commit(key, offset);
+          // The group's offset follows the override, so its lag tells where the consumer really is;
+          // a manual consumer's group moves only when its owner commits.
+          if (!this.#manual && offsets.get(key) !== offset) await offsets.commit(key, offset);
         }
       } catch (error) {
         this.#context.logger.error(`consumer group ${this.#options.group}: onAssign failed; starting from committed offsets`, error);
@@ -106,6 +137,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       reader.done = this.#readLoop(reader);
       this.#readers.set(key, reader);
       this.#owned.add(key);
+      this.#consumed.set(key, position);
     }
   }
 
@@ -115,8 +147,8 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       .filter((reader): reader is PartitionReader => reader !== undefined);
     for (const reader of readers) reader.abort.abort();
     await Promise.all(readers.map((reader) => reader.done));
-    for (const reader of readers) {
-      const key = partitionKey(reader.tp.topic, reader.tp.partition);
+    const keys = readers.map((reader) => partitionKey(reader.tp.topic, reader.tp.partition));
+    for (const key of keys) {
       this.#readers.delete(key);
       this.#owned.delete(key);
     }
@@ -127,6 +159,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
         this.#context.logger.error(`consumer group ${this.#options.group}: onRevoke failed`, error);
       }
     }
+    for (const key of keys) this.#consumed.delete(key);
   }
 
   async #readLoop(reader: PartitionReader): Promise<void> {
@@ -139,6 +172,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
     while (!signal.aborted) {
       const log = this.#context.partition(topic, partition);
       if (!log) return; // topic deleted; the rebalance that follows takes the partition away
+      if (log.closed) return; // the log closed under a reader no rebalance stopped: reading on would spin
       try {
         const records = await log.read(reader.position, maxMessages);
         if (records.length === 0) {
@@ -146,9 +180,11 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
           continue;
         }
         const messages: ConsumedMessage[] = records.map((record) => ({ topic, partition, ...record }));
+        const next = records[records.length - 1]!.offset + 1;
+        this.#consumed.set(key, Math.max(next, this.#consumed.get(key) ?? 0));
         await this.#handler!({ topic, partition, messages });
-        reader.position = records[records.length - 1]!.offset + 1;
-        await offsets.commit(key, reader.position);
+        reader.position = next;
+        if (!this.#manual) await offsets.commit(key, reader.position);
       } catch (error) {
         this.#context.logger.error(
           `consumer group ${this.#options.group}: batch of ${key} from offset ${reader.position} failed; retrying in ${this.#context.retryBackoffMs} ms`,

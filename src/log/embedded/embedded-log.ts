@@ -11,6 +11,7 @@ import type {
   ProduceResult,
   TopicConfig,
   TopicDescription,
+  TopicMessages,
 } from '../log.ts';
 import { partitionForKey, StickyRoundRobin } from '../partitioner.ts';
 import type { RecordToEncode } from './batch-format.ts';
@@ -23,6 +24,7 @@ import { DEFAULT_SEGMENT_BYTES } from './options.ts';
 import type { EmbeddedLogger, EmbeddedLogOptions, PartitionWriteOptions } from './options.ts';
 import { PartitionLog } from './partition-log.ts';
 import { loadTopicConfigs, removeTopicDir, validateTopicConfig, validateTopicName, writeTopicConfig } from './topic-store.ts';
+import { groupsReading, releasedBefore } from './release.ts';
 
 interface Topic {
   name: string;
@@ -33,7 +35,7 @@ interface Topic {
 
 interface ResolvedOptions extends PartitionWriteOptions {
   defaultPartitions: number;
-  releaseAfterGroups: string[];
+  releaseConsumed: boolean;
   retentionCheckIntervalMs: number;
   retryBackoffMs: number;
 }
@@ -47,7 +49,7 @@ export async function openEmbeddedLog(dir: string, options: EmbeddedLogOptions =
     flushIntervalMs: options.flushIntervalMs ?? 0,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
     retryBackoffMs: options.retryBackoffMs ?? 500,
-    releaseAfterGroups: options.releaseAfterGroups ?? [],
+    releaseConsumed: options.releaseConsumed ?? false,
     logger: options.logger ?? consoleLogger,
   };
   await mkdir(dir, { recursive: true });
@@ -119,10 +121,32 @@ export class EmbeddedLog implements Log {
     return this.#admin(async () => {
       validateTopicName(name);
       const clean = validateTopicConfig(config);
-      if (this.#topics.has(name)) return false;
-      await this.#createTopicNow(name, clean);
-      return true;
+      const existing = this.#topics.get(name);
+      if (!existing) {
+        await this.#createTopicNow(name, clean);
+        return true;
+      }
+      if (clean.stream !== undefined && existing.config.stream === undefined) await this.#markStream(existing, clean.stream);
+      return false;
     });
+  }
+
+  /** The stream a topic is indexed as (TopicConfig.stream); undefined for a topic that is not indexed or does not exist. */
+  streamOfTopic(name: string): string | undefined {
+    return this.#topics.get(name)?.config.stream;
+  }
+
+  async #markStream(topic: Topic, stream: string): Promise<void> {
+    const config = { ...topic.config, stream };
+    await writeTopicConfig(this.dir, topic.name, config, this.#options.fsync);
+    topic.config = config;
+    this.#rebalanceInterested(topic.name);
+  }
+
+  #rebalanceInterested(topic: string): void {
+    for (const coordinator of this.#coordinators.values()) {
+      if (coordinator.interestedIn(topic)) void coordinator.rebalance();
+    }
   }
 
   async #createTopicNow(name: string, config: TopicConfig): Promise<Topic> {
@@ -133,9 +157,7 @@ export class EmbeddedLog implements Log {
     await writeTopicConfig(this.dir, name, config, this.#options.fsync);
     const topic: Topic = { name, config, partitions, spreader: new StickyRoundRobin() };
     this.#topics.set(name, topic);
-    for (const coordinator of this.#coordinators.values()) {
-      if (coordinator.interestedIn(name)) void coordinator.rebalance();
-    }
+    this.#rebalanceInterested(name);
     return topic;
   }
 
@@ -166,27 +188,46 @@ export class EmbeddedLog implements Log {
   }
 
   async produce(topicName: string, messages: ProduceMessage[]): Promise<ProduceResult[]> {
-    this.#assertOpen();
     if (!Array.isArray(messages)) throw new LogError('INVALID_ARGUMENT', 'produce takes an array of messages');
-    if (messages.length === 0) return [];
-    const topic = this.#topics.get(topicName) ?? (await this.#autoCreate(topicName));
-    const numPartitions = topic.partitions.length;
-    const unkeyedPartition = topic.spreader.nextPartition(numPartitions);
-    const now = Date.now();
-    const byPartition = new Map<number, { records: RecordToEncode[]; indexes: number[] }>();
-    for (let i = 0; i < messages.length; i++) {
-      const message = messages[i]!;
-      const partition = choosePartition(message, numPartitions, unkeyedPartition);
-      let group = byPartition.get(partition);
-      if (!group) byPartition.set(partition, (group = { records: [], indexes: [] }));
-      group.records.push(toRecord(message, now));
-      group.indexes.push(i);
+    const [results] = await this.produceMany([{ topic: topicName, messages }]);
+    return results!;
+  }
+
+  async produceMany(batches: TopicMessages[]): Promise<ProduceResult[][]> {
+    this.#assertOpen();
+    if (!Array.isArray(batches) || batches.some((batch) => !Array.isArray(batch?.messages))) {
+      throw new LogError('INVALID_ARGUMENT', 'produceMany takes an array of {topic, messages: [...]}');
     }
-    const results: ProduceResult[] = new Array(messages.length);
+    const now = Date.now();
+    // every message is checked before any is written
+    const records = batches.map(({ messages }) => messages.map((message) => toRecord(message, now)));
+    const topics = new Map<string, Topic>();
+    for (const { topic: name, messages } of batches) {
+      if (messages.length > 0 && !topics.has(name)) topics.set(name, this.#topics.get(name) ?? (await this.#autoCreate(name)));
+    }
+    // per partition written: its records, and the entry and message index each came from
+    const appends = new Map<PartitionLog, { partition: number; records: RecordToEncode[]; batches: number[]; indexes: number[] }>();
+    for (let b = 0; b < batches.length; b++) {
+      const messages = batches[b]!.messages;
+      if (messages.length === 0) continue;
+      const topic = topics.get(batches[b]!.topic)!;
+      const numPartitions = topic.partitions.length;
+      const unkeyedPartition = topic.spreader.nextPartition(numPartitions);
+      for (let i = 0; i < messages.length; i++) {
+        const partition = choosePartition(messages[i]!, numPartitions, unkeyedPartition);
+        const log = topic.partitions[partition]!;
+        let append = appends.get(log);
+        if (!append) appends.set(log, (append = { partition, records: [], batches: [], indexes: [] }));
+        append.records.push(records[b]![i]!);
+        append.batches.push(b);
+        append.indexes.push(i);
+      }
+    }
+    const results: ProduceResult[][] = batches.map(({ messages }) => new Array(messages.length));
     await Promise.all(
-      [...byPartition].map(async ([partition, group]) => {
-        const baseOffset = await topic.partitions[partition]!.append(group.records);
-        for (let j = 0; j < group.indexes.length; j++) results[group.indexes[j]!] = { partition, offset: baseOffset + j };
+      [...appends].map(async ([log, append]) => {
+        const baseOffset = await log.append(append.records);
+        for (let j = 0; j < append.records.length; j++) results[append.batches[j]!]![append.indexes[j]!] = { partition: append.partition, offset: baseOffset + j };
       }),
     );
     return results;
@@ -234,26 +275,20 @@ export class EmbeddedLog implements Log {
     return { group, members: coordinator?.memberCount ?? 0, partitions };
   }
 
-  /** Deletes segments past each topic's retention, or released by the groups, now (it also runs on a timer). */
+  /** Deletes segments past each topic's retention, or consumed by every group reading them, now (it also runs on a timer). */
   async enforceRetention(now = Date.now()): Promise<number> {
     this.#assertOpen();
     let deleted = 0;
     for (const topic of this.#topics.values()) {
       const { retentionMs, retentionBytes } = topic.config;
+      const readers = this.#options.releaseConsumed ? groupsReading(topic.name, this.#groups, this.#coordinators) : [];
       for (const [partition, log] of topic.partitions.entries()) {
         if (retentionMs !== undefined || retentionBytes !== undefined) deleted += await log.enforceRetention(retentionMs, retentionBytes, now);
-        const released = this.#releasedBefore(topic.name, partition);
+        const released = releasedBefore(readers, partitionKey(topic.name, partition));
         if (released > 0) deleted += await log.deleteBefore(released);
       }
     }
     return deleted;
-  }
-
-  /** The offset below which every releasing group has committed (0: hold everything). */
-  #releasedBefore(topic: string, partition: number): number {
-    if (this.#options.releaseAfterGroups.length === 0) return 0;
-    const key = partitionKey(topic, partition);
-    return Math.min(...this.#options.releaseAfterGroups.map((group) => this.#groups.get(group)?.get(key) ?? 0));
   }
 
   /** Stops the consumers, writes what is queued, closes the files and releases the dir. */

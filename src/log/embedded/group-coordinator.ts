@@ -92,7 +92,9 @@ export class GroupCoordinator {
   }
 
   async #rebalanceOnce(): Promise<void> {
-    const target = this.#computeAssignment();
+    // members that leave while this round revokes keep their partitions until the next round revokes them
+    const leaving = new Set(this.#leaving);
+    const target = this.#computeAssignment(leaving);
     await Promise.all(
       this.#members.map((member) => {
         const wanted = target.get(member)!;
@@ -100,8 +102,10 @@ export class GroupCoordinator {
         return lost.length > 0 ? member.revoke(lost) : undefined;
       }),
     );
-    for (const member of this.#leaving) this.#members.splice(this.#members.indexOf(member), 1);
-    this.#leaving.clear();
+    for (const member of leaving) {
+      this.#members.splice(this.#members.indexOf(member), 1);
+      this.#leaving.delete(member);
+    }
     await Promise.all(
       this.#members.map((member) => {
         const gained = [...target.get(member)!].filter((key) => !member.owned.has(key)).map(parseKey);
@@ -111,9 +115,9 @@ export class GroupCoordinator {
   }
 
   /** Each partition goes to the least loaded subscribed member; ties keep the current owner. */
-  #computeAssignment(): Map<GroupMember, Set<string>> {
+  #computeAssignment(leaving: ReadonlySet<GroupMember>): Map<GroupMember, Set<string>> {
     const target = new Map<GroupMember, Set<string>>(this.#members.map((member) => [member, new Set<string>()]));
-    const active = this.#members.filter((member) => !this.#leaving.has(member));
+    const active = this.#members.filter((member) => !leaving.has(member));
     const topics = [...this.#topics()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const topic of topics) {
       const eligible = active.filter((member) => member.subscribes(topic.name));

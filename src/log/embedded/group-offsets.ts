@@ -39,6 +39,12 @@ export class GroupOffsets {
     return [...this.#offsets];
   }
 
+  /** Whether the group committed on any partition of the topic. */
+  hasTopic(topic: string): boolean {
+    for (const key of this.#offsets.keys()) if (key.slice(0, key.lastIndexOf(':')) === topic) return true;
+    return false;
+  }
+
   /** Records the offset and resolves once it is on disk. */
   commit(key: string, offset: number): Promise<void> {
     this.#offsets.set(key, offset);

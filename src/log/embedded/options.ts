@@ -15,10 +15,13 @@ export interface EmbeddedLogOptions {
   /** How often retention runs (default 60 s; 0 = only when enforceRetention() is called). */
   retentionCheckIntervalMs?: number;
   /**
-   * Segments every one of these groups has committed past are deleted at the retention check
-   * (never the active segment): a log that only feeds a store need not keep a second copy.
+   * Delete, at the retention check, the segments every group reading their topic has committed
+   * past (never the active segment): a log that only feeds a store need not keep a second copy.
+   * A group reads a topic once it committed on it or while a member is subscribed to it; one
+   * that has not committed on a partition holds all of it. Console reads without a group name
+   * (EPHEMERAL_GROUP_PREFIX) hold nothing. Default false: only age and size retention delete.
    */
-  releaseAfterGroups?: string[];
+  releaseConsumed?: boolean;
   /** Wait before a batch whose handler threw is delivered again (default 500 ms). */
   retryBackoffMs?: number;
   /** Where handler failures and recovery notes go (default console). */

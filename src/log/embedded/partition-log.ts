@@ -51,6 +51,10 @@ export class PartitionLog {
     return log;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   get startOffset(): number {
     return this.#segments[0]!.baseOffset;
   }

@@ -4,9 +4,13 @@ import { LogError } from '../log.ts';
 import type { TopicConfig } from '../log.ts';
 import { fsyncDir, writeFileAtomic } from './atomic-file.ts';
 import { GROUPS_DIR } from './group-offsets.ts';
+import { isStreamName } from '../../record/stream-name.ts';
 
 export const TOPIC_CONFIG_FILE = 'topic.json';
 const DELETED_PREFIX = '.deleted-';
+
+/** topic.json: the config, with `stream` written as null for a topic that is not indexed. */
+type TopicFile = Omit<TopicConfig, 'stream'> & { stream?: string | null };
 
 /** Kafka's rule for topic names, minus names that collide with the data dir's own entries. */
 export function validateTopicName(name: string): void {
@@ -25,10 +29,25 @@ export function validateTopicConfig(config: TopicConfig): TopicConfig {
       throw new LogError('INVALID_ARGUMENT', `${field} must be a non-negative number, got ${value}`);
     }
   }
+  if (config.stream !== undefined && !(typeof config.stream === 'string' && isStreamName(config.stream))) {
+    throw new LogError('INVALID_ARGUMENT', `invalid stream name ${JSON.stringify(config.stream)}: use 1-200 of [A-Za-z0-9._-], starting with a letter or digit`);
+  }
   const clean: TopicConfig = { partitions: config.partitions };
   if (config.retentionMs !== undefined) clean.retentionMs = config.retentionMs;
   if (config.retentionBytes !== undefined) clean.retentionBytes = config.retentionBytes;
+  if (config.stream !== undefined) clean.stream = config.stream;
   return clean;
+}
+
+/**
+ * A topic.json without `stream` was written before topics were marked, when every topic whose
+ * name starts with a letter or digit was indexed as the stream of its name: it stays so.
+ */
+function fromFile(name: string, file: TopicFile): TopicConfig {
+  const { stream, ...config } = file;
+  if (stream === null) return config;
+  if (stream === undefined) return /^[A-Za-z0-9]/.test(name) ? { ...config, stream: name } : config;
+  return { ...config, stream };
 }
 
 /**
@@ -45,7 +64,7 @@ export async function loadTopicConfigs(dir: string): Promise<Map<string, TopicCo
       continue;
     }
     try {
-      topics.set(entry.name, JSON.parse(await readFile(join(topicDir, TOPIC_CONFIG_FILE), 'utf8')) as TopicConfig);
+      topics.set(entry.name, fromFile(entry.name, JSON.parse(await readFile(join(topicDir, TOPIC_CONFIG_FILE), 'utf8')) as TopicFile));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await rm(topicDir, { recursive: true, force: true });
@@ -57,7 +76,8 @@ export async function loadTopicConfigs(dir: string): Promise<Map<string, TopicCo
 export async function writeTopicConfig(dir: string, name: string, config: TopicConfig, fsync: boolean): Promise<void> {
   const topicDir = join(dir, name);
   await mkdir(topicDir, { recursive: true });
-  await writeFileAtomic(join(topicDir, TOPIC_CONFIG_FILE), JSON.stringify(config), fsync);
+  const file: TopicFile = { ...config, stream: config.stream ?? null };
+  await writeFileAtomic(join(topicDir, TOPIC_CONFIG_FILE), JSON.stringify(file), fsync);
   if (fsync) await fsyncDir(dir);
 }
 

@@ -3,30 +3,36 @@
 // are done here, so a failed handler is retried from its first message and a rebalance waits
 // for the batches in flight (the client's `protocolsMetadata` hook runs before every JoinGroup:
 // it pauses reading and waits there, as the Java client's eager onPartitionsRevoked does).
+//
+// No Kafka error ends a member: a broker restart, a topic deleted while read, a failing onAssign
+// are reported (rate-limited), backed off and retried, and the other partitions are read on.
+// run() resolves after stop(), and only then.
 import { Consumer as KafkaClientConsumer } from '@platformatic/kafka';
 import type { Admin, GroupAssignment } from '@platformatic/kafka';
-import type {
-  BatchHandler,
-  ConsumedMessage,
-  Consumer,
-  ConsumerOptions,
-  MessageBatch,
-  TopicPartition,
-} from '../log.ts';
+import type { BatchHandler, Consumer, ConsumerOptions, MessageBatch, PartitionOffset, TopicPartition } from '../log.ts';
 import { LogError, partitionKey } from '../log.ts';
-import { describeError, hasApiError } from './errors.ts';
+import { hasApiError, toLogError } from './errors.ts';
+import { fetchedMessages } from './fetched-messages.ts';
 import type { ResolvedKafkaLogOptions } from './kafka-log.ts';
 
-const IS_CONTROL = 0b100000;
 const HANDLER_BACKOFF_MS = [200, 500, 1000, 2000, 5000];
+const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 interface PartState {
   topic: string;
   partition: number;
-  /** Next offset to read; null until resolved after assignment. */
+  /** Next offset to read; null until resolved (after assignment, or after the topic was created again). */
   position: bigint | null;
   /** Last position the group committed (or we committed). */
   committed: bigint | null;
+  /** Offset after the last message handed to the handler: what a manual commit may reach. */
+  delivered: bigint | null;
+  /** Where onAssign asked to start; applied when the position is resolved. */
+  override: bigint | null;
+  /** Start by the reset policy, not at the group's committed offset: that belonged to a deleted topic. */
+  ignoreCommitted: boolean;
+  /** Id of the topic the position belongs to: another id under the same name is a new topic. */
+  topicId: string | null;
   failures: number;
 }
 
@@ -37,19 +43,29 @@ export class KafkaGroupConsumer implements Consumer {
   readonly #opts: ConsumerOptions;
   readonly #admin: Admin;
   readonly #onDone: () => void;
-  #client: KafkaClientConsumer | null = null;
   readonly #owned = new Map<string, PartState>();
   #pendingAssignment: GroupAssignment[] | null = null;
   #pausing = false;
   #pauseSince = 0;
   #handlerPhase: Promise<void> | null = null;
   #commitPhase: Promise<void> | null = null;
+  /** The client while run() runs: manual commits go through it. */
+  #client: KafkaClientConsumer | null = null;
+  readonly #manualCommits = new Set<Promise<unknown>>();
+  /** Partitions whose onRevoke runs: a rejoin and an assignment may both let the same one go. */
+  readonly #revoking = new WeakSet<PartState>();
   #stopping = false;
   #running = false;
   #runDone: Promise<void> | null = null;
   #subscribed = new Set<string>();
+  #nextSubscriptionCheck = 0;
+  #joined = false;
+  #metadataStale = false;
+  /** The id each topic had when this member last read it, kept across revokes. */
+  readonly #topicIds = new Map<string, string>();
+  /** Consecutive failures and the time of the next attempt, per kind of operation. */
+  readonly #backoff = new Map<string, { failures: number; retryAt: number }>();
   #wake: (() => void) | null = null;
-  #lastError: unknown = null;
 
   constructor(log: ResolvedKafkaLogOptions, opts: ConsumerOptions, admin: Admin, onDone: () => void) {
     this.#log = log;
@@ -64,6 +80,44 @@ export class KafkaGroupConsumer implements Consumer {
 
   get #maxBatch(): number {
     return this.#opts.maxBatchMessages ?? 1000;
+  }
+
+  get #fromBeginning(): boolean {
+    return this.#opts.fromBeginning !== false;
+  }
+
+  get #manual(): boolean {
+    return this.#opts.commit === 'manual';
+  }
+
+  async commit(offsets: PartitionOffset[]): Promise<PartitionOffset[]> {
+    if (!this.#manual) throw new LogError('INVALID_ARGUMENT', `kafka consumer group ${this.#opts.group}: commit() is for consumers created with commit: 'manual'`);
+    const accepted: { entry: PartitionOffset; state: PartState }[] = [];
+    for (const entry of offsets) {
+      const key = partitionKey(entry.topic, entry.partition);
+      const state = this.#owned.get(key);
+      if (!state) continue;
+      const consumed = state.delivered ?? state.position;
+      if (!Number.isInteger(entry.offset) || entry.offset < 0 || consumed === null || BigInt(entry.offset) > consumed) {
+        throw new LogError('INVALID_ARGUMENT', `kafka consumer group ${this.#opts.group}: cannot commit offset ${entry.offset} of ${key}: offsets from 0 to ${consumed ?? 'the start'} (what was consumed) can be committed`);
+      }
+      accepted.push({ entry: { topic: entry.topic, partition: entry.partition, offset: entry.offset }, state });
+    }
+    const client = this.#client;
+    if (accepted.length === 0 || !client) return [];
+    const committing = client.commit({
+      offsets: accepted.map(({ entry }) => ({ topic: entry.topic, partition: entry.partition, offset: BigInt(entry.offset), leaderEpoch: -1 })),
+    });
+    this.#manualCommits.add(committing);
+    try {
+      await committing;
+    } catch (error) {
+      throw toLogError(error, `commit of consumer group ${this.#opts.group}`);
+    } finally {
+      this.#manualCommits.delete(committing);
+    }
+    for (const { entry, state } of accepted) state.committed = BigInt(entry.offset);
+    return accepted.map(({ entry }) => entry);
   }
 
   #groupOptions() {
@@ -86,14 +140,42 @@ export class KafkaGroupConsumer implements Consumer {
     return this.#runDone;
   }
 
+  #report(kind: string, message: string, error?: unknown): void {
+    this.#log.logger.error(`${this.#opts.group} ${kind}`, `kafka consumer group ${this.#opts.group}: ${message}`, error);
+  }
+
+  #warn(kind: string, message: string): void {
+    this.#log.logger.warn(`${this.#opts.group} ${kind}`, `kafka consumer group ${this.#opts.group}: ${message}`);
+  }
+
+  /** Records a failure of `kind` and returns how long to wait before the next attempt. */
+  #failed(kind: string): number {
+    const state = this.#backoff.get(kind) ?? { failures: 0, retryAt: 0 };
+    const delay = ERROR_BACKOFF_MS[Math.min(state.failures, ERROR_BACKOFF_MS.length - 1)]!;
+    state.failures += 1;
+    state.retryAt = Date.now() + delay;
+    this.#backoff.set(kind, state);
+    return delay;
+  }
+
+  #succeeded(kind: string): void {
+    this.#backoff.delete(kind);
+  }
+
+  #mayRetry(kind: string): boolean {
+    return (this.#backoff.get(kind)?.retryAt ?? 0) <= Date.now();
+  }
+
   async #run(handler: BatchHandler): Promise<void> {
     const client = new KafkaClientConsumer({
       clientId: `${this.#log.clientId}-consumer`,
       groupId: this.#opts.group,
       bootstrapBrokers: this.#log.brokers,
       autocommit: false,
-      retries: 10,
-      retryDelay: 1000,
+      // few retries inside the client: this loop retries with its own backoff, and a request
+      // retried for long (a deleted topic fails every fetch) would hold up every other partition
+      retries: 3,
+      retryDelay: 500,
       timeout: this.#log.requestTimeoutMs,
       requestTimeout: this.#log.requestTimeoutMs,
       connectTimeout: 3000,
@@ -107,50 +189,49 @@ export class KafkaGroupConsumer implements Consumer {
       this.#pendingAssignment = payload.assignments ?? [];
       this.#wake?.();
     });
-    client.on('error', (err: unknown) => {
-      this.#lastError = err;
+    client.on('error', (error: unknown) => {
+      // the client's own rejoin (after a failed heartbeat) failed: join again from this loop
+      this.#report('client', 'rejoining the group failed; joining again', error);
+      this.#joined = false;
+      this.#nextSubscriptionCheck = Math.min(this.#nextSubscriptionCheck, Date.now() + 1000);
     });
-    let nextTopicCheck = 0;
-    let joined = false;
+    client.on('consumer:heartbeat:error', (payload: { error?: unknown }) => this.#report('heartbeat', 'heartbeat failed', payload?.error));
     try {
       while (!this.#stopping) {
-        // subscription: fixed list, or every topic the pattern matches (checked periodically)
-        if (Date.now() >= nextTopicCheck) {
-          nextTopicCheck = Date.now() + this.#log.patternRefreshMs;
-          const changed = await this.#refreshSubscription(client).catch((err: unknown) => {
-            this.#lastError = err;
-            return false;
-          });
-          if ((changed || !joined) && this.#subscribed.size > 0) {
-            try {
-              await client.joinGroup(this.#groupOptions());
-              joined = true;
-            } catch (err) {
-              this.#lastError = err;
-              nextTopicCheck = Date.now() + 1000;
-            }
-          }
+        try {
+          await this.#step(client, handler);
+          this.#succeeded('step');
+        } catch (error) {
+          // every known failure is handled where it happens; this is the net under the rest
+          const delay = this.#failed('step');
+          this.#report('step', `unexpected failure; going on in ${delay} ms`, error);
+          await this.#idle(delay);
         }
-        if (this.#pendingAssignment) {
-          const a = this.#pendingAssignment;
-          this.#pendingAssignment = null;
-          await this.#applyAssignment(a);
-        }
-        if (this.#pausing && Date.now() - this.#pauseSince > this.#log.rebalanceTimeoutMs + this.#log.sessionTimeoutMs) {
-          // a rejoin that never completed: try again
-          this.#pauseSince = Date.now();
-          client.joinGroup(this.#groupOptions()).catch((err: unknown) => (this.#lastError = err));
-        }
-        const readable = [...this.#owned.values()].filter((p) => p.position !== null);
-        if (this.#pausing || readable.length === 0) {
-          await this.#idle(Math.min(200, this.#maxWaitMs));
-          continue;
-        }
-        await this.#cycle(client, handler, readable);
       }
     } finally {
       await this.#shutdown(client);
     }
+  }
+
+  async #step(client: KafkaClientConsumer, handler: BatchHandler): Promise<void> {
+    if (Date.now() >= this.#nextSubscriptionCheck) await this.#maintainMembership(client);
+    if (this.#pendingAssignment) {
+      const assignment = this.#pendingAssignment;
+      this.#pendingAssignment = null;
+      await this.#applyAssignment(assignment);
+    }
+    if (this.#pausing && Date.now() - this.#pauseSince > this.#log.rebalanceTimeoutMs + this.#log.sessionTimeoutMs) {
+      // a rejoin that never completed: try again
+      this.#pauseSince = Date.now();
+      client.joinGroup(this.#groupOptions()).catch((error: unknown) => this.#report('join', 'rejoining the group failed', error));
+    }
+    await this.#resolvePositions(client);
+    const readable = [...this.#owned.values()].filter((p) => p.position !== null);
+    if (this.#pausing || readable.length === 0) {
+      await this.#idle(Math.min(200, this.#maxWaitMs));
+      return;
+    }
+    await this.#cycle(client, handler, readable);
   }
 
   #idle(ms: number): Promise<void> {
@@ -167,14 +248,41 @@ export class KafkaGroupConsumer implements Consumer {
     });
   }
 
+  /** Follows the subscription (topics created or deleted since), joining again when it changed. */
+  async #maintainMembership(client: KafkaClientConsumer): Promise<void> {
+    this.#nextSubscriptionCheck = Date.now() + this.#log.patternRefreshMs;
+    let changed = false;
+    try {
+      changed = await this.#refreshSubscription(client);
+    } catch (error) {
+      this.#report('subscription', 'cannot list the topics to subscribe to; keeping the current ones', error);
+    }
+    if ((changed || !this.#joined) && this.#subscribed.size > 0) {
+      try {
+        await client.joinGroup(this.#groupOptions());
+        this.#joined = true;
+      } catch (error) {
+        this.#report('join', 'joining the group failed; retrying in 1 s', error);
+        this.#joined = false;
+        this.#nextSubscriptionCheck = Date.now() + 1000;
+      }
+    }
+  }
+
+  /**
+   * Subscribes to the wanted topics that exist: a topic named in the list but missing (deleted,
+   * or not created yet) would fail every fetch and join of the client until it exists.
+   */
   async #refreshSubscription(client: KafkaClientConsumer): Promise<boolean> {
-    let wanted: string[];
-    if (this.#opts.topics instanceof RegExp) {
-      const re = this.#opts.topics;
-      const all = await this.#admin.listTopics({ includeInternals: false });
-      wanted = all.filter((t) => !t.startsWith('__') && (re.lastIndex = 0, re.test(t)));
-    } else {
-      wanted = this.#opts.topics;
+    const existing = (await this.#admin.listTopics({ includeInternals: false })).filter((t) => !t.startsWith('__'));
+    const topics = this.#opts.topics;
+    const wanted = typeof topics === 'function'
+      ? existing.filter((t) => topics(t))
+      : topics instanceof RegExp
+        ? existing.filter((t) => ((topics.lastIndex = 0), topics.test(t)))
+        : topics.filter((t) => existing.includes(t));
+    if (Array.isArray(topics) && wanted.length < topics.length) {
+      this.#warn('missing', `waiting for topics that do not exist: ${topics.filter((t) => !wanted.includes(t)).join(', ')}`);
     }
     let changed = false;
     for (const t of wanted) {
@@ -184,19 +292,23 @@ export class KafkaGroupConsumer implements Consumer {
         changed = true;
       }
     }
-    if (this.#opts.topics instanceof RegExp) {
-      for (const t of [...this.#subscribed]) {
-        if (!wanted.includes(t)) {
-          this.#subscribed.delete(t);
-          client.topics.untrack(t);
-          changed = true;
-        }
+    for (const t of [...this.#subscribed]) {
+      if (!wanted.includes(t)) {
+        this.#subscribed.delete(t);
+        client.topics.untrack(t);
+        changed = true;
+        // gone from the cluster: stop reading it now rather than after the rejoin
+        await this.#revoke([...this.#owned.values()].filter((s) => s.topic === t));
       }
     }
     return changed;
   }
 
-  /** Runs before every JoinGroup: stop reading and let the batches in flight finish and commit. */
+  /**
+   * Runs before every JoinGroup: stop reading and let the batches in flight finish and commit. A
+   * manual consumer gives up all its partitions here (eager), so its onRevoke can flush and
+   * commit while the group still knows it as their owner and no other member reads them yet.
+   */
   async #beforeJoin(): Promise<Buffer> {
     this.#pausing = true;
     this.#pauseSince = Date.now();
@@ -204,6 +316,10 @@ export class KafkaGroupConsumer implements Consumer {
     if (this.#commitPhase) {
       // the commit may itself be what triggered this join (generation moved on): do not wait forever
       await Promise.race([this.#commitPhase.catch(() => {}), sleep(5000)]);
+    }
+    if (this.#manual) {
+      await this.#revoke([...this.#owned.values()]);
+      await Promise.race([Promise.allSettled(this.#manualCommits), sleep(5000)]);
     }
     return Buffer.alloc(0);
   }
@@ -213,111 +329,128 @@ export class KafkaGroupConsumer implements Consumer {
     for (const a of assignments) {
       for (const p of a.partitions) next.set(partitionKey(a.topic, p), { topic: a.topic, partition: p });
     }
-    const revoked: TopicPartition[] = [];
-    for (const [k, s] of this.#owned) {
-      if (!next.has(k)) {
-        revoked.push({ topic: s.topic, partition: s.partition });
-        this.#owned.delete(k);
-      }
-    }
-    if (revoked.length > 0 && this.#opts.onRevoke) {
-      try {
-        await this.#opts.onRevoke(revoked);
-      } catch (err) {
-        this.#lastError = err;
-      }
-    }
+    await this.#revoke([...this.#owned].filter(([key]) => !next.has(key)).map(([, s]) => s));
     const added: TopicPartition[] = [];
     for (const [k, tp] of next) {
       if (!this.#owned.has(k)) {
         added.push(tp);
-        this.#owned.set(k, { ...tp, position: null, committed: null, failures: 0 });
+        this.#owned.set(k, { ...tp, position: null, committed: null, delivered: null, override: null, ignoreCommitted: false, topicId: null, failures: 0 });
       }
     }
-    if (added.length > 0) {
-      let overrides: Map<string, number> | void = undefined;
-      if (this.#opts.onAssign) overrides = await this.#opts.onAssign(added);
-      await this.#resolvePositions(added, overrides ?? undefined);
+    if (added.length > 0 && this.#opts.onAssign) {
+      try {
+        const overrides = await this.#opts.onAssign(added);
+        for (const [key, offset] of overrides ?? []) {
+          const s = this.#owned.get(key);
+          if (s && s.position === null) s.override = BigInt(offset);
+        }
+      } catch (error) {
+        this.#report('onAssign', 'onAssign failed; starting from the committed offsets', error);
+      }
     }
     this.#pausing = false;
   }
 
-  /** Positions of newly assigned partitions: override, else committed, else earliest/latest. */
-  async #resolvePositions(parts: TopicPartition[], overrides: Map<string, number> | undefined): Promise<void> {
-    const client = this.#client!;
-    const byTopic = new Map<string, number[]>();
-    for (const p of parts) {
-      const list = byTopic.get(p.topic) ?? [];
-      list.push(p.partition);
-      byTopic.set(p.topic, list);
-    }
-    for (let attempt = 0; ; attempt++) {
+  /** Calls onRevoke while the partitions still count as owned (a manual owner commits there), then lets them go. */
+  async #revoke(all: PartState[]): Promise<void> {
+    const states = all.filter((s) => !this.#revoking.has(s));
+    if (states.length === 0) return;
+    for (const s of states) this.#revoking.add(s);
+    if (this.#opts.onRevoke) {
       try {
-        const committed = await client.listCommittedOffsets({
-          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-        });
-        const needReset: TopicPartition[] = [];
-        for (const p of parts) {
-          const s = this.#owned.get(partitionKey(p.topic, p.partition));
-          if (!s) continue;
-          const c = committed.get(p.topic)?.[p.partition];
-          s.committed = c !== undefined && c >= 0n ? c : null;
-          const o = overrides?.get(partitionKey(p.topic, p.partition));
-          if (o !== undefined) s.position = BigInt(o);
-          else if (s.committed !== null) s.position = s.committed;
-          else needReset.push(p);
-        }
-        if (needReset.length > 0) await this.#reset(needReset, this.#opts.fromBeginning !== false);
-        return;
-      } catch (err) {
-        this.#lastError = err;
-        if (this.#stopping || attempt > 60) throw err;
-        await sleep(500);
+        await this.#opts.onRevoke(states.map((s) => ({ topic: s.topic, partition: s.partition })));
+      } catch (error) {
+        this.#report('onRevoke', 'onRevoke failed', error);
+      }
+    }
+    for (const s of states) {
+      const key = partitionKey(s.topic, s.partition);
+      if (this.#owned.get(key) === s) this.#owned.delete(key);
+    }
+  }
+
+  /** Start positions of partitions without one, topic by topic, so one failing topic holds up no other. */
+  async #resolvePositions(client: KafkaClientConsumer): Promise<void> {
+    const byTopic = new Map<string, PartState[]>();
+    for (const s of this.#owned.values()) {
+      if (s.position !== null) continue;
+      const list = byTopic.get(s.topic) ?? [];
+      list.push(s);
+      byTopic.set(s.topic, list);
+    }
+    for (const [topic, parts] of byTopic) {
+      const kind = `positions ${topic}`;
+      if (!this.#mayRetry(kind)) continue;
+      try {
+        await this.#resolveTopicPositions(client, topic, parts);
+        this.#succeeded(kind);
+      } catch (error) {
+        const delay = this.#failed(kind);
+        this.#report(kind, `cannot read the start positions of ${topic}; retrying in ${delay} ms`, error);
       }
     }
   }
 
-  async #reset(parts: TopicPartition[], earliest: boolean): Promise<void> {
-    const client = this.#client!;
-    const topics = [...new Set(parts.map((p) => p.topic))];
-    const offsets = await client.listOffsets({ topics, timestamp: earliest ? -2n : -1n });
-    for (const p of parts) {
-      const s = this.#owned.get(partitionKey(p.topic, p.partition));
-      const o = offsets.get(p.topic)?.[p.partition];
-      if (s && o !== undefined) s.position = o;
+  /** Override, else the group's committed offset, else earliest/latest by the reset policy. */
+  async #resolveTopicPositions(client: KafkaClientConsumer, topic: string, parts: PartState[]): Promise<void> {
+    const fromGroup = parts.filter((s) => s.override === null && !s.ignoreCommitted);
+    if (fromGroup.length > 0) {
+      const committed = await client.listCommittedOffsets({ topics: [{ topic, partitions: fromGroup.map((s) => s.partition) }] });
+      for (const s of fromGroup) {
+        const c = committed.get(topic)?.[s.partition];
+        s.committed = c !== undefined && c >= 0n ? c : null;
+      }
+    }
+    const reset: PartState[] = [];
+    for (const s of parts) {
+      if (s.override !== null) s.position = s.override;
+      else if (!s.ignoreCommitted && s.committed !== null) s.position = s.committed;
+      else reset.push(s);
+    }
+    if (reset.length === 0) return;
+    const offsets = await client.listOffsets({ topics: [topic], timestamp: this.#fromBeginning ? -2n : -1n });
+    for (const s of reset) {
+      const o = offsets.get(topic)?.[s.partition];
+      if (o !== undefined) s.position = o;
     }
   }
 
-  /** Positions outside [start, end] (retention removed them, or a topic was recreated). */
-  async #clampPositions(parts: PartState[]): Promise<void> {
-    const client = this.#client!;
-    const topics = [...new Set(parts.map((p) => p.topic))];
-    const [start, end] = await Promise.all([
-      client.listOffsets({ topics, timestamp: -2n }),
-      client.listOffsets({ topics, timestamp: -1n }),
-    ]);
-    for (const s of parts) {
-      const lo = start.get(s.topic)?.[s.partition];
-      const hi = end.get(s.topic)?.[s.partition];
-      if (s.position === null || lo === undefined || hi === undefined) continue;
-      if (s.position < lo) s.position = this.#opts.fromBeginning === false ? hi : lo;
-      else if (s.position > hi) s.position = hi;
+  /** Positions outside [start, end] (retention removed them, or the topic was created again): reset by policy. */
+  async #clampPositions(client: KafkaClientConsumer, parts: PartState[]): Promise<boolean> {
+    let clamped = true;
+    for (const topic of new Set(parts.map((p) => p.topic))) {
+      try {
+        const [start, end] = await Promise.all([
+          client.listOffsets({ topics: [topic], timestamp: -2n }),
+          client.listOffsets({ topics: [topic], timestamp: -1n }),
+        ]);
+        for (const s of parts.filter((p) => p.topic === topic)) {
+          const lo = start.get(topic)?.[s.partition];
+          const hi = end.get(topic)?.[s.partition];
+          if (s.position === null || lo === undefined || hi === undefined || (s.position >= lo && s.position <= hi)) continue;
+          const to = this.#fromBeginning ? lo : hi;
+          this.#warn(`range ${topic}`, `offset ${s.position} of ${topic}:${s.partition} is outside ${lo}..${hi}; reading from ${to}`);
+          s.position = to;
+        }
+      } catch (error) {
+        clamped = false;
+        this.#report(`range ${topic}`, `cannot read the offset range of ${topic}`, error);
+      }
     }
+    return clamped;
   }
 
   async #cycle(client: KafkaClientConsumer, handler: BatchHandler, readable: PartState[]): Promise<void> {
     let batches: MessageBatch[];
     try {
       batches = await this.#fetch(client, readable);
-    } catch (err) {
-      this.#lastError = err;
-      if (hasApiError(err, 'OFFSET_OUT_OF_RANGE')) {
-        await this.#clampPositions(readable).catch((e: unknown) => (this.#lastError = e));
-      } else {
-        await this.#idle(500);
-      }
+      this.#succeeded('fetch');
+    } catch (error) {
+      await this.#fetchFailed(client, error, readable);
       return;
     }
+    // a rebalance began during the fetch: its batches are read again after it
+    if (this.#pausing) return;
     let resolveHandlers!: () => void;
     this.#handlerPhase = new Promise<void>((r) => (resolveHandlers = r));
     try {
@@ -326,6 +459,7 @@ export class KafkaGroupConsumer implements Consumer {
       resolveHandlers();
       this.#handlerPhase = null;
     }
+    if (this.#manual) return;
     const commit = this.#commitDirty(client);
     this.#commitPhase = commit;
     try {
@@ -335,15 +469,46 @@ export class KafkaGroupConsumer implements Consumer {
     }
   }
 
+  async #fetchFailed(client: KafkaClientConsumer, error: unknown, readable: PartState[]): Promise<void> {
+    this.#metadataStale = true;
+    if (hasApiError(error, 'OFFSET_OUT_OF_RANGE') && (await this.#clampPositions(client, readable))) return;
+    // a topic gone from the cluster fails the client's every fetch: drop it from the subscription now
+    if (toLogError(error, 'fetch').code === 'UNKNOWN_TOPIC') this.#nextSubscriptionCheck = 0;
+    const delay = this.#failed('fetch');
+    this.#report('fetch', `fetch failed; retrying in ${delay} ms`, error);
+    await this.#idle(delay);
+  }
+
+  /** A topic with a new id under a known name was deleted and created again: its offsets start over. */
+  #topicRecreated(s: PartState): void {
+    this.#warn(`recreated ${s.topic}`, `topic ${s.topic} was deleted and created again: reading it from the ${this.#fromBeginning ? 'start' : 'end'}`);
+    s.position = null;
+    s.committed = null;
+    s.override = null;
+    s.ignoreCommitted = true;
+    s.topicId = null;
+  }
+
   async #fetch(client: KafkaClientConsumer, parts: PartState[]): Promise<MessageBatch[]> {
     const topics = [...new Set(parts.map((p) => p.topic))];
-    const md = await client.metadata({ topics });
+    const md = await client.metadata({ topics, forceUpdate: this.#metadataStale });
+    this.#metadataStale = false;
     const idToName = new Map<string, string>();
     const byNode = new Map<number, Map<string, { topicId: string; partitions: PartState[] }>>();
     for (const s of parts) {
       const t = md.topics.get(s.topic);
       const leader = t?.partitions[s.partition]?.leader;
       if (!t || leader === undefined || leader < 0) continue;
+      // a start position from before (the group's, or onAssign's from a store) may belong to a
+      // topic of the same name that was deleted since
+      const known = s.topicId ?? this.#topicIds.get(s.topic);
+      if (known !== undefined && known !== t.id) {
+        this.#topicRecreated(s);
+        this.#topicIds.set(s.topic, t.id);
+        continue;
+      }
+      s.topicId = t.id;
+      this.#topicIds.set(s.topic, t.id);
       idToName.set(t.id, s.topic);
       let node = byNode.get(leader);
       if (!node) byNode.set(leader, (node = new Map()));
@@ -372,7 +537,6 @@ export class KafkaGroupConsumer implements Consumer {
       ),
     );
     const batches: MessageBatch[] = [];
-    const max = this.#maxBatch;
     for (const res of responses) {
       for (const t of res.responses) {
         const topic = idToName.get(t.topicId);
@@ -380,40 +544,9 @@ export class KafkaGroupConsumer implements Consumer {
         for (const p of t.partitions) {
           const s = this.#owned.get(partitionKey(topic, p.partitionIndex));
           if (!s || s.position === null || !p.records) continue;
-          const from = s.position;
-          const messages: ConsumedMessage[] = [];
-          outer: for (const rb of p.records) {
-            if ((rb.attributes & IS_CONTROL) !== 0) continue;
-            for (const r of rb.records) {
-              const offset = rb.firstOffset + BigInt(r.offsetDelta);
-              if (offset < from) continue;
-              const headers: Record<string, string> = {};
-              for (const [hk, hv] of r.headers) {
-                if (hk) headers[hk.toString('utf8')] = hv ? hv.toString('utf8') : '';
-              }
-              messages.push({
-                topic,
-                partition: p.partitionIndex,
-                offset: Number(offset),
-                key: r.key ?? null,
-                value: r.value ?? Buffer.alloc(0),
-                timestamp: Number(rb.firstTimestamp + r.timestampDelta),
-                headers,
-              });
-              if (messages.length >= max) break outer;
-            }
-          }
-          if (messages.length === 0) {
-            // only control records (or a compacted gap): move past them
-            let last = -1n;
-            for (const rb of p.records) {
-              const end = rb.firstOffset + BigInt(rb.lastOffsetDelta);
-              if (end > last) last = end;
-            }
-            if (last >= from) s.position = last + 1n;
-            continue;
-          }
-          batches.push({ topic, partition: p.partitionIndex, messages });
+          const fetched = fetchedMessages(topic, p.partitionIndex, p.records, s.position, this.#maxBatch);
+          if (fetched.skipTo !== null) s.position = fetched.skipTo;
+          if (fetched.messages.length > 0) batches.push({ topic, partition: p.partitionIndex, messages: fetched.messages });
         }
       }
     }
@@ -422,20 +555,24 @@ export class KafkaGroupConsumer implements Consumer {
 
   /** Calls the handler until it succeeds, or until a rebalance/stop takes the partition away. */
   async #deliver(handler: BatchHandler, batch: MessageBatch): Promise<void> {
-    const s = this.#owned.get(partitionKey(batch.topic, batch.partition));
+    const key = partitionKey(batch.topic, batch.partition);
+    const s = this.#owned.get(key);
     if (!s) return;
+    const next = BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n;
+    if (s.delivered === null || next > s.delivered) s.delivered = next;
     for (;;) {
       try {
         await handler(batch);
-        s.position = BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n;
+        s.position = next;
         s.failures = 0;
         return;
-      } catch (err) {
-        this.#lastError = err;
+      } catch (error) {
         s.failures += 1;
+        const delay = HANDLER_BACKOFF_MS[Math.min(s.failures - 1, HANDLER_BACKOFF_MS.length - 1)]!;
+        this.#report(`handler ${key}`, `batch of ${key} from offset ${batch.messages[0]!.offset} failed; retrying in ${delay} ms`, error);
         if (this.#pausing || this.#stopping) return; // re-read from the same offset later
-        await sleep(HANDLER_BACKOFF_MS[Math.min(s.failures - 1, HANDLER_BACKOFF_MS.length - 1)]!);
-        if (this.#pausing || this.#stopping || this.#owned.get(partitionKey(batch.topic, batch.partition)) !== s) return;
+        await sleep(delay);
+        if (this.#pausing || this.#stopping || this.#owned.get(key) !== s) return;
       }
     }
   }
@@ -447,24 +584,20 @@ export class KafkaGroupConsumer implements Consumer {
     try {
       await client.commit({ offsets });
       for (let i = 0; i < dirty.length; i++) dirty[i]!.committed = offsets[i]!.offset;
-    } catch (err) {
+    } catch (error) {
       // kept dirty: the next cycle (or stop) commits again
-      this.#lastError = err;
+      this.#report('commit', 'commit failed; committing again after the next batch', error);
     }
   }
 
   async #shutdown(client: KafkaClientConsumer): Promise<void> {
     try {
-      await this.#commitDirty(client);
-      const owned = [...this.#owned.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
-      this.#owned.clear();
-      if (owned.length > 0 && this.#opts.onRevoke) {
-        await this.#opts.onRevoke(owned).catch((err: unknown) => (this.#lastError = err));
-      }
+      if (!this.#manual) await this.#commitDirty(client);
+      await this.#revoke([...this.#owned.values()]);
       if (client.memberId) await new Promise<void>((r) => client.leaveGroup(true, () => r()));
     } finally {
-      await client.close(true).catch(() => {});
       this.#client = null;
+      await client.close(true).catch(() => {});
     }
   }
 
@@ -472,10 +605,5 @@ export class KafkaGroupConsumer implements Consumer {
     this.#stopping = true;
     this.#wake?.();
     if (this.#runDone) await this.#runDone.catch(() => {});
-  }
-
-  /** Last error seen by this member (fetch, commit, handler), for diagnostics. */
-  get lastError(): string | null {
-    return this.#lastError === null ? null : describeError(this.#lastError);
   }
 }

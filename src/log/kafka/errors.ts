@@ -34,27 +34,32 @@ export function describeError(err: unknown): string {
   return parts.join(' ');
 }
 
-/** Wraps a client error in a LogError (UNKNOWN_TOPIC, UNAVAILABLE, INVALID_ARGUMENT). */
+/** True when err or an error inside it is the client's own "Unknown topic x." (a UserError without an apiId). */
+function hasUnknownTopicMessage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (/^Unknown topic /.test(err.message)) return true;
+  const nested = err as Error & { errors?: unknown[] };
+  return (Array.isArray(nested.errors) && nested.errors.some(hasUnknownTopicMessage)) || hasUnknownTopicMessage(err.cause);
+}
+
+/** Wraps a client error in a LogError (UNKNOWN_TOPIC, TOO_LARGE, INVALID_ARGUMENT, UNAVAILABLE). */
 export function toLogError(err: unknown, what: string): LogError {
   if (err instanceof LogError) return err;
-  if (
-    hasApiError(err, 'UNKNOWN_TOPIC_OR_PARTITION') ||
-    hasApiError(err, 'UNKNOWN_TOPIC_ID') ||
-    // the client's own metadata check ("Unknown topic x.") is a UserError without an apiId
-    (err instanceof Error && /^Unknown topic /.test(err.message))
-  ) {
+  if (hasApiError(err, 'UNKNOWN_TOPIC_OR_PARTITION') || hasApiError(err, 'UNKNOWN_TOPIC_ID') || hasUnknownTopicMessage(err)) {
     return new LogError('UNKNOWN_TOPIC', `${what}: unknown topic (${describeError(err)})`);
   }
   if (hasApiError(err, 'TOPIC_ALREADY_EXISTS')) {
     return new LogError('TOPIC_EXISTS', `${what}: topic exists`);
   }
+  if (hasApiError(err, 'MESSAGE_TOO_LARGE') || hasApiError(err, 'RECORD_LIST_TOO_LARGE')) {
+    return new LogError('TOO_LARGE', `${what}: ${describeError(err)}`);
+  }
   if (
     hasApiError(err, 'INVALID_TOPIC_EXCEPTION') ||
     hasApiError(err, 'INVALID_PARTITIONS') ||
+    hasApiError(err, 'INVALID_REPLICATION_FACTOR') ||
     hasApiError(err, 'INVALID_CONFIG') ||
     hasApiError(err, 'INVALID_REQUEST') ||
-    hasApiError(err, 'RECORD_LIST_TOO_LARGE') ||
-    hasApiError(err, 'MESSAGE_TOO_LARGE') ||
     (err instanceof Error && (err as { code?: string }).code === 'PLT_KFK_USER')
   ) {
     return new LogError('INVALID_ARGUMENT', `${what}: ${describeError(err)}`);

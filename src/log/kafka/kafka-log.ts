@@ -11,17 +11,22 @@ import type {
   ProduceResult,
   TopicConfig,
   TopicDescription,
+  TopicMessages,
 } from '../log.ts';
 import { LogError } from '../log.ts';
 import { KafkaGroupConsumer } from './consumer.ts';
 import { describeError, hasApiError, toLogError } from './errors.ts';
+import { consoleLogger, RateLimitedLogger, type KafkaLogger } from './kafka-logger.ts';
 import { KafkaProducer } from './producer.ts';
 
 export interface KafkaLogOptions {
   /** Bootstrap brokers, host:port. */
   brokers: string[];
   clientId?: string;
-  /** Replication factor of topics this log creates (default 1: single-node dev broker). */
+  /**
+   * Replication factor of topics this log creates. Default: the cluster's own
+   * (default.replication.factor), so a production cluster's setting is never overridden with 1.
+   */
   replicationFactor?: number;
   /**
    * How long a produce call keeps retrying while the broker is unreachable (default 30 s, so a
@@ -32,18 +37,27 @@ export interface KafkaLogOptions {
   requestTimeoutMs?: number;
   /** Produce calls merged into one send up to this many messages (default 20 000). */
   maxSendMessages?: number;
+  /**
+   * Bytes of messages for one partition in one send at most (default 1,000,000: under Kafka's
+   * default max.message.bytes of 1,048,588 with room for the batch's own bytes).
+   */
+  maxBatchBytes?: number;
   /** Consumer-group session timeout (default 10 s; broker minimum 6 s). */
   sessionTimeoutMs?: number;
   /** Consumer-group heartbeat interval (default 1 s). */
   heartbeatIntervalMs?: number;
   /** How long a member may take to finish its in-flight batches on a rebalance (default 60 s). */
   rebalanceTimeoutMs?: number;
-  /** How often a pattern subscription looks for new topics (default 5 s). */
+  /** How often a consumer looks for topics created or deleted since (default 5 s). */
   patternRefreshMs?: number;
+  /** Where errors the engine rides out go, each kind at most every 30 s (default: stderr). */
+  logger?: KafkaLogger;
 }
 
-export interface ResolvedKafkaLogOptions extends Required<Omit<KafkaLogOptions, 'clientId'>> {
+export interface ResolvedKafkaLogOptions extends Required<Omit<KafkaLogOptions, 'clientId' | 'replicationFactor' | 'logger'>> {
   clientId: string;
+  replicationFactor: number | undefined;
+  logger: RateLimitedLogger;
 }
 
 const MAX_RETRY_DELAY_MS = 2000;
@@ -95,6 +109,7 @@ class KafkaLog implements Log {
       maxRetryDelayMs: MAX_RETRY_DELAY_MS,
       requestTimeoutMs: opts.requestTimeoutMs,
       maxSendMessages: opts.maxSendMessages,
+      maxBatchBytes: opts.maxBatchBytes,
     });
   }
 
@@ -118,11 +133,15 @@ class KafkaLog implements Log {
     if (!config || !Number.isInteger(config.partitions) || config.partitions < 1) {
       throw new LogError('INVALID_ARGUMENT', `partitions must be a positive integer, got ${config?.partitions}`);
     }
+    if (config.stream !== undefined) {
+      throw new LogError('INVALID_ARGUMENT', `create topic ${name}: a Kafka topic carries no stream mark; Tributary indexes the topics under its stream prefix (log.kafka.topicPrefix, e.g. tributary.${config.stream}) and those a kafka-topic source names (--kafka-topic ${name})`);
+    }
     try {
       await this.#admin.createTopics({
         topics: [name],
         partitions: config.partitions,
-        replicas: this.#opts.replicationFactor,
+        // left out: the cluster's default.replication.factor (CreateTopics sends -1)
+        ...(this.#opts.replicationFactor === undefined ? {} : { replicas: this.#opts.replicationFactor }),
         configs: [
           // Kafka's default is 7 days; the log layer's default is "keep forever"
           { name: 'retention.ms', value: configValue(config.retentionMs) },
@@ -131,10 +150,19 @@ class KafkaLog implements Log {
       });
     } catch (err) {
       if (hasApiError(err, 'TOPIC_ALREADY_EXISTS')) return false;
+      if (hasApiError(err, 'INVALID_REPLICATION_FACTOR')) throw this.#replicationError(name, err);
       throw toLogError(err, `create topic ${name}`);
     }
     await this.#waitForTopic(name, true);
     return true;
+  }
+
+  #replicationError(name: string, err: unknown): LogError {
+    const factor = this.#opts.replicationFactor;
+    const why = factor === undefined
+      ? "the cluster cannot give it its own default replication factor: lower the brokers' default.replication.factor, or set one (log.kafka.replicationFactor; tributary topics create --replication-factor)"
+      : `the cluster cannot give it replication factor ${factor}: set a lower one (log.kafka.replicationFactor; tributary topics create --replication-factor), or none for the cluster's default`;
+    return new LogError('INVALID_ARGUMENT', `create topic ${name}: ${why} (${describeError(err)})`);
   }
 
   /** Metadata propagates asynchronously after create/delete; wait until the broker agrees. */
@@ -241,8 +269,40 @@ class KafkaLog implements Log {
   }
 
   async produce(topic: string, messages: ProduceMessage[]): Promise<ProduceResult[]> {
+    if (!Array.isArray(messages)) throw new LogError('INVALID_ARGUMENT', 'messages must be an array');
+    const [results] = await this.produceMany([{ topic, messages }]);
+    return results!;
+  }
+
+  async produceMany(batches: TopicMessages[]): Promise<ProduceResult[][]> {
     this.#check();
-    return this.#producer.produce(topic, messages);
+    try {
+      return await this.#producer.produceMany(batches);
+    } catch (err) {
+      if (err instanceof LogError && err.code === 'TOO_LARGE') throw await this.#tooLarge(batches, err);
+      throw err;
+    }
+  }
+
+  /** A TOO_LARGE naming the limit of the topic of the largest message. */
+  async #tooLarge(batches: TopicMessages[], err: LogError): Promise<LogError> {
+    let largest = 0;
+    let topic = batches[0]?.topic ?? '';
+    for (const batch of batches) {
+      for (const m of batch.messages) {
+        if (m.value.length > largest) [largest, topic] = [m.value.length, batch.topic];
+      }
+    }
+    const limit = await this.#maxMessageBytes(topic).catch(() => undefined);
+    const accepted = limit === undefined ? 'what it accepts' : `the ${limit} bytes it accepts`;
+    return new LogError('TOO_LARGE', `a message of ${largest} bytes is over what Kafka topic ${topic} accepts: the message and its record batch must fit in ${accepted} (the topic's max.message.bytes, by default the brokers' message.max.bytes); send smaller records, or raise that limit (${err.message})`);
+  }
+
+  async #maxMessageBytes(topic: string): Promise<number | undefined> {
+    const configs = await this.#admin.describeConfigs({
+      resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['max.message.bytes'] }],
+    });
+    return parseConfigNumber(configs[0]?.configs.find((entry) => entry.name === 'max.message.bytes')?.value);
   }
 
   createConsumer(options: ConsumerOptions): Consumer {
@@ -250,8 +310,12 @@ class KafkaLog implements Log {
     if (!options || typeof options.group !== 'string' || options.group.length === 0) {
       throw new LogError('INVALID_ARGUMENT', 'consumer group required');
     }
-    if (!(options.topics instanceof RegExp) && (!Array.isArray(options.topics) || options.topics.length === 0)) {
-      throw new LogError('INVALID_ARGUMENT', 'topics must be a non-empty list or a RegExp');
+    const { topics } = options;
+    if (!(topics instanceof RegExp) && typeof topics !== 'function' && (!Array.isArray(topics) || topics.length === 0)) {
+      throw new LogError('INVALID_ARGUMENT', 'topics must be a non-empty list, a RegExp or a filter function');
+    }
+    if (options.commit !== undefined && options.commit !== 'auto' && options.commit !== 'manual') {
+      throw new LogError('INVALID_ARGUMENT', `commit must be 'auto' or 'manual', got ${String(options.commit)}`);
     }
     const c = new KafkaGroupConsumer(this.#opts, options, this.#admin, () => this.#consumers.delete(c));
     this.#consumers.add(c);
@@ -340,17 +404,23 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<Log> {
   if (!options || !Array.isArray(options.brokers) || options.brokers.length === 0) {
     throw new LogError('INVALID_ARGUMENT', 'brokers: at least one host:port required');
   }
+  const factor = options.replicationFactor;
+  if (factor !== undefined && (!Number.isInteger(factor) || factor < 1)) {
+    throw new LogError('INVALID_ARGUMENT', `replicationFactor must be a positive integer, got ${factor}`);
+  }
   const resolved: ResolvedKafkaLogOptions = {
     brokers: options.brokers,
     clientId: options.clientId ?? 'tributary',
-    replicationFactor: options.replicationFactor ?? 1,
+    replicationFactor: options.replicationFactor,
     produceRetryWindowMs: options.produceRetryWindowMs ?? 30_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     maxSendMessages: options.maxSendMessages ?? 20_000,
+    maxBatchBytes: options.maxBatchBytes ?? 1_000_000,
     sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
     rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
     patternRefreshMs: options.patternRefreshMs ?? 5000,
+    logger: new RateLimitedLogger(options.logger ?? consoleLogger),
   };
   const log = new KafkaLog(resolved);
   try {

@@ -1,12 +1,13 @@
 // One idempotent producer (acks=all) behind a queue: only one send() is ever in flight, because
 // several concurrent sends on one idempotent producer of @platformatic/kafka fail with
 // OUT_OF_ORDER_SEQUENCE_NUMBER. Produce calls that arrive while a send is in flight are merged
-// into the next send, so concurrency still turns into large batches.
+// into the next send, so concurrency still turns into large batches, each partition's batch
+// kept under the size a broker accepts.
 import { Producer, ProduceAcks } from '@platformatic/kafka';
-import type { ProduceMessage, ProduceResult } from '../log.ts';
+import type { ProduceMessage, ProduceResult, TopicMessages } from '../log.ts';
 import { LogError } from '../log.ts';
 import { partitionForKey, StickyRoundRobin } from '../partitioner.ts';
-import { describeError, hasApiError, toLogError } from './errors.ts';
+import { describeError, toLogError } from './errors.ts';
 
 export interface KafkaProducerOptions {
   brokers: string[];
@@ -18,6 +19,8 @@ export interface KafkaProducerOptions {
   requestTimeoutMs: number;
   /** Messages merged into one send at most. */
   maxSendMessages: number;
+  /** Bytes of messages for one partition in one send at most (under the broker's max.message.bytes). */
+  maxBatchBytes: number;
 }
 
 interface Prepared {
@@ -27,17 +30,37 @@ interface Prepared {
   value: Buffer;
   timestamp: bigint;
   headers: Record<string, Buffer> | undefined;
+  /** Bytes the message takes in a record batch, about. */
+  size: number;
 }
 
+/** One produce call. */
 interface Pending {
   messages: Prepared[];
+  results: ProduceResult[];
+  /** Messages handed to a send so far. */
+  sent: number;
+  /** Messages a send acknowledged. */
+  settled: number;
+  failed: boolean;
   resolve: (results: ProduceResult[]) => void;
   reject: (err: Error) => void;
 }
 
+/** Messages from..to of one call, in one send. */
+interface Slice {
+  call: Pending;
+  from: number;
+  to: number;
+}
+
+/** Varints, attributes and deltas of a record in a batch, at most. */
+const RECORD_OVERHEAD_BYTES = 24;
+
 export class KafkaProducer {
   readonly #producer: Producer<Buffer, Buffer, string, Buffer>;
   readonly #maxSend: number;
+  readonly #maxBatchBytes: number;
   readonly #queue: Pending[] = [];
   readonly #partitionCounts = new Map<string, { count: number; at: number }>();
   readonly #spread = new Map<string, StickyRoundRobin>();
@@ -48,6 +71,7 @@ export class KafkaProducer {
 
   constructor(options: KafkaProducerOptions) {
     this.#maxSend = options.maxSendMessages;
+    this.#maxBatchBytes = options.maxBatchBytes;
     const maxDelay = options.maxRetryDelayMs;
     this.#producer = new Producer<Buffer, Buffer, string, Buffer>({
       clientId: options.clientId,
@@ -95,20 +119,38 @@ export class KafkaProducer {
     this.#partitionCounts.delete(topic);
   }
 
-  async produce(topic: string, messages: ProduceMessage[]): Promise<ProduceResult[]> {
+  /**
+   * One call's messages, for one topic or several, go out together: in one send when they fit,
+   * else in consecutive sends of the queue. Results per entry, in input order.
+   */
+  async produceMany(batches: TopicMessages[]): Promise<ProduceResult[][]> {
     if (this.#closed) throw new LogError('CLOSED', 'log is closed');
-    if (!Array.isArray(messages)) throw new LogError('INVALID_ARGUMENT', 'messages must be an array');
-    if (messages.length === 0) return [];
-    const count = await this.partitionCount(topic);
+    if (!Array.isArray(batches) || batches.some((batch) => !Array.isArray(batch?.messages))) {
+      throw new LogError('INVALID_ARGUMENT', 'produceMany takes an array of {topic, messages: [...]}');
+    }
+    const now = BigInt(Date.now());
+    const prepared: Prepared[] = [];
+    for (const { topic, messages } of batches) {
+      if (messages.length === 0) continue;
+      prepared.push(...this.#prepare(topic, messages, await this.partitionCount(topic), now));
+    }
+    const flat = prepared.length === 0 ? [] : await new Promise<ProduceResult[]>((resolve, reject) => {
+      this.#queue.push({ messages: prepared, results: [], sent: 0, settled: 0, failed: false, resolve, reject });
+      if (!this.#running) void this.#drain();
+    });
+    let next = 0;
+    return batches.map(({ messages }) => flat.slice(next, (next += messages.length)));
+  }
+
+  #prepare(topic: string, messages: ProduceMessage[], count: number, now: bigint): Prepared[] {
     let spread = this.#spread.get(topic);
     if (!spread) {
       spread = new StickyRoundRobin();
       this.#spread.set(topic, spread);
     }
-    // one partition per call for unkeyed messages: the call stays one record batch
+    // one partition per topic and call for unkeyed messages: the call stays one record batch
     let unkeyedPartition = -1;
-    const now = BigInt(Date.now());
-    const prepared: Prepared[] = messages.map((m) => {
+    return messages.map((m) => {
       if (!m || !Buffer.isBuffer(m.value)) throw new LogError('INVALID_ARGUMENT', 'message value must be a Buffer');
       const key = m.key === null || m.key === undefined ? undefined : typeof m.key === 'string' ? Buffer.from(m.key, 'utf8') : m.key;
       let partition: number;
@@ -124,9 +166,13 @@ export class KafkaProducer {
         partition = unkeyedPartition;
       }
       let headers: Record<string, Buffer> | undefined;
+      let size = RECORD_OVERHEAD_BYTES + m.value.length + (key?.length ?? 0);
       if (m.headers) {
         headers = {};
-        for (const [k, v] of Object.entries(m.headers)) headers[k] = Buffer.from(String(v), 'utf8');
+        for (const [k, v] of Object.entries(m.headers)) {
+          headers[k] = Buffer.from(String(v), 'utf8');
+          size += Buffer.byteLength(k) + headers[k].length + 2;
+        }
       }
       return {
         topic,
@@ -135,11 +181,8 @@ export class KafkaProducer {
         value: m.value,
         timestamp: m.timestamp === undefined ? now : BigInt(Math.trunc(m.timestamp)),
         headers,
+        size,
       };
-    });
-    return new Promise<ProduceResult[]>((resolve, reject) => {
-      this.#queue.push({ messages: prepared, resolve, reject });
-      if (!this.#running) void this.#drain();
     });
   }
 
@@ -147,63 +190,102 @@ export class KafkaProducer {
     this.#running = true;
     this.#idle = new Promise<void>((r) => (this.#idleResolve = r));
     try {
-      while (this.#queue.length > 0) {
-        // take whole produce calls until the batch is full (a single large call is never split)
-        const group: Pending[] = [];
-        let n = 0;
-        while (this.#queue.length > 0 && (group.length === 0 || n + this.#queue[0]!.messages.length <= this.#maxSend)) {
-          const p = this.#queue.shift()!;
-          group.push(p);
-          n += p.messages.length;
-        }
-        await this.#sendGroup(group);
-      }
+      while (this.#queue.length > 0) await this.#send(this.#takeSend());
     } finally {
       this.#running = false;
       this.#idleResolve?.();
     }
   }
 
-  async #sendGroup(group: Pending[]): Promise<void> {
-    const all: Prepared[] = [];
-    for (const p of group) for (const m of p.messages) all.push(m);
+  /**
+   * The next send: produce calls in arrival order, up to maxSendMessages messages and, per
+   * partition, maxBatchBytes (the broker refuses a record batch over its max.message.bytes, so
+   * a large call goes out in several sends). A message over maxBatchBytes goes out alone: if the
+   * broker refuses it, no other call fails with it, and nothing of another call was appended by
+   * a send that failed (sending that again would duplicate it).
+   */
+  #takeSend(): Slice[] {
+    const slices: Slice[] = [];
+    const bytes = new Map<string, number>();
+    let count = 0;
+    let full = false;
+    while (this.#queue.length > 0 && !full) {
+      const call = this.#queue[0]!;
+      let end = call.sent;
+      for (; end < call.messages.length; end++) {
+        const m = call.messages[end]!;
+        const partition = `${m.topic}:${m.partition}`;
+        const used = bytes.get(partition) ?? 0;
+        const oversized = m.size > this.#maxBatchBytes;
+        if (count > 0 && (count >= this.#maxSend || used + m.size > this.#maxBatchBytes)) {
+          full = true;
+          break;
+        }
+        bytes.set(partition, used + m.size);
+        count += 1;
+        if (oversized) {
+          full = true;
+          end += 1;
+          break;
+        }
+      }
+      if (end > call.sent) slices.push({ call, from: call.sent, to: end });
+      call.sent = end;
+      if (end < call.messages.length) break;
+      this.#queue.shift();
+    }
+    return slices;
+  }
+
+  async #send(slices: Slice[]): Promise<void> {
+    const live = slices.filter((slice) => !slice.call.failed);
+    if (live.length === 0) return;
     try {
       const result = await this.#producer.send({
-        messages: all.map((m) => ({
+        messages: live.flatMap(({ call, from, to }) => call.messages.slice(from, to).map((m) => ({
           topic: m.topic,
           partition: m.partition,
           key: m.key,
           value: m.value,
           timestamp: m.timestamp,
           headers: m.headers,
-        })),
+        }))),
       });
       // one base offset per topic-partition; messages of a partition got consecutive offsets in
       // the order they were sent
       const next = new Map<string, number>();
       for (const o of result.offsets ?? []) next.set(`${o.topic}:${o.partition}`, Number(o.offset));
-      for (const p of group) {
-        const out: ProduceResult[] = [];
-        for (const m of p.messages) {
+      for (const { call, from, to } of live) {
+        for (let i = from; i < to; i++) {
+          const m = call.messages[i]!;
           const k = `${m.topic}:${m.partition}`;
           const offset = next.get(k);
           if (offset === undefined) throw new Error(`broker returned no offset for ${k}`);
           next.set(k, offset + 1);
-          out.push({ partition: m.partition, offset });
+          call.results[i] = { partition: m.partition, offset };
         }
-        p.resolve(out);
+        call.settled += to - from;
+        if (call.settled === call.messages.length) call.resolve(call.results);
       }
     } catch (err) {
-      if (hasApiError(err, 'UNKNOWN_TOPIC_OR_PARTITION')) {
-        for (const p of group) for (const m of p.messages) this.#partitionCounts.delete(m.topic);
-      }
       const e = toLogError(err, 'produce');
-      for (const p of group) p.reject(e);
+      if (e.code === 'UNKNOWN_TOPIC') {
+        for (const { call } of live) for (const m of call.messages) this.#partitionCounts.delete(m.topic);
+      }
       if (e.code === 'UNAVAILABLE') {
         // keep the reason visible; the next send re-initializes the idempotent producer
         e.message = `produce failed after retries: ${describeError(err)}`;
       }
+      for (const { call } of live) this.#fail(call, e);
     }
+  }
+
+  /** Rejects the call; the messages of it still queued are not sent. */
+  #fail(call: Pending, error: LogError): void {
+    if (call.failed) return;
+    call.failed = true;
+    if (this.#queue[0] === call) this.#queue.shift();
+    call.reject(error);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,73 @@
+// Components by name, each with the config keys it adds (a JSON Schema fragment), as Vector
+// registers its components: log engines, store engines and sources (pipeline steps join them with
+// the pipelines). Adding one is a folder beside its siblings and one line in a list below;
+// src/config/schema.ts composes the configuration schema from these fragments.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.ts';
+import type { Log } from './log/log.ts';
+import type { StreamLog } from './log/stream-topics.ts';
+import type { Store } from './stores/store.ts';
+import type { Acceptor } from './sources/accept.ts';
+import type { Metrics } from './metrics.ts';
+import { embeddedLog } from './log/embedded/engine.ts';
+import { kafkaLog } from './log/kafka/engine.ts';
+import { embeddedStore } from './stores/embedded/engine.ts';
+import { httpSource } from './sources/http/source.ts';
+import { kafkaTopicSource } from './sources/kafka-topic/source.ts';
+
+/** Keys a component adds to a section of the configuration, as JSON Schema properties. */
+export interface ConfigFragment {
+  section: string;
+  properties: Record<string, unknown>;
+}
+
+export interface Component {
+  name: string;
+  description: string;
+  config?: ConfigFragment;
+}
+
+export interface LogEngine extends Component {
+  /** Loads its code lazily: the embedded default never loads a Kafka client. */
+  open(config: Config): Promise<Log>;
+  /** Where Tributary's own streams live on this engine. */
+  streamLog(config: Config, log: Log): StreamLog;
+}
+
+export interface StoreEngine extends Component {
+  open(config: Config): Promise<Store>;
+}
+
+/** What a source that accepts records is given. */
+export interface SourceContext {
+  app: FastifyInstance;
+  acceptor: Acceptor;
+  config: Config;
+  metrics: Metrics;
+}
+
+export interface Source extends Component {
+  /** Attaches a source that hands records to the acceptor (when the process ingests). */
+  attach?(context: SourceContext): void;
+  /** Logs of its own to index in place (a Kafka topic is already a durable log), beside the main streams. */
+  streamLogs?(config: Config, main: Log): Promise<StreamLog[]>;
+}
+
+export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
+export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
+export const SOURCES: readonly Source[] = [httpSource, kafkaTopicSource];
+
+function named<T extends Component>(list: readonly T[], name: string, what: string): T {
+  const found = list.find((component) => component.name === name);
+  if (!found) throw new Error(`no ${what} named '${name}': use one of ${list.map((component) => component.name).join(', ')}`);
+  return found;
+}
+
+export const logEngine = (name: string): LogEngine => named(LOG_ENGINES, name, 'log engine');
+export const storeEngine = (name: string): StoreEngine => named(STORE_ENGINES, name, 'store engine');
+
+/** The logs streams live on, most specific first: the sources' own, then the main log's. */
+export async function openStreamLogs(config: Config, main: Log): Promise<StreamLog[]> {
+  const own = await Promise.all(SOURCES.map((source) => source.streamLogs?.(config, main) ?? Promise.resolve([])));
+  return [...own.flat(), logEngine(config.log.engine).streamLog(config, main)];
+}

@@ -1,0 +1,123 @@
+// The one way in. Every source (HTTP, file tail, syslog, Elasticsearch _bulk, OTLP) hands the
+// records it parsed here, with the stream they belong to: the stream's topic is resolved (and
+// created on first use, or again when it was deleted under us), the records wait while the
+// indexer is too far behind, and they are produced. The answer is accepted, once the log has
+// them durably, or a refusal saying why, which each source turns into its own protocol's answer.
+import type { Config } from '../config/config.ts';
+import { LogError, type Log, type ProduceMessage } from '../log/log.ts';
+import { routeStream, type StreamLog, type StreamRoute } from '../log/stream-topics.ts';
+import type { Metrics } from '../metrics.ts';
+import { BacklogGate, indexingBacklog } from './backlog-gate.ts';
+
+/** backlog: try again later (HTTP 429); too_large: send less (413); unavailable: try again later (503). */
+export type RefusalKind = 'backlog' | 'too_large' | 'unavailable';
+
+export interface Refusal {
+  kind: RefusalKind;
+  /** Stable code for clients and metrics, e.g. backlog_full. */
+  code: string;
+  /** What happened and what to do. */
+  message: string;
+}
+
+export type Acceptance = { accepted: number } | { refused: Refusal };
+
+export type AcceptConfig = Pick<Config, 'roles' | 'log' | 'ingest'>;
+
+export class Acceptor {
+  readonly #streams: StreamLog[];
+  readonly #config: AcceptConfig;
+  readonly #metrics: Metrics;
+  readonly #routes = new Map<string, Promise<StreamRoute>>();
+  /** Topics ingested into, per log: the backlog the gates watch. */
+  readonly #ingestedTopics: Map<Log, Set<string>>;
+  readonly #gates: Map<Log, BacklogGate>;
+
+  constructor(streams: StreamLog[], config: AcceptConfig, metrics: Metrics) {
+    this.#streams = streams;
+    this.#config = config;
+    this.#metrics = metrics;
+    this.#ingestedTopics = new Map(streams.map(({ log }) => [log, new Set<string>()]));
+    // Only a process that also indexes holds ingest back: elsewhere the log is the buffer.
+    const gated = config.roles.includes('process') ? streams : [];
+    this.#gates = new Map(gated.map(({ log, indexerGroup }) => [log, new BacklogGate(
+      () => indexingBacklog(log, indexerGroup, this.#ingestedTopics.get(log)!),
+      { maxBacklog: config.ingest.maxBacklog, maxWaitMs: config.ingest.backlogWaitMs },
+    )]));
+  }
+
+  /** Appends the records (each one serialized record) to the stream; throws only on a misconfiguration or a bug. */
+  async accept(stream: string, records: Buffer[]): Promise<Acceptance> {
+    try {
+      const route = await this.#route(stream);
+      const admission = await this.#gates.get(route.log)?.admit();
+      if (admission && !admission.admitted) {
+        const { maxBacklog, backlogWaitMs } = this.#config.ingest;
+        return this.#refuse({ kind: 'backlog', code: 'backlog_full', message: `${admission.backlog} records are waiting to be indexed (ingest.maxBacklog is ${maxBacklog}) and did not drain within ${backlogWaitMs} ms: retry after the Retry-After delay, or add indexing capacity` });
+      }
+      const now = Date.now();
+      const stopTimer = this.#metrics.logAppendSeconds.startTimer();
+      await this.#produce(stream, route, records.map((value) => ({ value, timestamp: now })));
+      stopTimer();
+    } catch (error) {
+      const refusal = refusalFor(error);
+      if (!refusal) throw error;
+      return this.#refuse(refusal);
+    }
+    this.#metrics.ingestedRecords.inc({ stream }, records.length);
+    this.#metrics.ingestedBytes.inc({ stream }, records.reduce((sum, record) => sum + record.length, 0));
+    return { accepted: records.length };
+  }
+
+  #refuse(refusal: Refusal): Acceptance {
+    this.#metrics.rejectedRequests.inc({ code: refusal.code });
+    return { refused: refusal };
+  }
+
+  /** The stream's log and topic, the topic created on first use. */
+  #route(stream: string): Promise<StreamRoute> {
+    let ready = this.#routes.get(stream);
+    if (!ready) {
+      const route = routeStream(this.#streams, stream);
+      const { partitions, retentionHours, retentionBytes } = this.#config.log;
+      ready = route.log.createTopic(route.topic, {
+        partitions,
+        retentionMs: retentionHours ? retentionHours * 3_600_000 : undefined,
+        retentionBytes,
+        ...route.mark,
+      }).then(() => {
+        this.#ingestedTopics.get(route.log)?.add(route.topic);
+        return route;
+      });
+      ready.catch(() => this.#routes.delete(stream));
+      this.#routes.set(stream, ready);
+    }
+    return ready;
+  }
+
+  /** A topic deleted since it was created here (an operator, a cluster's tooling) is created again, and the records sent once more. */
+  async #produce(stream: string, route: StreamRoute, messages: ProduceMessage[]): Promise<void> {
+    try {
+      await route.log.produce(route.topic, messages);
+    } catch (error) {
+      if (!(error instanceof LogError && error.code === 'UNKNOWN_TOPIC')) throw error;
+      this.#routes.delete(stream);
+      const again = await this.#route(stream);
+      await again.log.produce(again.topic, messages);
+    }
+  }
+}
+
+function refusalFor(error: unknown): Refusal | null {
+  if (!(error instanceof LogError)) return null;
+  switch (error.code) {
+    case 'TOO_LARGE':
+      return { kind: 'too_large', code: 'record_too_large', message: `nothing was acknowledged: ${error.message}` };
+    case 'UNAVAILABLE':
+    case 'CLOSED':
+    case 'UNKNOWN_TOPIC':
+      return { kind: 'unavailable', code: 'log_unavailable', message: `the log is unavailable, nothing was acknowledged: retry later (${error.message})` };
+    default:
+      return null;
+  }
+}

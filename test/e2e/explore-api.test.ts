@@ -1,0 +1,79 @@
+// The explorer's endpoints as a client uses them: top values of fields over a query, the records
+// around one hit, and a live tail that shows new matching records as they arrive.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startInProcess, postJson, getJson, waitForTotal } from './harness.ts';
+
+const ndjson = { 'content-type': 'application/x-ndjson' };
+const T0 = Date.UTC(2024, 0, 1);
+
+function line(n: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ timestamp: new Date(T0 + n * 1000).toISOString(), level: n % 3 === 0 ? 'error' : 'info', message: `event ${n}`, resourceId: `server-${n % 2}`, n, ...extra });
+}
+
+describe('explore API', () => {
+  let server: Awaited<ReturnType<typeof startInProcess>>;
+  let url: string;
+
+  before(async () => {
+    server = await startInProcess();
+    url = server.url;
+    const lines = Array.from({ length: 30 }, (_, n) => line(n));
+    assert.equal((await postJson(`${url}/api/v1/logs?stream=app`, lines.join('\n'), ndjson)).status, 202);
+    await waitForTotal(url, 30);
+  });
+  after(() => server.cleanup());
+
+  it('counts the top values of fields over a query', async () => {
+    const { status, body } = await getJson(`${url}/api/v1/facets?q=${encodeURIComponent('n:<20')}&fields=level,resourceId&limit=5`);
+    assert.equal(status, 200);
+    assert.equal(body.total, 20);
+    assert.deepEqual(body.fields.level.values, [{ value: 'info', count: 13 }, { value: 'error', count: 7 }]);
+    assert.deepEqual(body.fields.resourceId.values, [{ value: 'server-0', count: 10 }, { value: 'server-1', count: 10 }]);
+    assert.equal((await getJson(`${url}/api/v1/facets?q=x`)).body.error.code, 'bad_fields');
+  });
+
+  it('shows the records around a hit, also on the same server only', async () => {
+    const { body: found } = await getJson(`${url}/api/v1/search?q=n:10`);
+    const hit = found.hits[0];
+    const { body } = await getJson(`${url}/api/v1/context?id=${hit.id}&stream=app&before=2&after=2`);
+    assert.deepEqual(body.before.map((h: { record: { n: number } }) => h.record.n), [8, 9]);
+    assert.equal(body.anchor.record.n, 10);
+    assert.deepEqual(body.after.map((h: { record: { n: number } }) => h.record.n), [11, 12]);
+    const same = (await getJson(`${url}/api/v1/context?id=${hit.id}&stream=app&before=2&after=1&same=resourceId`)).body;
+    assert.deepEqual(same.before.map((h: { record: { n: number } }) => h.record.n), [6, 8]);
+    assert.deepEqual(same.after.map((h: { record: { n: number } }) => h.record.n), [12]);
+    const missing = await getJson(`${url}/api/v1/context?id=${hit.id}&stream=other`);
+    assert.equal(missing.status, 404);
+  });
+
+  it('tails new matching records as they arrive, each once', { timeout: 20_000 }, async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/v1/tail?stream=app&q=${encodeURIComponent('level:error AND live:true')}`, { signal: controller.signal });
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const reader = response.body!.getReader();
+    const seen: number[] = [];
+    let text = '';
+    const posting = (async () => {
+      for (let round = 0; round < 3; round++) {
+        const lines = Array.from({ length: 6 }, (_, i) => line(100 + round * 6 + i, { live: true }));
+        await postJson(`${url}/api/v1/logs?stream=app`, lines.join('\n'), ndjson);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    const deadline = Date.now() + 10_000;
+    while (seen.length < 6 && Date.now() < deadline) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+      const events = text.split('\n\n');
+      text = events.pop()!;
+      for (const event of events) {
+        const data = /^data: (.*)$/m.exec(event);
+        if (data) seen.push(...JSON.parse(data[1]!).map((hit: { record: { n: number } }) => hit.record.n));
+      }
+    }
+    controller.abort();
+    await posting;
+    assert.deepEqual(seen.sort((a, b) => a - b), [102, 105, 108, 111, 114, 117]);
+  });
+});
