@@ -1,7 +1,7 @@
 // Components by name, each with the config keys it adds (a JSON Schema fragment), as Vector
-// registers its components: log engines, store engines and sources (pipeline steps join them with
-// the pipelines). Adding one is a folder beside its siblings and one line in a list below;
-// src/config/schema.ts composes the configuration schema from these fragments.
+// registers its components: log engines, store engines, sources and pipeline steps (each step
+// kind with the schema of its options). Adding one is a folder beside its siblings and one line
+// in a list below; src/config/schema.ts composes the configuration schema from these fragments.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
@@ -14,6 +14,12 @@ import { kafkaLog } from './log/kafka/engine.ts';
 import { embeddedStore } from './stores/embedded/engine.ts';
 import { httpSource } from './sources/http/source.ts';
 import { kafkaTopicSource } from './sources/kafka-topic/source.ts';
+import type { StepKind } from './pipelines/step.ts';
+import { parseStep } from './pipelines/steps/parse/parse.ts';
+import { validateStep } from './pipelines/steps/validate/validate.ts';
+import { dedupStep } from './pipelines/steps/dedup/dedup.ts';
+import { routeStep } from './pipelines/steps/route/route.ts';
+import { enrichStep } from './pipelines/steps/enrich/enrich.ts';
 
 /** Keys a component adds to a section of the configuration, as JSON Schema properties. */
 export interface ConfigFragment {
@@ -56,6 +62,7 @@ export interface Source extends Component {
 export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
 export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
 export const SOURCES: readonly Source[] = [httpSource, kafkaTopicSource];
+export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep];
 
 function named<T extends Component>(list: readonly T[], name: string, what: string): T {
   const found = list.find((component) => component.name === name);
@@ -65,6 +72,7 @@ function named<T extends Component>(list: readonly T[], name: string, what: stri
 
 export const logEngine = (name: string): LogEngine => named(LOG_ENGINES, name, 'log engine');
 export const storeEngine = (name: string): StoreEngine => named(STORE_ENGINES, name, 'store engine');
+export const stepKind = (name: string): StepKind => named(STEPS, name, 'pipeline step');
 
 /** The logs streams live on, most specific first: the sources' own, then the main log's. */
 export async function openStreamLogs(config: Config, main: Log): Promise<StreamLog[]> {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configSchema, configSchemaText } from '../../src/config/schema.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { LOG_ENGINES, STORE_ENGINES, SOURCES, logEngine } from '../../src/registry.ts';
+import { Ajv } from 'ajv';
+import { LOG_ENGINES, STORE_ENGINES, SOURCES, STEPS, logEngine, stepKind } from '../../src/registry.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -26,6 +27,12 @@ describe('registry', () => {
         assert.ok(key in sections[component.config!.section]!.properties, `${component.name} adds ${component.config!.section}.${key}`);
       }
     }
+  });
+
+  it('registers the pipeline steps by kind, each with a schema of its options that compiles', () => {
+    assert.deepEqual(STEPS.map((step) => step.name).sort(), ['dedup', 'enrich', 'parse', 'route', 'validate']);
+    for (const step of STEPS) assert.doesNotThrow(() => new Ajv({ strict: false }).compile(step.options), step.name);
+    assert.throws(() => stepKind('window'), /no pipeline step named 'window'/);
   });
 
   it('refuses an engine no one registered, naming the registered ones', () => {

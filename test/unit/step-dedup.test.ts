@@ -1,0 +1,217 @@
+// The dedup step: a key seen within the TTL (processing time) drops the record, within a batch
+// too; keys are bounded by maxKeys, oldest first; state survives a restart through checkpoint().
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { dedupStep, type DedupOptions, type DedupStep } from '../../src/pipelines/steps/dedup/dedup.ts';
+import type { PipelineRecord } from '../../src/pipelines/step.ts';
+import { stateFile } from '../../src/pipelines/steps/dedup/state-file.ts';
+
+const MINUTE = 60_000;
+
+class Clock {
+  ms = 1_700_000_000_000;
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+function setup(): { clock: Clock; stateDir: string; create: (options: DedupOptions) => Promise<DedupStep> } {
+  const clock = new Clock();
+  // A subfolder not yet there: the step creates it on first checkpoint.
+  const stateDir = path.join(mkdtempSync(path.join(tmpdir(), 'trib-dedup-')), 'pipelines', 'p1', 'dedup');
+  return { clock, stateDir, create: (options) => dedupStep.create(options, { now: clock.now, stateDir }) };
+}
+
+let offset = 0;
+const rec = (body: Record<string, unknown>): PipelineRecord => ({ body, origin: { topic: 'in', partition: 0, offset: offset++, ingestedAt: 0 } });
+
+async function mids(step: DedupStep, ...values: unknown[]): Promise<unknown[]> {
+  const result = await step.process(values.map((mid) => rec({ mid })));
+  assert.equal(result.rejected.length, 0);
+  return result.records.map((r) => r.body.mid);
+}
+
+describe('dedup step', () => {
+  it('drops a key seen within the TTL, counting it, and passes it again once the TTL has passed', async () => {
+    const { clock, create } = setup();
+    const step = await create({ key: 'mid', ttl: '10m' });
+    assert.deepEqual(await mids(step, 'a', 'b'), ['a', 'b']);
+    clock.advance(10 * MINUTE - 1);
+    assert.deepEqual(await mids(step, 'a', 'c'), ['c']);
+    assert.equal(step.duplicates, 1);
+    clock.advance(1); // exactly 10 minutes after a was first seen
+    assert.deepEqual(await mids(step, 'a', 'c'), ['a']);
+    assert.equal(step.duplicates, 2);
+  });
+
+  it('does not extend the TTL when a duplicate arrives (first sight counts)', async () => {
+    const { clock, create } = setup();
+    const step = await create({ key: 'mid', ttl: '10m' });
+    await mids(step, 'a');
+    clock.advance(9 * MINUTE);
+    assert.deepEqual(await mids(step, 'a'), []);
+    clock.advance(1 * MINUTE);
+    assert.deepEqual(await mids(step, 'a'), ['a']);
+  });
+
+  it('catches duplicates within one batch, keeping the first and the batch order', async () => {
+    const { create } = setup();
+    const step = await create({ key: 'mid', ttl: '1h' });
+    assert.deepEqual(await mids(step, 'x', 'y', 'x', 'z', 'y', 'x'), ['x', 'y', 'z']);
+    assert.equal(step.duplicates, 3);
+  });
+
+  it('keys on several dotted paths together, telling values of different types apart', async () => {
+    const { create } = setup();
+    const step = await create({ key: ['context.did', 'mid'], ttl: '1h' });
+    const bodies = [
+      { context: { did: 'd1' }, mid: 'm1' },
+      { context: { did: 'd2' }, mid: 'm1' },
+      { context: { did: 'd1' }, mid: 'm1' },
+      { context: { did: 'd1' }, mid: 1 },
+      { context: { did: 'd1' }, mid: '1' },
+    ];
+    const result = await step.process(bodies.map(rec));
+    assert.deepEqual(result.records.map((r) => r.body), [bodies[0], bodies[1], bodies[3], bodies[4]]);
+    assert.equal(step.duplicates, 1);
+  });
+
+  it('passes records without the key by default, or rejects them with the reason', async () => {
+    const { create } = setup();
+    const bodies = [{ other: 1 }, { mid: null }, { mid: 'a' }];
+    const passing = await create({ key: 'mid', ttl: '1h' });
+    const passed = await passing.process(bodies.map(rec));
+    assert.equal(passed.records.length, 3);
+    const rejecting = await create({ key: ['mid', 'context.did'], ttl: '1h', missing: 'reject' });
+    const result = await rejecting.process([...bodies, { mid: 'a', context: { did: 'd' } }].map(rec));
+    assert.deepEqual(result.records.map((r) => r.body), [{ mid: 'a', context: { did: 'd' } }]);
+    assert.deepEqual(result.rejected.map((r) => r.reason), ['dedup: no mid to deduplicate by', 'dedup: no mid to deduplicate by', 'dedup: no context.did to deduplicate by']);
+    assert.equal(result.rejected[0]!.record.body, bodies[0]);
+  });
+
+  it('keeps at most maxKeys, evicting the oldest first', async () => {
+    const { clock, create } = setup();
+    const step = await create({ key: 'mid', ttl: '1h', maxKeys: 3 });
+    for (const mid of ['a', 'b', 'c', 'd']) {
+      await mids(step, mid);
+      clock.advance(1000);
+    }
+    assert.equal(step.keys, 3);
+    // a was evicted so it passes (and evicts b); c and d are still held.
+    assert.deepEqual(await mids(step, 'a', 'c', 'd'), ['a']);
+    assert.deepEqual(await mids(step, 'b'), ['b']);
+    assert.equal(step.keys, 3);
+  });
+
+  it('lets expired keys go from memory', async () => {
+    const { clock, create } = setup();
+    const step = await create({ key: 'mid', ttl: '1m' });
+    await mids(step, 'a', 'b', 'c');
+    clock.advance(30_000);
+    await mids(step, 'd');
+    clock.advance(30_000);
+    await mids(step, 'e');
+    assert.equal(step.keys, 2, 'a, b, c expired; d and e held');
+  });
+});
+
+describe('dedup step: state across a restart', () => {
+  it('remembers keys after checkpoint() and a new step on the same dir', async () => {
+    const { clock, create, stateDir } = setup();
+    const first = await create({ key: 'mid', ttl: '10m' });
+    await mids(first, 'a');
+    clock.advance(5 * MINUTE);
+    await mids(first, 'b');
+    await first.checkpoint();
+    assert.ok(existsSync(stateFile(stateDir)));
+    assert.deepEqual(readdirSync(stateDir), ['dedup-keys.json'], 'no temporary file left behind');
+
+    clock.advance(4 * MINUTE);
+    const second = await create({ key: 'mid', ttl: '10m' });
+    assert.equal(second.keys, 2);
+    assert.deepEqual(await mids(second, 'a', 'b', 'c'), ['c']);
+    // Times survive too: a expires 10 minutes after it was first seen, before the restart.
+    clock.advance(1 * MINUTE);
+    assert.deepEqual(await mids(second, 'a', 'b'), ['a']);
+  });
+
+  it('drops keys that expired while stopped', async () => {
+    const { clock, create } = setup();
+    const first = await create({ key: 'mid', ttl: '10m' });
+    await mids(first, 'old');
+    clock.advance(6 * MINUTE);
+    await mids(first, 'new');
+    await first.checkpoint();
+    clock.advance(5 * MINUTE);
+    const second = await create({ key: 'mid', ttl: '10m' });
+    assert.equal(second.keys, 1);
+    assert.deepEqual(await mids(second, 'old', 'new'), ['old']);
+  });
+
+  it('loses what was not checkpointed (the runner replays it from the uncommitted offsets)', async () => {
+    const { create } = setup();
+    const first = await create({ key: 'mid', ttl: '10m' });
+    await mids(first, 'a');
+    await first.checkpoint();
+    await mids(first, 'b');
+    const second = await create({ key: 'mid', ttl: '10m' });
+    assert.deepEqual(await mids(second, 'a', 'b'), ['b']);
+  });
+
+  it('keeps only the newest maxKeys when restarted with a smaller maxKeys', async () => {
+    const { clock, create } = setup();
+    const first = await create({ key: 'mid', ttl: '1h' });
+    for (const mid of ['a', 'b', 'c']) {
+      await mids(first, mid);
+      clock.advance(1000);
+    }
+    await first.checkpoint();
+    const second = await create({ key: 'mid', ttl: '1h', maxKeys: 2 });
+    assert.equal(second.keys, 2);
+    assert.deepEqual(await mids(second, 'b', 'c', 'a'), ['a']);
+  });
+
+  it('starts empty when the key expression changed', async () => {
+    const { create } = setup();
+    const first = await create({ key: 'mid', ttl: '1h' });
+    await mids(first, 'a');
+    await first.checkpoint();
+    const second = await create({ key: ['mid', 'eid'], ttl: '1h' });
+    assert.equal(second.keys, 0);
+  });
+
+  it('refuses a damaged state file, naming it', async () => {
+    const { create, stateDir } = setup();
+    const first = await create({ key: 'mid', ttl: '1h' });
+    await mids(first, 'a');
+    await first.checkpoint();
+    writeFileSync(stateFile(stateDir), '{"format": 1, "key": ["mid"], "entr');
+    await assert.rejects(async () => create({ key: 'mid', ttl: '1h' }), new RegExp(`state file ${stateFile(stateDir)} is not readable JSON`));
+  });
+});
+
+describe('dedup step: options', () => {
+  it('refuses a bad TTL or key at create()', async () => {
+    const { create } = setup();
+    await assert.rejects(async () => create({ key: 'mid', ttl: 'ten minutes' }), /invalid duration "ten minutes"/);
+    await assert.rejects(async () => create({ key: 'mid', ttl: '0s' }), /must be greater than zero/);
+    await assert.rejects(async () => create({ key: 'a..b', ttl: '1m' }), /dedup: key 'a..b' is not a field path/);
+    await assert.rejects(async () => create({ key: 'mid', ttl: '1m', maxKeys: 0 }), /maxKeys must be a positive integer/);
+  });
+
+  it('publishes an options schema with its defaults', () => {
+    const check = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(dedupStep.options);
+    const options: Record<string, unknown> = { key: 'mid', ttl: '10m' };
+    assert.ok(check(options));
+    assert.deepEqual(options, { key: 'mid', ttl: '10m', maxKeys: 1_000_000, missing: 'pass' });
+    assert.ok(check({ key: ['a', 'b.c'], ttl: '1h30m', maxKeys: 5, missing: 'reject' }));
+    for (const bad of [{ key: 'mid' }, { ttl: '1m' }, { key: [], ttl: '1m' }, { key: 'mid', ttl: '10 minutes' }, { key: 'mid', ttl: '1m', maxKeys: 0 }, { key: 'mid', ttl: '1m', missing: 'drop' }, { key: 'mid', ttl: '1m', window: 1 }]) {
+      assert.equal(check(bad), false, JSON.stringify(bad));
+    }
+  });
+});
