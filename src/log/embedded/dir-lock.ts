@@ -164,8 +164,9 @@ function probe(address: string): Promise<ProbeResult> {
     socket.on('end', () => finish(answered()));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (connected) finish(answered());
-      // anything but refused or removed (a full backlog, no permission) may be a live holder
-      else finish(error.code === 'ECONNREFUSED' ? 'dead' : error.code === 'ENOENT' ? 'gone' : null);
+      // a reset before the connect completes is a holder dying (its sockets close as its threads
+      // exit); anything but that, refused or removed (a full backlog, no permission) may be a live holder
+      else finish(error.code === 'ECONNREFUSED' ? 'dead' : error.code === 'ENOENT' ? 'gone' : error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'closing' : null);
     });
   });
 }
