@@ -24,6 +24,7 @@ export function epochToMs(n: number): number | null {
 }
 
 const NUMERIC = /^\d+(\.\d+)?$/;
+const ISO_SHAPED = /^\s*\d{4}-\d\d-\d\d(?:[Tt ]|$)/;
 /** The zones V8's free-form date parser understands; without one it would read the server's zone. */
 const NAMED_ZONE = /(?:\b(?:UTC?|GMT|Z|[ECMP][SD]T)\b|[+-]\d\d:?\d\d\s*$|[+-]\d{4}\b)/i;
 
@@ -33,6 +34,8 @@ export function parseTimeValue(value: unknown, zone = 'UTC'): number | null {
   if (NUMERIC.test(value)) return epochToMs(Number(value));
   const iso = parseIsoDate(value);
   if (iso) return inRange(iso.hasZone ? iso.ms : wallTimeToUtc(iso.ms, zone));
+  // ISO-shaped but impossible (2024-02-30): V8's free-form parser would roll it into March
+  if (ISO_SHAPED.test(value)) return null;
   if (NAMED_ZONE.test(value)) return inRange(Date.parse(value));
   // free-form text without a zone: its wall time read as UTC, then placed in the stream's zone
   const wall = Date.parse(`${value} Z`);

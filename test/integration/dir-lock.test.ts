@@ -49,6 +49,7 @@ if (!process.env.LOCK_STAY) {
   for await (const line of { [Symbol.asyncIterator]: () => commands }) {
     if (line === 'release' && release) { await release(); console.log('released'); }
   }
+  // the interval above (and a held lock's socket) keep the process alive: the end of stdin ends it
   process.exit(0);
 }
 `;

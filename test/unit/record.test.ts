@@ -36,6 +36,7 @@ describe('record model', () => {
   it('believes no time outside the years 0000-9999: the record keeps its ingest time', () => {
     assert.equal(epochToMs(1e30), null);
     assert.equal(parseTimeValue('10000-01-01T00:00:00Z'), null);
+    assert.equal(parseTimeValue('2024-02-30 00:00:00'), null, 'an impossible date is not rolled into March');
     assert.equal(toRecord({ timestamp: 1e30 }, origin).ts, origin.ingestedAt);
     assert.equal(toRecord({ timestamp: 1e30, time: '2024-01-01T00:00:00Z' }, origin).ts, Date.parse('2024-01-01T00:00:00Z'));
     assert.equal(parseTimeValue('0001-02-03T00:00:00Z'), Date.parse('0001-02-03T00:00:00Z'));
