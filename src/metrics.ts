@@ -15,6 +15,11 @@ export class Metrics {
   readonly querySeconds = new Histogram({ name: 'tributary_query_seconds', help: 'Query latency', labelNames: ['kind'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly processorLag = new Gauge({ name: 'tributary_processor_lag', help: 'Messages in the log not yet processed by a group', labelNames: ['group', 'topic', 'partition'], registers: [this.registry] });
 
+  readonly pipelineRecordsIn = new Counter({ name: 'tributary_pipeline_records_in_total', help: 'Records a pipeline read from its input', labelNames: ['pipeline'], registers: [this.registry] });
+  readonly pipelineRecordsOut = new Counter({ name: 'tributary_pipeline_records_out_total', help: 'Records a pipeline wrote, per output', labelNames: ['pipeline', 'output'], registers: [this.registry] });
+  readonly pipelineDeadLetters = new Counter({ name: 'tributary_pipeline_dead_letters_total', help: 'Records a pipeline step rejected, written to the dead-letter topic', labelNames: ['pipeline', 'step'], registers: [this.registry] });
+  readonly pipelineStateBytes = new Gauge({ name: 'tributary_pipeline_state_bytes', help: 'Size of a pipeline\'s last checkpoint (step state and offsets)', labelNames: ['pipeline'], registers: [this.registry] });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
   }

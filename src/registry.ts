@@ -1,6 +1,6 @@
 // Components by name, each with the config keys it adds (a JSON Schema fragment), as Vector
 // registers its components: log engines, store engines, sources and pipeline steps (each step
-// kind with the schema of its options). Adding one is a folder beside its siblings and one line
+// kind with the schema of its options) and presets. Adding one is a folder beside its siblings and one line
 // in a list below; src/config/schema.ts composes the configuration schema from these fragments.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
@@ -14,12 +14,18 @@ import { kafkaLog } from './log/kafka/engine.ts';
 import { embeddedStore } from './stores/embedded/engine.ts';
 import { httpSource } from './sources/http/source.ts';
 import { kafkaTopicSource } from './sources/kafka-topic/source.ts';
+import { fileTailSource } from './sources/file-tail/source.ts';
 import type { StepKind } from './pipelines/step.ts';
+import type { Preset } from './presets/preset.ts';
+import { userLoginPreset } from './presets/user-login/preset.ts';
+import { apiRequestsPreset } from './presets/api-requests/preset.ts';
 import { parseStep } from './pipelines/steps/parse/parse.ts';
 import { validateStep } from './pipelines/steps/validate/validate.ts';
 import { dedupStep } from './pipelines/steps/dedup/dedup.ts';
 import { routeStep } from './pipelines/steps/route/route.ts';
 import { enrichStep } from './pipelines/steps/enrich/enrich.ts';
+import { batchStep } from './pipelines/steps/batch/batch.ts';
+import { windowStep } from './pipelines/steps/window/window.ts';
 
 /** Keys a component adds to a section of the configuration, as JSON Schema properties. */
 export interface ConfigFragment {
@@ -52,17 +58,24 @@ export interface SourceContext {
   metrics: Metrics;
 }
 
+export interface RunningSource {
+  stop(): Promise<void>;
+}
+
 export interface Source extends Component {
   /** Attaches a source that hands records to the acceptor (when the process ingests). */
   attach?(context: SourceContext): void;
+  /** Starts a source that runs on its own (a file tail) when the process ingests; stopped at close. */
+  start?(context: Omit<SourceContext, 'app'>): Promise<RunningSource>;
   /** Logs of its own to index in place (a Kafka topic is already a durable log), beside the main streams. */
   streamLogs?(config: Config, main: Log): Promise<StreamLog[]>;
 }
 
 export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
 export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
-export const SOURCES: readonly Source[] = [httpSource, kafkaTopicSource];
-export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep];
+export const SOURCES: readonly Source[] = [httpSource, kafkaTopicSource, fileTailSource];
+export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset];
+export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep];
 
 function named<T extends Component>(list: readonly T[], name: string, what: string): T {
   const found = list.find((component) => component.name === name);

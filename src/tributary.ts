@@ -1,20 +1,25 @@
 // The composition root: opens the configured log and store engines (src/registry.ts), starts the
-// indexing processor and the HTTP server with the sources attached, and closes them in reverse order.
+// sources, the indexing processor, the pipelines and the HTTP server, and closes them in reverse
+// order: sources first (their positions saved), pipelines flushed, the store last.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
-import { logEngine, openStreamLogs, storeEngine } from './registry.ts';
+import { logEngine, openStreamLogs, SOURCES, storeEngine, type RunningSource } from './registry.ts';
 import { Indexer } from './processors/indexer.ts';
 import { Metrics } from './metrics.ts';
 import { buildServer } from './api/server.ts';
+import { Acceptor } from './sources/accept.ts';
+import { PipelineRunner } from './pipelines/runner.ts';
+import { configuredPipelines } from './pipelines/pipelines.ts';
 
 export interface Tributary {
   config: Config;
   log: Log;
   store: Store;
   server: FastifyInstance;
+  pipelines: readonly PipelineRunner[];
   /** The address the server listens on, e.g. http://127.0.0.1:3000 */
   url: string;
   close(): Promise<void>;
@@ -25,22 +30,32 @@ export async function startTributary(config: Config): Promise<Tributary> {
   const log = await logEngine(config.log.engine).open(config);
   const streams = await openStreamLogs(config, log);
   const store = await storeEngine(config.store.engine).open(config);
-  const indexers = config.roles.includes('process') ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
+  const processing = config.roles.includes('process');
+  const indexers = processing ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
+  const pipelines = processing
+    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineRunner(name, pipeline, { streams, store, dataDir: config.dataDir, partitions: config.log.partitions, metrics }))
+    : [];
+  const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics) : undefined;
   let ready = false;
-  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready });
+  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines });
   for (const indexer of indexers) indexer.start();
+  for (const pipeline of pipelines) await pipeline.start();
+  const sources: RunningSource[] = [];
+  if (acceptor) for (const source of SOURCES) if (source.start) sources.push(await source.start({ acceptor, config, metrics }));
   await server.listen({ port: config.port, host: config.host });
   ready = true;
   const address = server.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
-    config, log, store, server,
+    config, log, store, server, pipelines,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     close() {
       closing ??= (async () => {
         ready = false;
+        for (const source of sources) await source.stop();
         await server.close();
+        await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
         await Promise.all(indexers.map((indexer) => indexer.stop()));
         await store.close();
         for (const streamLog of streams) if (streamLog.log !== log) await streamLog.log.close();

@@ -5,13 +5,15 @@ import type { StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from '../metrics.ts';
-import { SOURCES } from '../registry.ts';
+import { PRESETS, SOURCES } from '../registry.ts';
+import type { PipelineRunner } from '../pipelines/runner.ts';
+import { registerPipelineRoutes } from './pipeline-routes.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { ApiError, sendError } from './errors.ts';
 import { StoreQueryError } from '../stores/store.ts';
-import { Acceptor } from '../sources/accept.ts';
+import type { Acceptor } from '../sources/accept.ts';
 
 export interface ServerDeps {
   /** The main log, for the admin API. */
@@ -22,6 +24,10 @@ export interface ServerDeps {
   config: Config;
   metrics: Metrics;
   isReady: () => boolean;
+  /** Present when the process ingests: every source hands its records to it. */
+  acceptor?: Acceptor;
+  /** The pipelines this process runs (none without the process role). */
+  pipelines?: () => readonly PipelineRunner[];
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -54,18 +60,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see GET /api/v1/search, POST /api/v1/logs`));
 
-  if (config.roles.includes('ingest')) {
-    const acceptor = new Acceptor(deps.streams, config, metrics);
-    for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
-  }
+  const { acceptor } = deps;
+  if (acceptor) for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
   if (config.roles.includes('query')) {
     registerQueryRoutes(app, deps);
     registerExploreRoutes(app, deps);
+    for (const preset of PRESETS) preset.routes?.({ app, store: deps.store, config });
   }
   registerLogRoutes(app, deps);
+  registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []) });
 
   app.get('/', async (_request, reply) => reply.type('text/plain').send(
-    'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams\n  GET  /healthz /readyz /metrics\n'));
+    'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams, /api/v1/pipelines\n  GET  /healthz /readyz /metrics\n'));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => deps.isReady()
     ? { status: 'ready' }

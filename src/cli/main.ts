@@ -5,6 +5,7 @@ import { registerTopics } from './topics-command.ts';
 import { registerGroups } from './groups-command.ts';
 import { registerProduce } from './produce-command.ts';
 import { registerConsume } from './consume-command.ts';
+import { registerGen } from './gen-command.ts';
 
 const program = new Command();
 program
@@ -19,5 +20,6 @@ registerTopics(program);
 registerGroups(program);
 registerProduce(program);
 registerConsume(program);
+registerGen(program);
 
 await program.parseAsync(process.argv);

@@ -11,6 +11,7 @@ interface StartFlags {
   log?: string;
   kafkaBrokers?: string;
   kafkaTopic?: string[];
+  tail?: string[];
   role?: string[];
 }
 
@@ -26,6 +27,7 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     'log.engine': flags.log,
     'log.kafka.brokers': flags.kafkaBrokers === undefined ? undefined : commaList(flags.kafkaBrokers),
     'sources.kafkaTopics': flags.kafkaTopic,
+    'sources.tail': flags.tail,
     roles: flags.role,
   };
 }
@@ -41,6 +43,7 @@ export function registerStart(program: Command): void {
     .option('--log <engine>', 'log engine: embedded or kafka (env TRIBUTARY_LOG)')
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,... (env TRIBUTARY_KAFKA_BROKERS)')
     .option('--kafka-topic <name>', 'index an existing Kafka topic as the stream of the same name; repeatable (env TRIBUTARY_KAFKA_TOPICS)', collect)
+    .option('--tail <path>', 'follow a growing log file, line by line (topic tail-lines; the api-requests preset parses seed 004 lines from it); repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .option('--role <role>', 'ingest, process or query; repeatable (default: all three; env TRIBUTARY_ROLES)', collect)
     .action(async (flags: StartFlags) => {
       let config;
@@ -58,7 +61,9 @@ export function registerStart(program: Command): void {
         console.error(`tributary: could not start: ${error.message}${hint}`);
         process.exit(1);
       });
-      const sources = config.sources.kafkaTopics.length > 0 ? `, kafka topics: ${config.sources.kafkaTopics.join(', ')}` : '';
+      const kafka = config.sources.kafkaTopics.length > 0 ? `, kafka topics: ${config.sources.kafkaTopics.join(', ')}` : '';
+      const tails = config.sources.tail.length > 0 ? `, tailing: ${config.sources.tail.map((tail) => tail.path).join(', ')}` : '';
+      const sources = kafka + tails;
       console.log(`Tributary listening on ${tributary.url} (log: ${config.log.engine}, roles: ${config.roles.join(',')}, data: ${config.dataDir}${sources})`);
       const shutdown = (signal: string) => {
         console.log(`${signal}: stopping…`);

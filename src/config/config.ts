@@ -1,4 +1,5 @@
 import type { RecordLimits } from '../record/limits.ts';
+import type { PipelineConfig } from '../pipelines/config.ts';
 
 export const ROLES = ['ingest', 'process', 'query'] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,13 +20,24 @@ export interface Config {
     /** replicationFactor: of the topics Tributary creates; unset, the cluster's default.replication.factor. */
     kafka: { brokers?: string[]; clientId: string; topicPrefix: string; replicationFactor?: number };
   };
-  sources: { kafkaTopics: string[] };
+  sources: { kafkaTopics: string[]; tail: TailSourceConfig[] };
   ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string };
   streams: Record<string, StreamSettings>;
   limits: RecordLimits;
   store: { engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number };
+  /** Pipelines declared in the config file, by name (the presets' own are added at start). */
+  pipelines: Record<string, PipelineConfig>;
+  /** Each preset's settings under its name (src/presets/). */
+  presets: Record<string, Record<string, unknown>>;
+}
+
+export interface TailSourceConfig {
+  path: string;
+  /** The topic its lines are appended to (a pipeline reads them there). */
+  topic: string;
+  startAt: 'beginning' | 'end';
 }
 
 export interface StreamSettings {

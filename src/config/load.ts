@@ -4,7 +4,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import type { Config, ConfigOverrides } from './config.ts';
+import type { Config, ConfigOverrides, TailSourceConfig } from './config.ts';
+import { DEFAULT_TAIL_TOPIC } from '../sources/file-tail/source.ts';
 import { checkTimeZone } from '../record/time-zone.ts';
 import { configSchema } from './schema.ts';
 
@@ -100,12 +101,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (value !== undefined) setPath(data, key, value);
   }
   // Empty sections let the schema fill in their defaults.
-  for (const section of ['log', 'sources', 'ingest', 'limits', 'store', 'indexer', 'search', 'streams']) data[section] ??= {};
+  for (const section of ['log', 'sources', 'ingest', 'limits', 'store', 'indexer', 'search', 'streams', 'pipelines', 'presets']) data[section] ??= {};
   const log = data.log;
   if (log !== null && typeof log === 'object' && !Array.isArray(log)) (log as Record<string, unknown>).kafka ??= {};
   validate(data, sources);
   const config = data as unknown as Config;
   config.dataDir = path.resolve(cwd, config.dataDir);
+  config.sources.tail = (config.sources.tail as Array<TailSourceConfig | string>).map((entry) =>
+    typeof entry === 'string' ? { path: path.resolve(cwd, entry), topic: DEFAULT_TAIL_TOPIC, startAt: 'beginning' } : { ...entry, path: path.resolve(cwd, entry.path) });
   if (config.log.engine === 'kafka' && !config.log.kafka.brokers) {
     throw new ConfigError('log.engine is kafka but no brokers are set: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS');
   }

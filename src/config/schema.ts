@@ -3,7 +3,8 @@
 // as published (`npm run config-schema` writes it; a unit test keeps the two equal).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LOG_ENGINES, SOURCES, STORE_ENGINES, type Component } from '../registry.ts';
+import { LOG_ENGINES, PRESETS, SOURCES, STEPS, STORE_ENGINES, type Component } from '../registry.ts';
+import { pipelinesSchema } from '../pipelines/config.ts';
 
 const BASE_PATH = fileURLToPath(new URL('./base.schema.json', import.meta.url));
 
@@ -14,7 +15,8 @@ export function configSchema(): Record<string, unknown> {
   const sections = schema.properties;
   sections.log!.properties.engine!.enum = LOG_ENGINES.map((engine) => engine.name);
   sections.store!.properties.engine!.enum = STORE_ENGINES.map((engine) => engine.name);
-  const components: Component[] = [...LOG_ENGINES, ...STORE_ENGINES, ...SOURCES];
+  sections.pipelines = pipelinesSchema(STEPS) as SchemaObject;
+  const components: Component[] = [...LOG_ENGINES, ...STORE_ENGINES, ...SOURCES, ...PRESETS];
   for (const { name, config } of components) {
     if (!config) continue;
     const section = sections[config.section];

@@ -35,7 +35,8 @@ function escapeRegExp(text: string): string {
 export function streamTopics(prefix: string | null, named: string[] = []): StreamTopics {
   const namedSet = new Set(named);
   const alternatives = named.map(escapeRegExp);
-  if (prefix !== null) alternatives.push(`${escapeRegExp(prefix)}${STREAM_NAME_SOURCE}`);
+  // `_` first: Tributary's own streams (dead letters), written by its pipelines, never by ingest
+  if (prefix !== null) alternatives.push(`${escapeRegExp(prefix)}_?${STREAM_NAME_SOURCE}`);
   const pattern = alternatives.length > 0 ? new RegExp(`^(?:${alternatives.join('|')})$`) : /(?!)/;
   return {
     subscription: pattern,

@@ -19,6 +19,11 @@ export interface PipelineRecord {
   origin: RecordOrigin;
   /** Set by `route`: the name of the output the record goes to; unset, the pipeline's default. */
   output?: string;
+  /**
+   * An id of its own (a window and its key), unique within the pipeline: the record replaces the
+   * one with this id when it is emitted again after a restart. Unset: the id comes from the origin.
+   */
+  id?: string;
 }
 
 export interface Rejection {
@@ -35,15 +40,39 @@ export interface StepResult {
 export interface StepContext {
   /** Processing time, ms: the runner's clock, controllable in tests. */
   now(): number;
-  /** A directory of the data dir for the step's own state (dedup keys), created on first use. */
-  stateDir: string;
+  /** What snapshot() returned at the checkpoint the pipeline resumes from; undefined on a first start. */
+  restored?: unknown;
 }
 
 export interface Step {
   /** Records in batch order; a step keeps the order of what it passes on. */
   process(records: PipelineRecord[]): Promise<StepResult> | StepResult;
-  /** Makes the step's state durable (called before the runner commits offsets). */
-  checkpoint?(): Promise<void>;
+  /**
+   * Called on the runner's timer: what the step releases without new input (a window closing on
+   * its watermark or when the input went idle, a batch at its max wait). Records go through the
+   * steps after this one.
+   */
+  tick?(): Promise<StepResult> | StepResult;
+  /**
+   * The input partitions this member was given (at start and after a rebalance): a window holds
+   * its watermark back for each until it has records or goes idle, so a partition read later
+   * than another never finds its windows closed.
+   */
+  assigned?(partitions: Array<{ topic: string; partition: number }>): void;
+  /** Sees what the steps before it rejected (a window counting errors per window). */
+  rejected?(rejections: Rejection[]): void;
+  /** Releases everything held in memory that is not in the snapshot (a batch when the pipeline stops). */
+  drain?(): Promise<StepResult> | StepResult;
+  /**
+   * Whether records are held in memory that no snapshot keeps (a batch waiting to fill): the
+   * runner checkpoints and commits only when no step holds any, so none is lost in a crash.
+   */
+  holding?(): boolean;
+  /**
+   * The step's state as JSON, written atomically with the consumed offsets in one checkpoint
+   * (window accumulators, dedup keys), handed back through StepContext.restored after a restart.
+   */
+  snapshot?(): unknown;
   close?(): Promise<void>;
 }
 

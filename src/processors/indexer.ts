@@ -2,13 +2,15 @@
 // store together with the consumed offsets in one store transaction, so a redelivered batch never
 // makes a second copy and a restart resumes exactly where the store is. A batch the store refuses
 // for what a record holds is split until the refused records are alone; they go to the dead-letter
-// stream with the reason and the partition moves on.
+// stream with the reason and the partition moves on. A message carrying its own id (a pipeline's
+// output, header tributary-id) is stored under it, replacing an earlier copy.
 import type { Log, Consumer, MessageBatch, TopicPartition } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
 import { partitionKey } from '../log/log.ts';
 import { UnstorableRecordError, type LogEntry, type Store } from '../stores/store.ts';
 import { DEAD_LETTER_STREAM, deadLetterEntry } from './dead-letters.ts';
 import type { Metrics } from '../metrics.ts';
+import { RECORD_ID_HEADER } from '../pipelines/outputs.ts';
 
 export interface IndexerOptions {
   batchSize: number;
@@ -83,7 +85,10 @@ export class Indexer {
 
   private async index(batch: MessageBatch): Promise<void> {
     const destination = { stream: this.streamOf(batch.topic), topic: batch.topic, partition: batch.partition };
-    const entries = batch.messages.map((message) => ({ offset: message.offset, ingestedAt: message.timestamp, value: message.value }));
+    const entries = batch.messages.map((message): LogEntry => {
+      const id = message.headers[RECORD_ID_HEADER];
+      return { offset: message.offset, ingestedAt: message.timestamp, value: message.value, ...(id ? { id } : {}) };
+    });
     const key = partitionKey(batch.topic, batch.partition);
     const failures = this.failures.get(key) ?? 0;
     const stopTimer = this.metrics?.storeWriteSeconds.startTimer();

@@ -47,17 +47,29 @@ export class Acceptor {
   }
 
   /** Appends the records (each one serialized record) to the stream; throws only on a misconfiguration or a bug. */
-  async accept(stream: string, records: Buffer[]): Promise<Acceptance> {
+  accept(stream: string, records: Buffer[]): Promise<Acceptance> {
+    return this.#accept(stream, records, false);
+  }
+
+  /**
+   * Appends records to a topic of the main log that is not a stream (raw lines a pipeline parses
+   * into one): not indexed, so not held back by the indexer's backlog; the pipeline's lag is.
+   */
+  acceptToTopic(topic: string, records: Buffer[]): Promise<Acceptance> {
+    return this.#accept(topic, records, true);
+  }
+
+  async #accept(stream: string, records: Buffer[], raw: boolean): Promise<Acceptance> {
     try {
-      const route = await this.#route(stream);
-      const admission = await this.#gates.get(route.log)?.admit();
+      const route = await this.#route(stream, raw);
+      const admission = raw ? undefined : await this.#gates.get(route.log)?.admit();
       if (admission && !admission.admitted) {
         const { maxBacklog, backlogWaitMs } = this.#config.ingest;
         return this.#refuse({ kind: 'backlog', code: 'backlog_full', message: `${admission.backlog} records are waiting to be indexed (ingest.maxBacklog is ${maxBacklog}) and did not drain within ${backlogWaitMs} ms: retry after the Retry-After delay, or add indexing capacity` });
       }
       const now = Date.now();
       const stopTimer = this.#metrics.logAppendSeconds.startTimer();
-      await this.#produce(stream, route, records.map((value) => ({ value, timestamp: now })));
+      await this.#produce(stream, raw, route, records.map((value) => ({ value, timestamp: now })));
       stopTimer();
     } catch (error) {
       const refusal = refusalFor(error);
@@ -75,10 +87,11 @@ export class Acceptor {
   }
 
   /** The stream's log and topic, the topic created on first use. */
-  #route(stream: string): Promise<StreamRoute> {
-    let ready = this.#routes.get(stream);
+  #route(stream: string, raw = false): Promise<StreamRoute> {
+    const key = raw ? `\u0000${stream}` : stream;
+    let ready = this.#routes.get(key);
     if (!ready) {
-      const route = routeStream(this.#streams, stream);
+      const route = raw ? { log: this.#streams.at(-1)!.log, topic: stream, mark: {} } : routeStream(this.#streams, stream);
       const { partitions, retentionHours, retentionBytes } = this.#config.log;
       ready = route.log.createTopic(route.topic, {
         partitions,
@@ -86,23 +99,23 @@ export class Acceptor {
         retentionBytes,
         ...route.mark,
       }).then(() => {
-        this.#ingestedTopics.get(route.log)?.add(route.topic);
+        if (!raw) this.#ingestedTopics.get(route.log)?.add(route.topic);
         return route;
       });
-      ready.catch(() => this.#routes.delete(stream));
-      this.#routes.set(stream, ready);
+      ready.catch(() => this.#routes.delete(key));
+      this.#routes.set(key, ready);
     }
     return ready;
   }
 
   /** A topic deleted since it was created here (an operator, a cluster's tooling) is created again, and the records sent once more. */
-  async #produce(stream: string, route: StreamRoute, messages: ProduceMessage[]): Promise<void> {
+  async #produce(stream: string, raw: boolean, route: StreamRoute, messages: ProduceMessage[]): Promise<void> {
     try {
       await route.log.produce(route.topic, messages);
     } catch (error) {
       if (!(error instanceof LogError && error.code === 'UNKNOWN_TOPIC')) throw error;
-      this.#routes.delete(stream);
-      const again = await this.#route(stream);
+      this.#routes.delete(raw ? `\u0000${stream}` : stream);
+      const again = await this.#route(stream, raw);
       await again.log.produce(again.topic, messages);
     }
   }

@@ -123,6 +123,19 @@ export interface FacetsResult {
   fields: Record<string, FacetField>;
 }
 
+export interface OrderStatisticsRequest extends Filter {
+  field: string;
+  /** 0-based ranks into the ascending non-null numeric values */
+  ranks: number[];
+}
+
+export interface OrderStatisticsResult {
+  /** numeric values of the field among the matches */
+  count: number;
+  /** one per rank, null when rank >= count */
+  values: Array<number | null>;
+}
+
 export interface ContextRequest {
   /** The record in the middle, as a hit gave it. */
   id: string;
@@ -177,6 +190,8 @@ export interface Store {
   stats(request: StatsRequest): Promise<StatsResult>;
   /** Top values of fields over the matches of a filter. */
   facets(request: FacetsRequest): Promise<FacetsResult>;
+  /** Exact values at 0-based ranks of a numeric field's ascending values over the matches. */
+  orderStatistics(request: OrderStatisticsRequest): Promise<OrderStatisticsResult>;
   /** The records around one record in its stream. */
   context(request: ContextRequest): Promise<ContextResult>;
   /**

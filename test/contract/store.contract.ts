@@ -134,6 +134,32 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.deepEqual(facets.fields.absent, { values: [], distinct: 0, missing: 90 });
     }));
 
+    it('gives the exact values at ranks of a numeric field, as a sort of the matching values does', () => withStore(async ({ store }) => {
+      const ranked = (values: number[], ranks: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return { count: sorted.length, values: ranks.map((rank) => sorted[rank] ?? null) };
+      };
+      const ranksOf = (n: number) => [0, Math.floor(n / 2), n - 1, n, n + 5, 0];
+      const errors = SAMPLES.filter((s) => s.level === 'error' && s.ts >= SAMPLES[20]!.ts && s.ts <= SAMPLES[99]!.ts).map((s) => s.latency_ms);
+      assert.deepEqual(
+        await store.orderStatistics({ query: q('level:error'), streams: ['app'], fromMs: SAMPLES[20]!.ts, toMs: SAMPLES[99]!.ts, field: 'latency_ms', ranks: ranksOf(errors.length) }),
+        ranked(errors, ranksOf(errors.length)));
+
+      // a dotted path that is sometimes text, null or missing: only its numbers are ranked
+      const duration = (n: number): unknown => (n % 7 === 0 ? 'n/a' : n % 11 === 0 ? null : n % 13 === 0 ? undefined : n % 5 === 0 ? -(n % 9) / 4 : ((n * 31) % 17) + 0.125);
+      const mixed = Array.from({ length: 200 }, (_, n) => ({ n, region: n % 3 ? 'eu' : 'us', ts: T0 + n * 1000, timing: { duration: duration(n) } }));
+      await store.write([{ stream: 'mixed', partition: 0, entries: mixed.map((r, i) => ({ offset: i, ingestedAt: T0 + 100, value: Buffer.from(JSON.stringify({ ...r, timestamp: new Date(r.ts).toISOString() })) })) }]);
+      const from = T0 + 30_000;
+      const to = T0 + 170_000;
+      const numbers = mixed.filter((r) => r.region === 'eu' && r.ts >= from && r.ts <= to && typeof r.timing.duration === 'number').map((r) => r.timing.duration as number);
+      assert.ok(numbers.length > 50 && numbers.length < mixed.length / 2 + 50);
+      const request = { query: q('region:eu'), streams: ['mixed'], fromMs: from, toMs: to, field: 'timing.duration' };
+      assert.deepEqual(await store.orderStatistics({ ...request, ranks: ranksOf(numbers.length) }), ranked(numbers, ranksOf(numbers.length)));
+      assert.deepEqual(await store.orderStatistics({ ...request, ranks: [] }), { count: numbers.length, values: [] });
+      assert.deepEqual(await store.orderStatistics({ ...request, query: q('region:nowhere'), ranks: [0, 1] }), { count: 0, values: [null, null] });
+      assert.deepEqual(await store.orderStatistics({ ...request, field: 'absent', ranks: [0] }), { count: 0, values: [null] });
+    }));
+
     it('shows the records around one record, also among those sharing a field with it', () => withStore(async ({ store }) => {
       const [anchor] = (await store.search({ query: q('n:50'), streams: ['app'], limit: 1 })).hits;
       const around = await store.context({ id: anchor!.id, stream: 'app', before: 3, after: 2 });
@@ -181,6 +207,29 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       const around = await store.context({ id: 'mid-2', stream: 'events', before: 5, after: 5 });
       assert.deepEqual(ns([around.anchor!]), [2]);
       assert.deepEqual([...ns(around.before), ...ns(around.after)].sort(), [0, 1, 3, 4]);
+    }));
+
+    it('replaces a record by its own id: the same id written again (also in another write, partition or after a reopen) is one record, the latest', () => withStore(async (subject) => {
+      const body = (n: number, note: string) => Buffer.from(JSON.stringify({ timestamp: new Date(T0 + n * 1000).toISOString(), n, note, message: `window ${n}` }));
+      await subject.store.write([{ stream: 'metrics', topic: 'm', partition: 0, entries: [
+        { offset: 0, ingestedAt: T0, value: body(1, 'first'), id: 'w-1' },
+        { offset: 1, ingestedAt: T0, value: body(2, 'first'), id: 'w-2' },
+        { offset: 2, ingestedAt: T0, value: body(2, 'twice in one write'), id: 'w-2' },
+        { offset: 3, ingestedAt: T0, value: Buffer.from('not json w-3'), id: 'w-3' },
+      ] }]);
+      const store = await subject.reopen();
+      await store.write([{ stream: 'metrics', topic: 'm', partition: 1, entries: [
+        { offset: 0, ingestedAt: T0 + 5, value: body(1, 'again'), id: 'w-1' },
+        { offset: 1, ingestedAt: T0 + 5, value: Buffer.from('still not json w-3'), id: 'w-3' },
+      ] }]);
+      await store.write([{ stream: 'other-metrics', topic: 'm2', partition: 0, entries: [{ offset: 0, ingestedAt: T0, value: body(1, 'other stream'), id: 'w-1' }] }]);
+      const { hits, total } = await store.search({ query: null, streams: ['metrics'], limit: 10 });
+      assert.equal(total, 3);
+      const byId = new Map(hits.map((hit) => [hit.id, hit]));
+      assert.equal((JSON.parse(byId.get('w-1')!.bodyJson) as { note: string }).note, 'again');
+      assert.equal((JSON.parse(byId.get('w-2')!.bodyJson) as { note: string }).note, 'twice in one write');
+      assert.equal(byId.get('w-3')!.message, 'still not json w-3');
+      assert.equal((await store.search({ query: null, streams: ['other-metrics'], limit: 10 })).total, 1);
     }));
 
     it('describes its streams', () => withStore(async ({ store }) => {

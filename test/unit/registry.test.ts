@@ -30,9 +30,18 @@ describe('registry', () => {
   });
 
   it('registers the pipeline steps by kind, each with a schema of its options that compiles', () => {
-    assert.deepEqual(STEPS.map((step) => step.name).sort(), ['dedup', 'enrich', 'parse', 'route', 'validate']);
+    assert.deepEqual(STEPS.map((step) => step.name).sort(), ['batch', 'dedup', 'enrich', 'parse', 'route', 'validate', 'window']);
     for (const step of STEPS) assert.doesNotThrow(() => new Ajv({ strict: false }).compile(step.options), step.name);
-    assert.throws(() => stepKind('window'), /no pipeline step named 'window'/);
+    assert.throws(() => stepKind('sort'), /no pipeline step named 'sort'/);
+  });
+
+  it('checks pipelines in the config file against the steps\' schemas, naming the key', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'trib-registry-'));
+    const pipeline = (step: Record<string, unknown>) => ({ p1: { input: { streams: ['in'] }, steps: [step], outputs: { default: { topic: 'out' } } } });
+    assert.doesNotThrow(() => loadConfig({ cwd, env: {}, flags: { pipelines: pipeline({ window: { size: '5m', aggregates: [{ fn: 'count', as: 'n' }] } }) } }));
+    assert.throws(() => loadConfig({ cwd, env: {}, flags: { pipelines: pipeline({ window: { size: 'five minutes', aggregates: [{ fn: 'count', as: 'n' }] } }) } }), /pipelines\.p1\.steps\.0\.window\.size: must match pattern/);
+    assert.throws(() => loadConfig({ cwd, env: {}, flags: { pipelines: pipeline({ sort: {} }) } }), /pipelines\.p1\.steps\.0: must NOT have additional properties 'sort'/);
+    assert.throws(() => loadConfig({ cwd, env: {}, flags: { pipelines: { p1: { input: { streams: ['in'] }, steps: [] } } } }), /pipelines\.p1: must have required property 'outputs'/);
   });
 
   it('refuses an engine no one registered, naming the registered ones', () => {

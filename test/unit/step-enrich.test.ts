@@ -9,7 +9,7 @@ import { parseCsv } from '../../src/pipelines/steps/enrich/csv.ts';
 import type { LookupOptions } from '../../src/pipelines/steps/enrich/lookup.ts';
 import type { PipelineRecord, StepResult } from '../../src/pipelines/step.ts';
 
-const context = { now: () => 0, stateDir: '/nonexistent' };
+const context = { now: () => 0 };
 const rec = (body: Record<string, unknown>, offset = 0): PipelineRecord => ({ body, origin: { topic: 't', partition: 0, offset, ingestedAt: 0 } });
 
 async function run(options: EnrichOptions, records: PipelineRecord[]): Promise<StepResult> {

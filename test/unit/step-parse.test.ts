@@ -6,7 +6,7 @@ import { compilePattern } from '../../src/pipelines/steps/parse/pattern.ts';
 import type { PipelineRecord, StepResult } from '../../src/pipelines/step.ts';
 import { eventTime } from '../../src/record/time.ts';
 
-const context = { now: () => 0, stateDir: '/nonexistent' };
+const context = { now: () => 0 };
 const origin = { topic: 'api_requests', partition: 0, offset: 0, ingestedAt: 0 };
 const rec = (body: Record<string, unknown>, offset = 0): PipelineRecord => ({ body, origin: { ...origin, offset } });
 const line = (text: string, offset = 0): PipelineRecord => rec({ message: text }, offset);

@@ -5,7 +5,7 @@ import { routeStep, type RouteOptions } from '../../src/pipelines/steps/route/ro
 import type { PipelineRecord, StepContext } from '../../src/pipelines/step.ts';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
-const context: StepContext = { now: () => NOW, stateDir: '/nonexistent' };
+const context: StepContext = { now: () => NOW };
 let offset = 0;
 const rec = (body: Record<string, unknown>, output?: string): PipelineRecord =>
   ({ body, origin: { topic: 'logs', partition: 0, offset: offset++, ingestedAt: NOW }, ...(output ? { output } : {}) });

@@ -10,7 +10,7 @@ import { Ajv } from 'ajv';
 import { validateStep, type ValidateOptions } from '../../src/pipelines/steps/validate/validate.ts';
 import type { PipelineRecord, StepResult } from '../../src/pipelines/step.ts';
 
-const context = { now: () => 0, stateDir: '/nonexistent' };
+const context = { now: () => 0 };
 
 let offset = 0;
 function record(body: Record<string, unknown>): PipelineRecord {

@@ -11,6 +11,7 @@ import {
   StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
   type HistogramRequest, type Filter, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type OrderStatisticsRequest, type OrderStatisticsResult,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
 import { recordId } from '../../record/id.ts';
@@ -29,6 +30,7 @@ import { TypedWriter } from './typed-writer.ts';
 import { ExclusiveGate } from './exclusive-gate.ts';
 import { byteSize } from './byte-size.ts';
 import { quantileSql } from './quantile-sql.ts';
+import { orderStatisticsSql } from './order-statistics-sql.ts';
 import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly } from './minute-counts.ts';
 
 export interface DuckDbStoreOptions {
@@ -400,6 +402,12 @@ export class DuckDbStore implements Store {
       };
     });
     return { total: Number(countRows[0]?.n ?? 0), fields };
+  }
+
+  async orderStatistics(request: OrderStatisticsRequest): Promise<OrderStatisticsResult> {
+    const picked = orderStatisticsSql(fieldNumber(request.field, this.fields), filterSql(request, this.fields), request.ranks);
+    const [row] = await this.query(picked.sql, picked.params);
+    return { count: Number(row?.n ?? 0), values: request.ranks.map((_, i) => toNumber(row?.[`r${i}`])) };
   }
 
   async context(request: ContextRequest): Promise<ContextResult> {

@@ -14,6 +14,7 @@ import { inWriteOrder, learnShape, sameShape, type Shape, type Template } from '
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 import type { StreamSources } from './stream-sources.ts';
+import { RECORD_TABLES } from './schema.ts';
 
 /** New templates learned before one write at most; a stream of ever-new shapes keeps raw text instead. */
 const MAX_LEARNED_PER_WRITE = 3;
@@ -148,6 +149,7 @@ export class TypedWriter {
 
   /** Inside the write transaction: inserts every line, typed where a template holds it exactly. */
   async insert(sorted: SortedLines): Promise<void> {
+    await this.replaceOwnIds(sorted);
     const raw = [...sorted.raw];
     for (const [stream, lines] of sorted.byStream) {
       const left = await this.insertTyped(stream, lines);
@@ -155,6 +157,37 @@ export class TypedWriter {
       raw.push(...left);
     }
     if (raw.length > 0) await this.appendRaw(raw);
+  }
+
+  /**
+   * A record carrying its own id replaces the stored record of its stream with that id (a pipeline's
+   * output sent again after a restart, a redelivered preset record): the older rows are deleted in
+   * the write's transaction, and of one id twice in a write the later line is kept.
+   */
+  private async replaceOwnIds(sorted: SortedLines): Promise<void> {
+    const byStream = new Map<string, Set<string>>();
+    const keepLast = (lines: Line[]): Line[] => {
+      if (!lines.some((line) => line.id !== undefined)) return lines;
+      const seen = new Set<string>();
+      const kept = lines.toReversed().filter((line) => {
+        if (line.id === undefined) return true;
+        const key = `${line.stream}\u0000${line.id}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        const ids = byStream.get(line.stream) ?? new Set<string>();
+        byStream.set(line.stream, ids.add(line.id));
+        return true;
+      });
+      return kept.reverse();
+    };
+    for (const [stream, lines] of sorted.byStream) sorted.byStream.set(stream, keepLast(lines));
+    sorted.raw = keepLast(sorted.raw);
+    for (const [stream, ids] of byStream) {
+      const list = listValue([...ids]);
+      for (const table of RECORD_TABLES) {
+        await this.connection.run(`DELETE FROM ${table} WHERE rid IN (SELECT unnest($2)) AND stream = $1`, [stream, list], [VARCHAR, VARCHAR_LIST]);
+      }
+    }
   }
 
   /** Tries the stream's templates, most recently matched first; returns the lines none held. */

@@ -1,11 +1,11 @@
 // The dedup step: drops a record whose key was already seen within the TTL (processing time),
 // including a repeat within the same batch. Keys are bounded by maxKeys (oldest evicted first)
-// and kept in the step's state dir across restarts.
+// and kept across restarts in the pipeline's checkpoint (with the offsets they were seen up to).
 import type { PipelineRecord, Rejection, Step, StepContext, StepKind } from '../../step.ts';
 import { splitFieldPath, valueAt } from '../../../record/field-path.ts';
 import { parseDuration } from '../../../query/duration.ts';
 import { SeenKeys } from './seen-keys.ts';
-import { readState, writeState } from './state-file.ts';
+import { readState, type DedupState } from './state.ts';
 
 export interface DedupOptions {
   /** Dotted path(s) whose values together are the key (Sunbird: mid). */
@@ -22,7 +22,7 @@ export interface DedupStep extends Step {
   readonly duplicates: number;
   /** Keys held now. */
   readonly keys: number;
-  checkpoint(): Promise<void>;
+  snapshot(): DedupState;
 }
 
 const optionsSchema = {
@@ -68,7 +68,7 @@ export const dedupStep = {
     const missing = options.missing ?? 'pass';
 
     const seen = new SeenKeys(ttlMs, maxKeys);
-    const saved = await readState(context.stateDir);
+    const saved = readState(context.restored);
     // Keys saved under another key expression would never match (or match wrongly): start empty.
     if (saved && sameKey(saved.key, fields)) {
       const now = context.now();
@@ -77,7 +77,6 @@ export const dedupStep = {
     }
 
     let duplicates = 0;
-    let dirty = false;
     return {
       get duplicates() {
         return duplicates;
@@ -100,21 +99,13 @@ export const dedupStep = {
           }
           // JSON keeps "1" and 1 apart, and a composite key's parts apart.
           const key = JSON.stringify(values.length === 1 ? values[0] : values);
-          dirty = true;
           if (seen.seen(key, now)) duplicates += 1;
           else passed.push(record);
         }
         return { records: passed, rejected };
       },
-      async checkpoint() {
-        if (!dirty) return;
-        dirty = false;
-        try {
-          await writeState(context.stateDir, { key: fields, entries: [...seen.entries()] });
-        } catch (error) {
-          dirty = true;
-          throw error;
-        }
+      snapshot() {
+        return { key: fields, entries: [...seen.entries()] };
       },
     };
   },

@@ -1,0 +1,41 @@
+// What a dead letter looks like. Tributary's own format carries everything needed to understand
+// and replay it: the original record, the reason, the pipeline and step, where it came from and
+// when. A preset may ask for its seed's format (user-login: seed 001's dead-letter-queue records).
+import type { PipelineRecord } from './step.ts';
+import type { DeadLetterFormat } from './config.ts';
+import { formatTime } from './steps/window/window-math.ts';
+
+export interface DeadLetter {
+  record: PipelineRecord;
+  reason: string;
+  pipeline: string;
+  step: string;
+  /** When it was rejected, ms. */
+  at: number;
+}
+
+export function deadLetterBody(letter: DeadLetter, format: DeadLetterFormat): Record<string, unknown> {
+  const { record, reason, pipeline, step, at } = letter;
+  if (format === 'user-login') {
+    return { topic_name: record.origin.topic, message: record.body, error: reason, processed_at_utc: formatTime(at, 'iso') };
+  }
+  return {
+    timestamp: new Date(at).toISOString(),
+    level: 'error',
+    message: `pipeline ${pipeline}, step ${step}: ${reason}`,
+    reason,
+    pipeline,
+    step,
+    topic: record.origin.topic,
+    partition: record.origin.partition,
+    offset: record.origin.offset,
+    ingestedAt: new Date(record.origin.ingestedAt).toISOString(),
+    record: record.body,
+  };
+}
+
+/** The original record a dead letter carries, for `tributary dlq replay`. */
+export function originalOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const original = body.record ?? body.message;
+  return original !== null && typeof original === 'object' && !Array.isArray(original) ? original as Record<string, unknown> : undefined;
+}

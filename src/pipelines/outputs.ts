@@ -1,0 +1,132 @@
+// Where a pipeline's records go, durably, before its offsets move. A topic output is a stream's
+// topic on the log (created on first use and marked so the indexer makes it searchable); every
+// message carries a deterministic id (header tributary-id), from the window and key or from its
+// origin, so a record sent again after a restart replaces the stored one. A store output writes
+// straight into a store stream with the consumed offsets in the same transaction, the indexer's
+// exactly-once path: records at offsets the store already has are skipped.
+import type { Log, ProduceMessage, TopicMessages } from '../log/log.ts';
+import { partitionKey } from '../log/log.ts';
+import { routeStream, type StreamLog } from '../log/stream-topics.ts';
+import type { LogEntry, OffsetCommit, Store, WriteBatch } from '../stores/store.ts';
+import type { OutputConfig } from './config.ts';
+import type { PipelineRecord } from './step.ts';
+
+/** The header a message's own record id travels in (the indexer stores it as the record's id). */
+export const RECORD_ID_HEADER = 'tributary-id';
+
+export interface OutputContext {
+  pipeline: string;
+  group: string;
+  streams: StreamLog[];
+  store: Store;
+  /** Partitions of topics created for outputs. */
+  partitions: number;
+}
+
+interface ResolvedTopic {
+  log: Log;
+  topic: string;
+}
+
+/** A record on its way out, with the id it is stored under when it has one of its own. */
+export interface OutgoingRecord {
+  record: PipelineRecord;
+  id?: string;
+}
+
+export class Outputs {
+  readonly #context: OutputContext;
+  readonly #configs: Record<string, OutputConfig>;
+  readonly #topics = new Map<string, Promise<ResolvedTopic>>();
+  /** Per store output consumer and partition: the next offset the store has. */
+  readonly #stored = new Map<string, number>();
+
+  constructor(configs: Record<string, OutputConfig>, context: OutputContext) {
+    this.#configs = configs;
+    this.#context = context;
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.#configs, name);
+  }
+
+  names(): string[] {
+    return Object.keys(this.#configs);
+  }
+
+  /** Reads what the store outputs already hold (at start and after a rebalance). */
+  async loadStored(): Promise<void> {
+    this.#stored.clear();
+    for (const config of Object.values(this.#configs)) {
+      if (!('store' in config)) continue;
+      const consumer = this.#storeConsumer(config.store);
+      for (const [key, next] of await this.#context.store.committedOffsets(consumer)) this.#stored.set(`${consumer}\u0000${key}`, next);
+    }
+  }
+
+  /** Writes the records of each output, durable on return. Outputs by name; every name exists. */
+  async write(byOutput: Map<string, OutgoingRecord[]>, extraTopics: Array<{ topic: string; records: OutgoingRecord[] }> = []): Promise<void> {
+    const produce: Array<{ resolved: ResolvedTopic; records: OutgoingRecord[] }> = [];
+    const storeWrites: Array<Promise<void>> = [];
+    for (const [name, records] of byOutput) {
+      if (records.length === 0) continue;
+      const config = this.#configs[name]!;
+      if ('topic' in config) produce.push({ resolved: await this.#resolve(config.topic), records });
+      else storeWrites.push(this.#writeStore(config.store, records));
+    }
+    for (const { topic, records } of extraTopics) if (records.length > 0) produce.push({ resolved: await this.#resolve(topic), records });
+    const byLog = new Map<Log, TopicMessages[]>();
+    for (const { resolved, records } of produce) {
+      const batches = byLog.get(resolved.log) ?? [];
+      batches.push({ topic: resolved.topic, messages: records.map(message) });
+      byLog.set(resolved.log, batches);
+    }
+    await Promise.all([...[...byLog].map(([log, batches]) => log.produceMany(batches)), ...storeWrites]);
+  }
+
+  #storeConsumer(stream: string): string {
+    return `${this.#context.group}:${stream}`;
+  }
+
+  async #writeStore(stream: string, records: OutgoingRecord[]): Promise<void> {
+    const consumer = this.#storeConsumer(stream);
+    const batches = new Map<string, WriteBatch & { entries: LogEntry[] }>();
+    const offsets = new Map<string, OffsetCommit>();
+    for (const { record, id } of records) {
+      const { topic, partition, offset, ingestedAt } = record.origin;
+      const key = partitionKey(topic, partition);
+      const value = Buffer.from(JSON.stringify(record.body));
+      if (id === undefined) {
+        if (offset < (this.#stored.get(`${consumer}\u0000${key}`) ?? 0)) continue;
+        const next = offsets.get(key);
+        if (!next || next.nextOffset <= offset) offsets.set(key, { consumer, topic, partition, nextOffset: offset + 1 });
+      }
+      const batchKey = `${key}\u0000${id === undefined ? '' : 'own'}`;
+      const batch = batches.get(batchKey) ?? { stream, topic, partition, entries: [] };
+      batch.entries.push({ offset, ingestedAt, value, ...(id === undefined ? {} : { id }) });
+      batches.set(batchKey, batch);
+    }
+    if (batches.size === 0) return;
+    for (const batch of batches.values()) batch.entries.sort((a, b) => a.offset - b.offset);
+    await this.#context.store.write([...batches.values()], [...offsets.values()]);
+    for (const [key, commit] of offsets) this.#stored.set(`${consumer}\u0000${key}`, commit.nextOffset);
+  }
+
+  #resolve(stream: string): Promise<ResolvedTopic> {
+    let resolved = this.#topics.get(stream);
+    if (!resolved) {
+      resolved = (async () => {
+        const route = routeStream(this.#context.streams, stream);
+        await route.log.createTopic(route.topic, { partitions: this.#context.partitions, ...route.mark });
+        return { log: route.log, topic: route.topic };
+      })();
+      resolved.catch(() => this.#topics.delete(stream));
+      this.#topics.set(stream, resolved);
+    }
+    return resolved;
+  }
+}
+
+function message({ record, id }: OutgoingRecord): ProduceMessage {
+  return { value: Buffer.from(JSON.stringify(record.body)), ...(id === undefined ? {} : { headers: { [RECORD_ID_HEADER]: id } }) };
+}

@@ -1,0 +1,333 @@
+// The pipeline runner: a consumer-group job. It reads batches of its input topics, runs them
+// through the steps, writes what comes out to the outputs and what a step rejected to the
+// dead-letter topic, and only then, when no step holds records in memory, checkpoints the step
+// states with the consumed offsets (one file) and commits the offsets to the group. Batches of
+// all partitions and the timer that lets windows close and batches flush go through one queue,
+// so steps never run concurrently. A restart resumes from the checkpoint: records after it are
+// read again, and their outputs replace the earlier ones by id (never duplicated).
+import type { Consumer, ConsumedMessage, Log, MessageBatch, PartitionOffset, TopicPartition } from '../log/log.ts';
+import { partitionKey } from '../log/log.ts';
+import { routeStream, type StreamLog } from '../log/stream-topics.ts';
+import type { Store } from '../stores/store.ts';
+import type { Metrics } from '../metrics.ts';
+import { messageBody } from '../record/message-body.ts';
+import { parseDuration } from '../query/duration.ts';
+import type { PipelineRecord, Rejection, Step } from './step.ts';
+import { DEFAULT_DEAD_LETTER_STREAM, type PipelineConfig } from './config.ts';
+import { Outputs, type OutgoingRecord } from './outputs.ts';
+import { checkpointFile, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { deadLetterBody, type DeadLetter } from './dead-letter-formats.ts';
+import { createSteps, type NamedStep } from './build.ts';
+
+const TICK_MS = 200;
+
+export interface RunnerDeps {
+  streams: StreamLog[];
+  store: Store;
+  dataDir: string;
+  partitions: number;
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+export interface PipelineStats {
+  name: string;
+  group: string;
+  inputTopics: string[];
+  recordsIn: number;
+  out: Record<string, number>;
+  deadLetters: Record<string, number>;
+  lateRecords: number;
+  /** Bytes of the last checkpoint. */
+  stateBytes: number;
+  /** Open windows, keys held: what each stateful step holds now. */
+  state: Record<string, number>;
+  lastCheckpointAt: number | null;
+}
+
+/** The input's log and topics: streams by their topics, topics by name, on the log streams live on. */
+function inputOf(config: PipelineConfig, streams: StreamLog[]): { log: Log; topics: string[] } {
+  const routes = (config.input.streams ?? []).map((stream) => routeStream(streams, stream));
+  const main = streams.at(-1)!.log;
+  const logs = new Set(routes.map((route) => route.log));
+  if (logs.size > 1 || (logs.size === 1 && config.input.topics?.length && !logs.has(main))) {
+    throw new Error('a pipeline reads from one log: its input streams live on different logs');
+  }
+  return { log: routes[0]?.log ?? main, topics: [...routes.map((route) => route.topic), ...(config.input.topics ?? [])] };
+}
+
+export class PipelineRunner {
+  readonly name: string;
+  readonly group: string;
+  readonly config: PipelineConfig;
+  readonly #deps: RunnerDeps;
+  readonly #now: () => number;
+  readonly #input: { log: Log; topics: string[] };
+  readonly #outputs: Outputs;
+  readonly #checkpointFile: string;
+  readonly #checkpointEveryMs: number;
+  #steps: NamedStep[] = [];
+  #consumer?: Consumer;
+  #running?: Promise<void>;
+  #timer?: NodeJS.Timeout;
+  #queue: Promise<void> = Promise.resolve();
+  /** Next offset per partition, consumed and handed to the steps. */
+  readonly #consumed = new Map<string, PartitionOffset>();
+  #restored?: Checkpoint;
+  #dirty = false;
+  #failed = false;
+  #stopped = false;
+  #stats: PipelineStats;
+
+  constructor(name: string, config: PipelineConfig, deps: RunnerDeps) {
+    this.name = name;
+    this.config = config;
+    this.group = config.group ?? `pipeline-${name}`;
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#input = inputOf(config, deps.streams);
+    this.#outputs = new Outputs(config.outputs, { pipeline: name, group: this.group, streams: deps.streams, store: deps.store, partitions: deps.partitions });
+    if (!this.#outputs.has('default') && !config.steps.some((step) => 'route' in step)) {
+      throw new Error(`pipelines.${name}.outputs: needs an output named default (or a route step naming outputs)`);
+    }
+    this.#checkpointFile = checkpointFile(deps.dataDir, name);
+    this.#checkpointEveryMs = parseDuration(config.checkpointEvery ?? '1s');
+    this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
+  }
+
+  get inputLog(): Log {
+    return this.#input.log;
+  }
+
+  /** Creates the steps (restored from the checkpoint) and starts consuming. */
+  async start(): Promise<void> {
+    this.#restored = await readCheckpoint(this.#checkpointFile);
+    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps });
+    await this.#outputs.loadStored();
+    for (const stream of this.config.input.streams ?? []) {
+      const route = routeStream(this.#deps.streams, stream);
+      await route.log.createTopic(route.topic, { partitions: this.#deps.partitions, ...route.mark });
+    }
+    for (const topic of this.config.input.topics ?? []) await this.#input.log.createTopic(topic, { partitions: this.#deps.partitions });
+    this.#startConsumer();
+    this.#timer = setInterval(() => { void this.#enqueue(() => this.#tick()).catch(() => undefined); }, TICK_MS);
+    this.#timer.unref();
+  }
+
+  #startConsumer(): void {
+    const { maxRecords = 2000, maxWait = '100ms' } = this.config.read ?? {};
+    const consumer = this.#input.log.createConsumer({
+      group: this.group,
+      topics: this.#input.topics,
+      commit: 'manual',
+      fromBeginning: true,
+      maxBatchMessages: maxRecords,
+      maxWaitMs: parseDuration(maxWait),
+      onAssign: (partitions) => this.#resumePoints(partitions),
+      onRevoke: () => this.#enqueue(() => this.#flush(true)),
+    });
+    this.#consumer = consumer;
+    this.#running = consumer.run((batch) => this.#enqueue(() => this.#process(batch)))
+      .catch((error: unknown) => console.error(`pipeline ${this.name}: stopped reading`, error));
+  }
+
+  /**
+   * After a failed write the steps' memory is ahead of what is durable: they are created again
+   * from the last checkpoint and the consumer starts again from its offsets.
+   */
+  async #restart(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#consumer?.stop();
+    await this.#running;
+    if (this.#stopped) return;
+    for (const { step } of this.#steps) await step.close?.();
+    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps });
+    this.#consumed.clear();
+    this.#dirty = false;
+    this.#failed = false;
+    this.#startConsumer();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    console.error(`pipeline ${this.name}: a write failed, restarting from the last checkpoint in 1 s:`, (error as Error).message);
+    setTimeout(() => {
+      this.#restart().catch((restartError: unknown) => {
+        console.error(`pipeline ${this.name}: could not restart`, restartError);
+        this.#failed = false;
+        this.#fail(restartError);
+      });
+    }, 1000).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#consumer?.stop();
+    await this.#running;
+    await this.#queue.catch(() => undefined);
+    for (const { step } of this.#steps) await step.close?.();
+  }
+
+  stats(): PipelineStats {
+    const state: Record<string, number> = {};
+    for (const { name, step } of this.#steps) {
+      const held = step as Step & { openGroups?: number; keys?: number; lateRecords?: number };
+      if (held.openGroups !== undefined) state[`${name}.openWindows`] = held.openGroups;
+      if (held.keys !== undefined) state[`${name}.keys`] = held.keys;
+    }
+    const late = this.#steps.reduce((sum, { step }) => sum + ((step as { lateRecords?: number }).lateRecords ?? 0), 0);
+    return { ...this.#stats, out: { ...this.#stats.out }, deadLetters: { ...this.#stats.deadLetters }, state, lateRecords: late };
+  }
+
+  #enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(task);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #resumePoints(partitions: TopicPartition[]): Promise<Map<string, number>> {
+    for (const { step } of this.#steps) step.assigned?.(partitions);
+    await this.#outputs.loadStored();
+    const resume = new Map<string, number>();
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition);
+      const saved = this.#restored?.offsets[key];
+      if (saved !== undefined) resume.set(key, saved);
+    }
+    return resume;
+  }
+
+  async #process(batch: MessageBatch): Promise<void> {
+    if (this.#failed) return;
+    const records = batch.messages.map(toPipelineRecord);
+    this.#stats.recordsIn += records.length;
+    this.#deps.metrics?.pipelineRecordsIn.inc({ pipeline: this.name }, records.length);
+    try {
+      await this.#runFrom(0, records);
+      const last = batch.messages.at(-1)!;
+      this.#consumed.set(partitionKey(batch.topic, batch.partition), { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
+      this.#dirty = true;
+      await this.#checkpointIfDue(false);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#failed) return;
+    for (let i = 0; i < this.#steps.length; i++) {
+      const released = await this.#steps[i]!.step.tick?.();
+      if (released && (released.records.length > 0 || released.rejected.length > 0)) {
+        await this.#runFrom(i + 1, released.records, this.#rejections(i, released.rejected)).catch((error: unknown) => this.#fail(error));
+        if (this.#failed) return;
+      }
+    }
+    await this.#checkpointIfDue(false);
+  }
+
+  /** Releases what steps hold (a stop or a rebalance), writes it and checkpoints. */
+  async #flush(force: boolean): Promise<void> {
+    if (this.#failed) return;
+    for (let i = 0; i < this.#steps.length; i++) {
+      const released = await this.#steps[i]!.step.drain?.();
+      if (released && released.records.length > 0) await this.#runFrom(i + 1, released.records, this.#rejections(i, released.rejected));
+    }
+    await this.#checkpointIfDue(force);
+  }
+
+  #rejections(stepIndex: number, rejected: Rejection[]): DeadLetter[] {
+    const at = this.#now();
+    return rejected.map(({ record, reason }) => ({ record, reason, pipeline: this.name, step: this.#steps[stepIndex]!.name, at }));
+  }
+
+  /** Runs records through the steps from `first` on, then writes outputs and dead letters. */
+  async #runFrom(first: number, input: PipelineRecord[], letters: DeadLetter[] = []): Promise<void> {
+    let records = input;
+    for (let i = first; i < this.#steps.length && records.length > 0; i++) {
+      const result = await this.#steps[i]!.step.process(records);
+      if (result.rejected.length > 0) {
+        for (let j = i + 1; j < this.#steps.length; j++) this.#steps[j]!.step.rejected?.(result.rejected);
+        letters.push(...this.#rejections(i, result.rejected));
+      }
+      records = result.records;
+    }
+    await this.#write(records, letters);
+  }
+
+  async #write(records: PipelineRecord[], letters: DeadLetter[]): Promise<void> {
+    const byOutput = new Map<string, OutgoingRecord[]>();
+    for (const record of records) {
+      const output = record.output ?? 'default';
+      if (!this.#outputs.has(output)) {
+        letters.push({ record, reason: `no output named '${output}' in pipeline ${this.name} (outputs: ${this.#outputs.names().join(', ')})`, pipeline: this.name, step: 'output', at: this.#now() });
+        continue;
+      }
+      const list = byOutput.get(output) ?? [];
+      list.push({ record, id: this.#idOf(record, output, list) });
+      byOutput.set(output, list);
+    }
+    const { topic = DEFAULT_DEAD_LETTER_STREAM, format = 'tributary' } = this.config.deadLetters ?? {};
+    const deadLetters = letters.map((letter) => ({
+      record: { ...letter.record, body: deadLetterBody(letter, format) },
+      id: `${this.name}/dl/${originKey(letter.record)}`,
+    }));
+    await this.#outputs.write(byOutput, [{ topic, records: deadLetters }]);
+    for (const [output, list] of byOutput) {
+      this.#stats.out[output] = (this.#stats.out[output] ?? 0) + list.length;
+      this.#deps.metrics?.pipelineRecordsOut.inc({ pipeline: this.name, output }, list.length);
+    }
+    for (const letter of letters) {
+      this.#stats.deadLetters[letter.step] = (this.#stats.deadLetters[letter.step] ?? 0) + 1;
+      this.#deps.metrics?.pipelineDeadLetters.inc({ pipeline: this.name, step: letter.step });
+    }
+  }
+
+  /**
+   * A window's record: the pipeline and its window id. Others on a topic: their origin (several from
+   * one origin numbered). Others into the store: none, the store keys them by origin position.
+   */
+  #idOf(record: PipelineRecord, output: string, earlier: OutgoingRecord[]): string | undefined {
+    if (record.id !== undefined) return `${this.name}/${record.id}`;
+    const twin = earlier.length > 0 && earlier.at(-1)!.record.origin === record.origin;
+    const n = twin ? earlier.filter((previous) => previous.record.origin === record.origin).length : 0;
+    const storeOutput = 'store' in this.config.outputs[output]!;
+    if (storeOutput && n === 0) return undefined;
+    return `${this.name}/${originKey(record)}${n > 0 ? `/${n}` : ''}`;
+  }
+
+  async #checkpointIfDue(force: boolean): Promise<void> {
+    if (!this.#dirty) return;
+    if (this.#steps.some(({ step }) => step.holding?.())) return;
+    const last = this.#stats.lastCheckpointAt;
+    if (!force && last !== null && this.#now() - last < this.#checkpointEveryMs) return;
+    const offsets = Object.fromEntries([...this.#consumed].map(([key, { offset }]) => [key, offset]));
+    const checkpoint: Checkpoint = { offsets: { ...this.#restored?.offsets, ...offsets }, steps: this.#steps.map(({ step }) => step.snapshot?.() ?? null), at: this.#now() };
+    this.#stats.stateBytes = await writeCheckpoint(this.#checkpointFile, checkpoint);
+    this.#restored = checkpoint;
+    this.#dirty = false;
+    this.#stats.lastCheckpointAt = checkpoint.at;
+    this.#deps.metrics?.pipelineStateBytes.set({ pipeline: this.name }, this.#stats.stateBytes);
+    await this.#consumer?.commit([...this.#consumed.values()]);
+  }
+}
+
+/** A JSON object's text, or a line of text (not parsed as JSON: a failed parse is costly at 100k lines/s). */
+function bodyOf(value: Buffer): Record<string, unknown> {
+  let first = 0;
+  while (first < value.length && (value[first] === 0x20 || value[first] === 0x09)) first++;
+  return value[first] === 0x7b ? messageBody(value).body : { message: value.toString('utf8') };
+}
+
+function toPipelineRecord(message: ConsumedMessage): PipelineRecord {
+  return {
+    body: bodyOf(message.value),
+    origin: { topic: message.topic, partition: message.partition, offset: message.offset, ingestedAt: message.timestamp },
+  };
+}
+
+function originKey(record: PipelineRecord): string {
+  const { topic, partition, offset } = record.origin;
+  return `${topic}/${partition}/${offset}`;
+}

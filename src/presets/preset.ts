@@ -1,0 +1,26 @@
+// A preset reproduces one seed system on Tributary: its pipelines (declared as a user would in
+// the config file), its compatibility routes, and its settings under presets.NAME. Presets are
+// registered in src/registry.ts; the default start runs every enabled one.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.ts';
+import type { Store } from '../stores/store.ts';
+import type { PipelineConfig } from '../pipelines/config.ts';
+import type { Component } from '../registry.ts';
+
+export interface PresetRouteContext {
+  app: FastifyInstance;
+  store: Store;
+  config: Config;
+}
+
+export interface Preset extends Component {
+  /** Its pipelines by name, none when it is off. A pipeline of the same name in the config file replaces one. */
+  pipelines(config: Config): Record<string, PipelineConfig>;
+  /** Its compatibility routes (when the process serves queries). */
+  routes?(context: PresetRouteContext): void;
+}
+
+/** A preset's own settings, filled with its schema's defaults at load. */
+export function presetSettings<T>(config: Config, name: string): T {
+  return (config.presets[name] ?? {}) as T;
+}
