@@ -4,6 +4,7 @@
 // previous result of the same mode.
 //
 //   node bench/run.ts [--quick] [--records N] [--seed 1] [--warm-runs R] [--keep-data]
+//   node bench/run.ts --pipeline user-login|api-requests [--records N]   (bench/pipeline.ts)
 //                     [--results-dir bench/results]
 //
 // Full mode: 10,000,000 records by default; --quick: 200,000 (a ~2-minute smoke run).
@@ -601,7 +602,10 @@ function findPrevious(dir: string, current: BenchResult, ownFile: string): Bench
   return best;
 }
 
-if (import.meta.main) {
+if (import.meta.main && process.argv.includes('--pipeline')) {
+  const { pipelineBench } = await import('./pipeline.ts');
+  await pipelineBench(process.argv.slice(2));
+} else if (import.meta.main) {
   main().then((code) => {
     process.exitCode = code;
   }, (error: unknown) => {

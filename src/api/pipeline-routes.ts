@@ -1,17 +1,41 @@
 // GET /api/v1/pipelines and /api/v1/pipelines/:name: what each pipeline read, wrote per output,
 // dead-lettered and holds, with its consumer group's lag; the indexer is listed as the pipeline
-// that makes streams searchable.
+// that makes streams searchable. POST /api/v1/pipelines/:name/replay (`tributary dlq replay`)
+// sends the pipeline's dead letters that arrived since the last replay through it again: their
+// originals are produced to its first input, and the newest replayed letter's ingest time is kept
+// as the replay mark (data dir, pipelines/NAME/replayed.json) so each letter is replayed once.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Log } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
+import type { Store, Hit } from '../stores/store.ts';
+import type { Acceptor } from '../sources/accept.ts';
 import type { PipelineRunner } from '../pipelines/runner.ts';
+import { DEFAULT_DEAD_LETTER_STREAM } from '../pipelines/config.ts';
+import { originalOf } from '../pipelines/dead-letter-formats.ts';
+import { writeFileAtomic } from '../log/embedded/atomic-file.ts';
 import { ApiError } from './errors.ts';
 
 export interface PipelineRouteDeps {
   log: Log;
   streams: StreamLog[];
   pipelines: () => readonly PipelineRunner[];
+  /** For replay: the store dead letters are searched in, where originals go back in, where the mark is kept. */
+  store?: Store;
+  acceptor?: Acceptor;
+  dataDir?: string;
 }
+
+interface ReplayDeps {
+  store: Store;
+  acceptor: Acceptor;
+  dataDir: string;
+}
+
+const REFUSAL_STATUS = { backlog: 429, too_large: 413, unavailable: 503 } as const;
+const PAGE = 5000;
+const CHUNK = 1000;
 
 async function lagOf(log: Log, group: string): Promise<number | null> {
   try {
@@ -34,7 +58,77 @@ async function describe(runner: PipelineRunner, log: Log): Promise<Record<string
   };
 }
 
+/** The pipeline's letters in its dead-letter stream ingested at or after `since`, oldest first. */
+async function lettersSince(store: Store, runner: PipelineRunner, since: number): Promise<Hit[]> {
+  const stream = runner.config.deadLetters?.topic ?? DEFAULT_DEAD_LETTER_STREAM;
+  // user-login letters name the stream (or the topic) their record came from
+  const inputs = new Set([...runner.stats().inputTopics, ...(runner.config.input.streams ?? [])]);
+  const ours = (body: Record<string, unknown>) => body.pipeline === runner.name
+    || (body.pipeline === undefined && typeof body.topic_name === 'string' && inputs.has(body.topic_name));
+  const found: Hit[] = [];
+  const seen = new Set<string>();
+  let from = since;
+  let limit = PAGE;
+  for (;;) {
+    const page = await store.tail({ query: null, streams: [stream], sinceIngestedAt: from, limit });
+    const fresh = page.filter((hit) => !seen.has(hit.id));
+    for (const hit of fresh) {
+      seen.add(hit.id);
+      if (ours(JSON.parse(hit.bodyJson) as Record<string, unknown>)) found.push(hit);
+    }
+    if (page.length < limit) return found;
+    // a full page of letters sharing one ingest time: read more of them at once
+    if (fresh.length === 0) limit *= 2;
+    from = page.at(-1)!.ingestedAt;
+  }
+}
+
+/** A letter's original as the message it was: a text line as the line, an object as JSON. */
+function messageOf(body: Record<string, unknown>): Buffer | undefined {
+  const original = originalOf(body);
+  if (!original) return undefined;
+  const keys = Object.keys(original);
+  if (keys.length === 1 && typeof original.message === 'string') return Buffer.from(original.message);
+  return Buffer.from(JSON.stringify(original));
+}
+
+const markFile = (dataDir: string, pipeline: string) => path.join(dataDir, 'pipelines', pipeline, 'replayed.json');
+
+async function readMark(file: string): Promise<number | null> {
+  try {
+    const { until } = JSON.parse(await readFile(file, 'utf8')) as { until?: number };
+    return typeof until === 'number' ? until : null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function replay(runner: PipelineRunner, deps: ReplayDeps): Promise<{ replayed: number; since: string | null; until: string | null }> {
+  const file = markFile(deps.dataDir, runner.name);
+  const mark = await readMark(file);
+  const letters = await lettersSince(deps.store, runner, mark === null ? 0 : mark + 1);
+  const messages = letters.map((hit) => messageOf(JSON.parse(hit.bodyJson) as Record<string, unknown>)).filter((message) => message !== undefined);
+  const stream = runner.config.input.streams?.[0];
+  const topic = runner.config.input.topics?.[0];
+  for (let i = 0; i < messages.length; i += CHUNK) {
+    const chunk = messages.slice(i, i + CHUNK);
+    const result = stream !== undefined ? await deps.acceptor.accept(stream, chunk) : await deps.acceptor.acceptToTopic(topic!, chunk);
+    if ('refused' in result) {
+      throw new ApiError(REFUSAL_STATUS[result.refused.kind], result.refused.code, `${i} of ${messages.length} dead letters were replayed, then: ${result.refused.message} (the mark was not moved: a second replay sends them all again)`);
+    }
+  }
+  const until = letters.length > 0 ? Math.max(...letters.map((hit) => hit.ingestedAt)) : mark;
+  if (until !== mark) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, JSON.stringify({ until, at: Date.now(), replayed: messages.length }));
+  }
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return { replayed: messages.length, since: iso(mark), until: iso(until) };
+}
+
 export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRouteDeps): void {
+  const replays = new Map<string, Promise<unknown>>();
   app.get('/api/v1/pipelines', async () => {
     const pipelines = await Promise.all(deps.pipelines().map((runner) => describe(runner, runner.inputLog)));
     const indexers = await Promise.all(deps.streams.map(async ({ log, indexerGroup }) => ({
@@ -46,5 +140,16 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRoute
     const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
     if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
     return describe(runner, runner.inputLog);
+  });
+  app.post<{ Params: { name: string } }>('/api/v1/pipelines/:name/replay', async (request) => {
+    const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
+    if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
+    const { store, acceptor, dataDir } = deps;
+    if (!store || !acceptor || !dataDir) throw new ApiError(503, 'replay_unavailable', 'dead letters are replayed by a process with the ingest role that also runs the pipeline');
+    // one replay of a pipeline at a time, so no letter is sent twice
+    const previous = replays.get(runner.name) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => replay(runner, { store, acceptor, dataDir }));
+    replays.set(runner.name, next);
+    return next;
   });
 }

@@ -68,7 +68,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     for (const preset of PRESETS) preset.routes?.({ app, store: deps.store, config });
   }
   registerLogRoutes(app, deps);
-  registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []) });
+  registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
 
   app.get('/', async (_request, reply) => reply.type('text/plain').send(
     'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams, /api/v1/pipelines\n  GET  /healthz /readyz /metrics\n'));

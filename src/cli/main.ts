@@ -6,6 +6,9 @@ import { registerGroups } from './groups-command.ts';
 import { registerProduce } from './produce-command.ts';
 import { registerConsume } from './consume-command.ts';
 import { registerGen } from './gen-command.ts';
+import { registerPipelineTest } from './pipeline-test-command.ts';
+import { registerPipelines } from './pipelines-command.ts';
+import { registerDlq } from './dlq-command.ts';
 
 const program = new Command();
 program
@@ -21,5 +24,8 @@ registerGroups(program);
 registerProduce(program);
 registerConsume(program);
 registerGen(program);
+registerPipelineTest(program);
+registerPipelines(program);
+registerDlq(program);
 
 await program.parseAsync(process.argv);

@@ -14,10 +14,13 @@ export interface DeadLetter {
   at: number;
 }
 
-export function deadLetterBody(letter: DeadLetter, format: DeadLetterFormat): Record<string, unknown> {
+/** The stream (logical topic) a record came from: on Kafka the topic is under a prefix. */
+export type StreamOfTopic = (topic: string) => string;
+
+export function deadLetterBody(letter: DeadLetter, format: DeadLetterFormat, streamOf: StreamOfTopic = (topic) => topic): Record<string, unknown> {
   const { record, reason, pipeline, step, at } = letter;
   if (format === 'user-login') {
-    return { topic_name: record.origin.topic, message: record.body, error: reason, processed_at_utc: formatTime(at, 'iso') };
+    return { topic_name: streamOf(record.origin.topic), message: record.body, error: reason, processed_at_utc: formatTime(at, 'iso') };
   }
   return {
     timestamp: new Date(at).toISOString(),
@@ -26,6 +29,7 @@ export function deadLetterBody(letter: DeadLetter, format: DeadLetterFormat): Re
     reason,
     pipeline,
     step,
+    stream: streamOf(record.origin.topic),
     topic: record.origin.topic,
     partition: record.origin.partition,
     offset: record.origin.offset,

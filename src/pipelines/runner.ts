@@ -95,6 +95,8 @@ export class PipelineRunner {
     this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
   }
 
+  readonly #streamOf = (topic: string): string => this.#deps.streams.find((streamLog) => streamLog.log === this.#input.log)?.topics.streamOf(topic) ?? topic;
+
   get inputLog(): Log {
     return this.#input.log;
   }
@@ -270,7 +272,7 @@ export class PipelineRunner {
     }
     const { topic = DEFAULT_DEAD_LETTER_STREAM, format = 'tributary' } = this.config.deadLetters ?? {};
     const deadLetters = letters.map((letter) => ({
-      record: { ...letter.record, body: deadLetterBody(letter, format) },
+      record: { ...letter.record, body: deadLetterBody(letter, format, this.#streamOf) },
       id: `${this.name}/dl/${originKey(letter.record)}`,
     }));
     await this.#outputs.write(byOutput, [{ topic, records: deadLetters }]);

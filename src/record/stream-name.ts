@@ -13,6 +13,11 @@ export function isStreamName(name: string): boolean {
   return STREAM_NAME.test(name);
 }
 
+/** A name of any stream: one producers may write to, or one of Tributary's own (`_dead_letters`). */
+export function isAnyStreamName(name: string): boolean {
+  return name.startsWith('_') ? isStreamName(name.slice(1)) : isStreamName(name);
+}
+
 /** Why `name` is not a stream producers may write to. */
 export function streamNameProblem(name: string): string {
   return `stream '${name}' is not a valid name: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most ${MAX_STREAM_NAME} characters`;

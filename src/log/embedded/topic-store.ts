@@ -4,7 +4,7 @@ import { LogError } from '../log.ts';
 import type { TopicConfig } from '../log.ts';
 import { fsyncDir, writeFileAtomic } from './atomic-file.ts';
 import { GROUPS_DIR } from './group-offsets.ts';
-import { isStreamName } from '../../record/stream-name.ts';
+import { isAnyStreamName } from '../../record/stream-name.ts';
 
 export const TOPIC_CONFIG_FILE = 'topic.json';
 const DELETED_PREFIX = '.deleted-';
@@ -29,8 +29,8 @@ export function validateTopicConfig(config: TopicConfig): TopicConfig {
       throw new LogError('INVALID_ARGUMENT', `${field} must be a non-negative number, got ${value}`);
     }
   }
-  if (config.stream !== undefined && !(typeof config.stream === 'string' && isStreamName(config.stream))) {
-    throw new LogError('INVALID_ARGUMENT', `invalid stream name ${JSON.stringify(config.stream)}: use 1-200 of [A-Za-z0-9._-], starting with a letter or digit`);
+  if (config.stream !== undefined && !(typeof config.stream === 'string' && isAnyStreamName(config.stream))) {
+    throw new LogError('INVALID_ARGUMENT', `invalid stream name ${JSON.stringify(config.stream)}: use 1-200 of [A-Za-z0-9._-], starting with a letter or digit (or _ for Tributary's own)`);
   }
   const clean: TopicConfig = { partitions: config.partitions };
   if (config.retentionMs !== undefined) clean.retentionMs = config.retentionMs;

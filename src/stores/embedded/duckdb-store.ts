@@ -18,6 +18,7 @@ import { recordId } from '../../record/id.ts';
 import type { FieldResolverOptions } from './query-field.ts';
 import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLES, POSITION_ID_MACROS, OLD_LAYOUT_COLUMN, ADDED_COLUMNS, RECORD_TABLES, SOURCES_TABLE, RECORD_ID_SQL, RECENT_DEFAULTS } from './schema.ts';
 import { StreamSources } from './stream-sources.ts';
+import { OwnIds } from './own-ids.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
 import { encodeCursor, decodeCursor, afterCursorSql, beforeCursorSql, rowKey, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
 import { facetSql, recordSql } from './explore-sql.ts';
@@ -83,6 +84,7 @@ interface StoreParts {
   readGate: ExclusiveGate;
   registry: ShapeRegistry;
   sources: StreamSources;
+  ownIds: OwnIds;
   runs: SortedRuns;
   threads: number;
   checkpointBytes: number;
@@ -165,7 +167,7 @@ export class DuckDbStore implements Store {
     this.runs = runs;
     // DDL waits until no lane has a transaction open and no move runs
     const alone = <T>(step: () => Promise<T>): Promise<T> => this.writeGate.alone(async () => { await runs.settled(); return step(); });
-    const shared = { registry, sources: parts.sources, alone, timeZoneOf: parts.timeZoneOf };
+    const shared = { registry, sources: parts.sources, ownIds: parts.ownIds, alone, timeZoneOf: parts.timeZoneOf };
     this.lanes = parts.writers.map((connection) => ({
       connection, typedWriter: new TypedWriter(connection, shared), pending: [], draining: false, chain: Promise.resolve(),
     }));
@@ -206,6 +208,7 @@ export class DuckDbStore implements Store {
     await countMinutesOnce(writer);
     const registry = await ShapeRegistry.load(writer, options.maxColumnsPerStream);
     const sources = await StreamSources.load(writer);
+    const ownIds = await OwnIds.load(writer);
     const readers = await ConnectionPool.open(instance, options.readConnections ?? 3);
     const readGate = new ExclusiveGate();
     const commitMove = async (commit: () => Promise<unknown>): Promise<void> => {
@@ -216,7 +219,7 @@ export class DuckDbStore implements Store {
     const writers = [writer];
     while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
     return new DuckDbStore({
-      file, instance, writers, readers, readGate, registry, sources, runs, threads: options.threads ?? DEFAULT_THREADS,
+      file, instance, writers, readers, readGate, registry, sources, ownIds, runs, threads: options.threads ?? DEFAULT_THREADS,
       checkpointBytes: byteSize(checkpointThreshold), timeZoneOf: options.timeZoneOf ?? (() => 'UTC'),
     });
   }

@@ -15,6 +15,7 @@ import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL,
 import type { ShapeRegistry } from './shape-registry.ts';
 import type { StreamSources } from './stream-sources.ts';
 import { RECORD_TABLES } from './schema.ts';
+import type { OwnIds } from './own-ids.ts';
 
 /** New templates learned before one write at most; a stream of ever-new shapes keeps raw text instead. */
 const MAX_LEARNED_PER_WRITE = 3;
@@ -40,6 +41,7 @@ interface Line {
 export interface TypedWriterContext {
   registry: ShapeRegistry;
   sources: StreamSources;
+  ownIds: OwnIds;
   /** Runs a step when columns may be added: no other write transaction open, no move running. */
   alone: <T>(step: () => Promise<T>) => Promise<T>;
   timeZoneOf: (stream: string) => string;
@@ -183,7 +185,9 @@ export class TypedWriter {
     for (const [stream, lines] of sorted.byStream) sorted.byStream.set(stream, keepLast(lines));
     sorted.raw = keepLast(sorted.raw);
     for (const [stream, ids] of byStream) {
-      const list = listValue([...ids]);
+      const maybe = this.context.ownIds.maybeStored(stream, ids);
+      if (maybe.length === 0) continue;
+      const list = listValue(maybe);
       for (const table of RECORD_TABLES) {
         await this.connection.run(`DELETE FROM ${table} WHERE rid IN (SELECT unnest($2)) AND stream = $1`, [stream, list], [VARCHAR, VARCHAR_LIST]);
       }

@@ -20,6 +20,8 @@ export interface WindowStateSnapshot {
   /** Windows ending at or before this are closed: what arrives for them is late. */
   closedThrough: number | null;
   lastInputAt: number | null;
+  /** When the snapshot was taken (processing time): a restore shifts the times above by the downtime. */
+  at?: number;
 }
 
 export class OpenWindows {

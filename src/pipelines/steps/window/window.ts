@@ -93,9 +93,9 @@ function orZero(text: string | undefined): number {
 function shapeOf(options: WindowOptions): WindowShape {
   const sizeMs = parseDuration(options.size);
   const type = options.type ?? 'tumbling';
-  const slideMs = type === 'tumbling' ? sizeMs : parseDuration(options.slide ?? (type === 'sliding' ? '1s' : ''));
-  if (!(sizeMs > 0)) throw new Error('window: size must be longer than 0');
   if (type === 'hopping' && options.slide === undefined) throw new Error('window: a hopping window needs a slide');
+  const slideMs = type === 'tumbling' ? sizeMs : parseDuration(options.slide ?? '1s');
+  if (!(sizeMs > 0)) throw new Error('window: size must be longer than 0');
   if (!(slideMs > 0) || slideMs > sizeMs) throw new Error(`window: slide must be longer than 0 and at most the size (${options.size})`);
   if (sizeMs / slideMs > 3600) throw new Error('window: size ÷ slide must be at most 3600 (each record goes into that many windows)');
   return { sizeMs, slideMs, offsetMs: orZero(options.offset) };
@@ -125,6 +125,9 @@ export const windowStep = {
     const fieldPaths = specs.map((spec) => (spec.field === undefined ? undefined : path(spec.field, 'aggregate field')));
     const fields = { emittedAt: 'timestamp', windowStart: 'window_start', windowEnd: 'window_end', ...options.fields };
     const timeFormat = options.timeFormat ?? 'iso';
+    if (options.rejected?.percentAs && !specs.some((spec) => spec.fn === 'count')) {
+      throw new Error('window: rejected.percentAs is a share of the records counted in the window: add a count aggregate');
+    }
 
     const ordered = (body: Record<string, unknown>): Record<string, unknown> => {
       if (!options.fieldOrder) return body;
@@ -141,9 +144,14 @@ export const windowStep = {
     const restored = context.restored as WindowStateSnapshot | undefined;
     if (restored) {
       windows.restore(restored.windows);
-      for (const [key, newestMs, seenAtMs] of restored.partitions) partitions.set(key, { newestMs: newestMs ?? Number.NEGATIVE_INFINITY, seenAtMs });
+      // The time the pipeline was down is no idleness of its input (the records after the checkpoint
+      // are replayed next): processing times resume from now, or the first tick would close every
+      // restored window and the replayed records for them would be late.
+      const pausedSince = restored.at ?? restored.lastInputAt;
+      const paused = pausedSince === null || pausedSince === undefined ? 0 : Math.max(0, context.now() - pausedSince);
+      for (const [key, newestMs, seenAtMs] of restored.partitions) partitions.set(key, { newestMs: newestMs ?? Number.NEGATIVE_INFINITY, seenAtMs: seenAtMs + paused });
       closedThrough = restored.closedThrough;
-      lastInputAt = restored.lastInputAt;
+      lastInputAt = restored.lastInputAt === null ? null : restored.lastInputAt + paused;
     }
 
     const timeOf = (record: PipelineRecord): number | null => {
@@ -266,8 +274,15 @@ export const windowStep = {
           const open = t === null ? [] : windowStarts(t, shape).filter(isOpen);
           const newest = windows.starts().at(-1);
           const starts = open.length > 0 ? open : newest === undefined ? [] : [newest];
-          // with no window open and no usable time, the record opens the window of now
-          const target = starts.length > 0 ? starts : windowStarts(now, shape).filter(isOpen);
+          // with no window open and no usable time, the record opens the window of now: in event
+          // time the newest event time seen (a window of the wall clock would, once closed, move
+          // closedThrough past the stream's event times and make every later record late)
+          let fallback: number | null = now;
+          if (useEventTime) {
+            fallback = null;
+            for (const { newestMs } of partitions.values()) if (Number.isFinite(newestMs)) fallback = Math.max(fallback ?? newestMs, newestMs);
+          }
+          const target = starts.length > 0 ? starts : fallback === null ? [] : windowStarts(fallback, shape).filter(isOpen);
           const { key, values } = groupOf(record);
           for (const start of target) windows.group(start, key, values, record.origin).rejected += 1;
         }
@@ -278,6 +293,7 @@ export const windowStep = {
         partitions: [...partitions].map(([key, { newestMs, seenAtMs }]) => [key, newestMs, seenAtMs]),
         closedThrough,
         lastInputAt,
+        at: context.now(),
       }),
     };
   },

@@ -1,0 +1,168 @@
+// Pipeline benchmark (`npm run bench -- --pipeline user-login|api-requests [--records N]`): records
+// per second through a preset's pipeline end to end, and per server CPU-second, counted only once
+// the pipeline's lag is 0 (throughput that only fills a backlog does not count).
+// - user-login: generated login events posted over HTTP (NDJSON, 4 requests in flight) → the
+//   stream's topic → validate → 5-minute windows → metric-event; event time advances 10 ms per
+//   record, so a run replays hours of traffic.
+// - api-requests: a file of seed-004 lines written first, then `start --tail FILE` → tail-lines →
+//   parse → batch → store stream api_requests, until every line is searchable.
+// Writes bench/results/<date>-<commit>-pipeline-<name>.json and .md.
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateUserLogins, userLoginLine, type UserLoginRecord } from '../src/presets/user-login/generate.ts';
+import { generateApiRequestLines } from '../src/presets/api-requests/generate.ts';
+import { keepAliveAgent, post, sleep } from './http-post.ts';
+import { readProcessStats } from './sysstats.ts';
+
+const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(REPO_DIR, 'bin', 'tributary.js');
+
+interface PipelineBenchResult {
+  pipeline: string;
+  commit: string;
+  date: string;
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  serverCpuSeconds: number;
+  recordsPerCpuSecond: number;
+  lagAtEnd: number;
+  peakRssMb: number;
+  outputs: Record<string, number>;
+  deadLetters: Record<string, number>;
+}
+
+async function startServer(dataDir: string, extra: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const log = createWriteStream(join(dataDir, '..', 'server.log'));
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extra], { cwd: join(dataDir, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { url, pid: child.pid!, stop: async () => { child.kill('SIGTERM'); await exited; } };
+}
+
+async function pipelineState(url: string, name: string): Promise<{ recordsIn: number; lag: number; out: Record<string, number>; deadLetters: Record<string, number> }> {
+  const response = await fetch(`${url}/api/v1/pipelines/${name}`);
+  return await response.json() as { recordsIn: number; lag: number; out: Record<string, number>; deadLetters: Record<string, number> };
+}
+
+async function storedTotal(url: string, stream: string): Promise<number> {
+  return ((await (await fetch(`${url}/api/v1/search?stream=${stream}&limit=0`)).json()) as { total: number }).total;
+}
+
+async function postUserLogins(url: string, records: number): Promise<void> {
+  const target = { url: new URL(`${url}/api/v1/logs?stream=user-login`), agent: keepAliveAgent(new URL(url), 4), headers: { 'content-type': 'application/x-ndjson' }, timeoutMs: 60_000 };
+  const events = generateUserLogins(records, { seed: 1, startTimeSec: 1_737_417_600, secondsPerRecord: 0.01, users: 5000 });
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < events.length; i += 5000) bodies.push(Buffer.from(events.slice(i, i + 5000).map(({ record }) => userLoginLine(record as UserLoginRecord)).join('\n')));
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      for (;;) {
+        const result = await post(target, body);
+        if (result.status === 202) break;
+        if (result.status !== 429 && result.status !== 503) throw new Error(`ingest answered ${result.status}: ${result.text}`);
+        await sleep(100);
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+async function run(name: string, records: number): Promise<PipelineBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), `tributary-bench-${name}-`));
+  const dataDir = join(dir, 'data');
+  try {
+    let extra: string[] = [];
+    // four requests in flight deliver event time out of order by up to 4 bodies (200 s of it)
+    if (name === 'user-login') writeFileSync(join(dir, 'tributary.yaml'), 'presets:\n  user-login:\n    window:\n      lateness: 10m\n');
+    if (name === 'api-requests') {
+      const file = join(dir, 'api_requests.log');
+      const lines = generateApiRequestLines(records, { seed: 1 });
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      extra = ['--tail', file];
+    }
+    const server = await startServer(dataDir, extra);
+    const cpuBefore = readProcessStats(server.pid);
+    const started = performance.now();
+    if (name === 'user-login') await postUserLogins(server.url, records);
+    let state = await pipelineState(server.url, name);
+    let peakRss = 0;
+    for (;;) {
+      peakRss = Math.max(peakRss, readProcessStats(server.pid).rssBytes);
+      const done = state.recordsIn >= records && state.lag === 0
+        && (name !== 'api-requests' || (await storedTotal(server.url, 'api_requests')) >= records);
+      if (done) break;
+      if (performance.now() - started > 1_800_000) throw new Error(`not done in 30 minutes: ${JSON.stringify(state)}`);
+      await sleep(100);
+      state = await pipelineState(server.url, name);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = readProcessStats(server.pid);
+    const cpuSeconds = (cpuAfter.userMs + cpuAfter.systemMs - cpuBefore.userMs - cpuBefore.systemMs) / 1000;
+    await server.stop();
+    return {
+      pipeline: name,
+      commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim(),
+      date: new Date().toISOString().slice(0, 10),
+      records,
+      seconds: Number(seconds.toFixed(2)),
+      recordsPerSecond: Math.round(records / seconds),
+      serverCpuSeconds: Number(cpuSeconds.toFixed(2)),
+      recordsPerCpuSecond: Math.round(records / cpuSeconds),
+      lagAtEnd: state.lag,
+      peakRssMb: Math.round(Math.max(peakRss, cpuAfter.peakRssBytes) / 1048576),
+      outputs: state.out,
+      deadLetters: state.deadLetters,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function markdown(result: PipelineBenchResult): string {
+  return [
+    `# Pipeline benchmark: ${result.pipeline} (${result.commit}, ${result.date})`, '',
+    '| figure | value |', '|---|---:|',
+    `| records | ${result.records} |`,
+    `| seconds until lag 0 | ${result.seconds} |`,
+    `| records/s end to end | ${result.recordsPerSecond} |`,
+    `| server CPU-seconds | ${result.serverCpuSeconds} |`,
+    `| records per server CPU-second | ${result.recordsPerCpuSecond} |`,
+    `| lag at the end | ${result.lagAtEnd} |`,
+    `| peak RSS (MB) | ${result.peakRssMb} |`,
+    `| outputs | ${JSON.stringify(result.outputs)} |`,
+    `| dead letters | ${JSON.stringify(result.deadLetters)} |`, '',
+  ].join('\n');
+}
+
+export async function pipelineBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
+  const name = values.pipeline!;
+  if (name !== 'user-login' && name !== 'api-requests') throw new Error(`--pipeline ${name}: use user-login or api-requests`);
+  const records = Number(values.records ?? (name === 'user-login' ? 2_000_000 : 3_000_000));
+  process.stderr.write(`pipeline bench ${name}: ${records} records…\n`);
+  const result = await run(name, records);
+  mkdirSync(values['results-dir']!, { recursive: true });
+  const base = join(values['results-dir']!, `${result.date}-${result.commit}-pipeline-${name}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown(result));
+  process.stdout.write(markdown(result));
+}
+
+if (import.meta.main) await pipelineBench(process.argv.slice(2));
