@@ -234,7 +234,7 @@ export class PipelineRunner {
     if (this.#failed) return;
     for (let i = 0; i < this.#steps.length; i++) {
       const released = await this.#steps[i]!.step.drain?.();
-      if (released && released.records.length > 0) await this.#runFrom(i + 1, released.records, this.#rejections(i, released.rejected));
+      if (released && (released.records.length > 0 || released.rejected.length > 0)) await this.#runFrom(i + 1, released.records, this.#rejections(i, released.rejected));
     }
     await this.#checkpointIfDue(force);
   }
