@@ -26,10 +26,27 @@ export interface Tributary {
 }
 
 export async function startTributary(config: Config): Promise<Tributary> {
+  // what is open so far, closed in reverse order when a later step fails
+  const opened: Array<() => Promise<unknown>> = [];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    return await start(config, opened);
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+}
+
+async function start(config: Config, opened: Array<() => Promise<unknown>>): Promise<Tributary> {
   const metrics = new Metrics();
   const log = await logEngine(config.log.engine).open(config);
+  opened.push(() => log.close());
   const streams = await openStreamLogs(config, log);
+  for (const streamLog of streams) if (streamLog.log !== log) opened.push(() => streamLog.log.close());
   const store = await storeEngine(config.store.engine).open(config);
+  opened.push(() => store.close());
   const processing = config.roles.includes('process');
   const indexers = processing ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   const pipelines = processing
@@ -38,9 +55,13 @@ export async function startTributary(config: Config): Promise<Tributary> {
   const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics) : undefined;
   let ready = false;
   const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines });
+  opened.push(() => server.close());
   for (const indexer of indexers) indexer.start();
+  opened.push(() => Promise.all(indexers.map((indexer) => indexer.stop())));
+  opened.push(() => Promise.all(pipelines.map((pipeline) => pipeline.stop())));
   for (const pipeline of pipelines) await pipeline.start();
   const sources: RunningSource[] = [];
+  opened.push(async () => { for (const source of sources) await source.stop(); });
   if (acceptor) for (const source of SOURCES) if (source.start) sources.push(await source.start({ acceptor, config, metrics }));
   await server.listen({ port: config.port, host: config.host });
   ready = true;

@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startInProcess, postJson, getJson, waitForTotal } from './harness.ts';
+import { tempDir, startInProcess, postJson, getJson, waitForTotal } from './harness.ts';
 import { BROKERS, skipWithoutBroker } from '../support/kafka.ts';
 import { openKafkaLog } from '../../src/log/kafka/kafka-log.ts';
 import type { Log } from '../../src/log/log.ts';
@@ -89,5 +89,14 @@ describe('HTTP ingest on Kafka with a replication factor the cluster cannot give
     assert.equal(response.status, 500);
     assert.match(response.body.error.message, /the cluster cannot give it replication factor 2: set a lower one \(log\.kafka\.replicationFactor/);
     assert.match(response.body.error.message, /or none for the cluster's default/);
+  });
+
+  it('fails the start when a pipeline needs a topic the cluster refuses, naming the setting, and leaves nothing open', async () => {
+    const dataDir = tempDir('kafka-rf-start');
+    const overrides = { 'log.engine': 'kafka', 'log.kafka.brokers': BROKERS, 'log.kafka.topicPrefix': prefix() };
+    await assert.rejects(startInProcess({ ...overrides, 'log.kafka.replicationFactor': 2 }, dataDir), /replication factor 2: set a lower one \(log\.kafka\.replicationFactor/);
+    // the store and the data dir were released: a corrected start on the same dir works
+    const again = await startInProcess(overrides, dataDir);
+    await again.cleanup();
   });
 });
