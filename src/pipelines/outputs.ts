@@ -107,9 +107,19 @@ export class Outputs {
       batches.set(batchKey, batch);
     }
     if (batches.size === 0) return;
-    for (const batch of batches.values()) batch.entries.sort((a, b) => a.offset - b.offset);
-    await this.#context.store.write([...batches.values()], [...offsets.values()]);
-    for (const [key, commit] of offsets) this.#stored.set(`${consumer}\u0000${key}`, commit.nextOffset);
+    // one write per input partition, its offset with it: the store keeps a partition's writes in
+    // order (one writer lane each), and writes of several partitions go side by side
+    const byPartition = new Map<string, WriteBatch[]>();
+    for (const batch of batches.values()) {
+      batch.entries.sort((a, b) => a.offset - b.offset);
+      const key = partitionKey(batch.topic!, batch.partition);
+      byPartition.set(key, [...(byPartition.get(key) ?? []), batch]);
+    }
+    await Promise.all([...byPartition].map(async ([key, partitionBatches]) => {
+      const commit = offsets.get(key);
+      await this.#context.store.write(partitionBatches, commit ? [commit] : []);
+      if (commit) this.#stored.set(`${consumer}\u0000${key}`, commit.nextOffset);
+    }));
   }
 
   #resolve(stream: string): Promise<ResolvedTopic> {

@@ -3,7 +3,8 @@
 // dead-letter topic, and only then, when no step holds records in memory, checkpoints the step
 // states with the consumed offsets (one file) and commits the offsets to the group. Batches of
 // all partitions and the timer that lets windows close and batches flush go through one queue,
-// so steps never run concurrently. A restart resumes from the checkpoint: records after it are
+// so steps never run concurrently; a batch's outputs are written while the next one runs through
+// the steps, and a checkpoint waits for them. A restart resumes from the checkpoint: records after it are
 // read again, and their outputs replace the earlier ones by id (never duplicated).
 import type { Consumer, ConsumedMessage, Log, MessageBatch, PartitionOffset, TopicPartition } from '../log/log.ts';
 import { partitionKey } from '../log/log.ts';
@@ -20,6 +21,7 @@ import { deadLetterBody, type DeadLetter } from './dead-letter-formats.ts';
 import { createSteps, type NamedStep } from './build.ts';
 
 const TICK_MS = 200;
+const MAX_INFLIGHT_WRITES = 4;
 
 export interface RunnerDeps {
   streams: StreamLog[];
@@ -76,6 +78,7 @@ export class PipelineRunner {
   #restored?: Checkpoint;
   #dirty = false;
   #failed = false;
+  readonly #inflight = new Set<Promise<void>>();
   #stopped = false;
   #stats: PipelineStats;
 
@@ -141,6 +144,7 @@ export class PipelineRunner {
     if (this.#stopped) return;
     await this.#consumer?.stop();
     await this.#running;
+    await Promise.allSettled([...this.#inflight]);
     if (this.#stopped) return;
     for (const { step } of this.#steps) await step.close?.();
     this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps });
@@ -169,6 +173,7 @@ export class PipelineRunner {
     await this.#consumer?.stop();
     await this.#running;
     await this.#queue.catch(() => undefined);
+    await Promise.allSettled([...this.#inflight]);
     for (const { step } of this.#steps) await step.close?.();
   }
 
@@ -275,15 +280,28 @@ export class PipelineRunner {
       record: { ...letter.record, body: deadLetterBody(letter, format, this.#streamOf) },
       id: `${this.name}/dl/${originKey(letter.record)}`,
     }));
-    await this.#outputs.write(byOutput, [{ topic, records: deadLetters }]);
-    for (const [output, list] of byOutput) {
-      this.#stats.out[output] = (this.#stats.out[output] ?? 0) + list.length;
-      this.#deps.metrics?.pipelineRecordsOut.inc({ pipeline: this.name, output }, list.length);
-    }
-    for (const letter of letters) {
-      this.#stats.deadLetters[letter.step] = (this.#stats.deadLetters[letter.step] ?? 0) + 1;
-      this.#deps.metrics?.pipelineDeadLetters.inc({ pipeline: this.name, step: letter.step });
-    }
+    const written = this.#outputs.write(byOutput, [{ topic, records: deadLetters }]).then(() => {
+      for (const [output, list] of byOutput) {
+        this.#stats.out[output] = (this.#stats.out[output] ?? 0) + list.length;
+        this.#deps.metrics?.pipelineRecordsOut.inc({ pipeline: this.name, output }, list.length);
+      }
+      for (const letter of letters) {
+        this.#stats.deadLetters[letter.step] = (this.#stats.deadLetters[letter.step] ?? 0) + 1;
+        this.#deps.metrics?.pipelineDeadLetters.inc({ pipeline: this.name, step: letter.step });
+      }
+    });
+    this.#inflight.add(written);
+    written.then(() => this.#inflight.delete(written), (error: unknown) => {
+      this.#inflight.delete(written);
+      this.#fail(error);
+    });
+    // the next batch's steps run while this one is written; a few writes at once keep the store's lanes busy
+    if (this.#inflight.size >= MAX_INFLIGHT_WRITES) await Promise.race(this.#inflight);
+  }
+
+  /** Waits for the writes in flight; rejects when one failed. */
+  async #settle(): Promise<void> {
+    await Promise.all(this.#inflight);
   }
 
   /**
@@ -300,10 +318,13 @@ export class PipelineRunner {
   }
 
   async #checkpointIfDue(force: boolean): Promise<void> {
+    if (force) await this.#settle();
     if (!this.#dirty) return;
     if (this.#steps.some(({ step }) => step.holding?.())) return;
     const last = this.#stats.lastCheckpointAt;
     if (!force && last !== null && this.#now() - last < this.#checkpointEveryMs) return;
+    // the offsets count as done only once what the steps made of them is durable
+    await this.#settle();
     const offsets = Object.fromEntries([...this.#consumed].map(([key, { offset }]) => [key, offset]));
     const checkpoint: Checkpoint = { offsets: { ...this.#restored?.offsets, ...offsets }, steps: this.#steps.map(({ step }) => step.snapshot?.() ?? null), at: this.#now() };
     this.#stats.stateBytes = await writeCheckpoint(this.#checkpointFile, checkpoint);

@@ -260,7 +260,9 @@ describe('embedded log', () => {
         await log.createTopic('app', { partitions: 2, stream: 'app' });
         assert.equal((await log.describeTopic('raw')).config.stream, undefined);
         assert.deepEqual((await log.describeTopic('app')).config, { partitions: 2, stream: 'app' });
-        await assert.rejects(log.createTopic('odd', { partitions: 1, stream: '_x' }), (error: unknown) => error instanceof LogError && error.code === 'INVALID_ARGUMENT');
+        await assert.rejects(log.createTopic('odd', { partitions: 1, stream: '-x' }), (error: unknown) => error instanceof LogError && error.code === 'INVALID_ARGUMENT');
+        // a leading _ names Tributary's own streams (dead letters), which its pipelines write
+        assert.equal(await log.createTopic('own', { partitions: 1, stream: '_x' }), true);
 
         // a subscription to the marked topics, as the indexer's
         const marked = startConsumer(log, { group: uniqueName('g-marked'), topics: (topic) => log.streamOfTopic(topic) !== undefined });

@@ -47,17 +47,17 @@ describe('tributary log commands on the embedded engine', () => {
   const ndjson = logins.map((login) => JSON.stringify(login)).join('\n') + '\n';
 
   it('produces NDJSON keyed by a field onto murmur2 partitions, and consume prints exactly them', async () => {
-    assert.equal((await cli(['topics', 'create', 'user-login', '-p', '4'])).code, 0);
-    const produced = await cli(['produce', 'user-login', '--key-field', 'user_id'], `${ndjson}\n`);
+    assert.equal((await cli(['topics', 'create', 'logins', '-p', '4'])).code, 0);
+    const produced = await cli(['produce', 'logins', '--key-field', 'user_id'], `${ndjson}\n`);
     assert.equal(produced.code, 0, produced.stderr);
-    assert.match(produced.stderr, /produced 12 messages to user-login/);
+    assert.match(produced.stderr, /produced 12 messages to logins/);
 
     const expectedEnd = [0, 0, 0, 0];
     for (const login of logins) expectedEnd[partitionForKey(login.user_id, 4)]! += 1;
-    const described = JSON.parse((await cli(['topics', 'describe', 'user-login', '--json'])).stdout);
+    const described = JSON.parse((await cli(['topics', 'describe', 'logins', '--json'])).stdout);
     assert.deepEqual(described.partitions.map((p: { endOffset: number }) => p.endOffset), expectedEnd);
 
-    const consumed = await cli(['consume', 'user-login', '--from-beginning', '--max', '12', '--print-key', '--print-offset']);
+    const consumed = await cli(['consume', 'logins', '--from-beginning', '--max', '12', '--print-key', '--print-offset']);
     assert.equal(consumed.code, 0, consumed.stderr);
     assert.match(consumed.stderr, /Processed a total of 12 messages/);
     const printed = lines(consumed.stdout).map((line) => {
@@ -71,13 +71,13 @@ describe('tributary log commands on the embedded engine', () => {
     }
     assert.deepEqual(printed.map((m) => m.value).sort(), logins.map((login) => JSON.stringify(login)).sort());
 
-    const plain = await cli(['consume', 'user-login', '--from-beginning', '--max', '3']);
+    const plain = await cli(['consume', 'logins', '--from-beginning', '--max', '3']);
     assert.equal(lines(plain.stdout).length, 3);
     for (const line of lines(plain.stdout)) assert.ok(line.startsWith('{"user_id":'), line); // value as is
   });
 
   it('resumes a group where it stopped, with committed offsets and lag per partition', async () => {
-    let run = await cli(['consume', 'user-login', '--group', 'metrics', '--from-beginning', '--max', '5']);
+    let run = await cli(['consume', 'logins', '--group', 'metrics', '--from-beginning', '--max', '5']);
     assert.equal(run.code, 0, run.stderr);
     const first = lines(run.stdout);
     assert.equal(first.length, 5);
@@ -88,19 +88,19 @@ describe('tributary log commands on the embedded engine', () => {
     assert.equal(partial.partitions.reduce((sum: number, p: { committed: number }) => sum + p.committed, 0), 5);
     for (const p of partial.partitions) assert.equal(p.lag, p.endOffset - p.committed);
 
-    run = await cli(['consume', 'user-login', '--group', 'metrics', '--from-beginning', '--max', '7']);
+    run = await cli(['consume', 'logins', '--group', 'metrics', '--from-beginning', '--max', '7']);
     const second = lines(run.stdout);
     assert.equal(second.length, 7);
     assert.deepEqual([...first, ...second].sort(), logins.map((login) => JSON.stringify(login)).sort(), 'no message twice, none lost');
 
     const extra = { user_id: 'user-9', seq: 99 };
-    assert.equal((await cli(['produce', 'user-login', '-k', 'user_id'], JSON.stringify(extra))).code, 0);
+    assert.equal((await cli(['produce', 'logins', '-k', 'user_id'], JSON.stringify(extra))).code, 0);
     const lagging = JSON.parse((await cli(['groups', 'describe', 'metrics', '--json'])).stdout);
     assert.deepEqual(
       lagging.partitions.filter((p: { lag: number }) => p.lag > 0).map((p: { partition: number; lag: number }) => [p.partition, p.lag]),
       [[partitionForKey('user-9', 4), 1]],
     );
-    run = await cli(['consume', 'user-login', '--group', 'metrics', '--max', '1']);
+    run = await cli(['consume', 'logins', '--group', 'metrics', '--max', '1']);
     assert.deepEqual(lines(run.stdout), [JSON.stringify(extra)], 'only the new message');
 
     run = await cli(['groups', 'describe', 'metrics']);
@@ -108,7 +108,7 @@ describe('tributary log commands on the embedded engine', () => {
     assert.match(run.stdout, /Group: metrics {2}Members: 0 {2}Total lag: 0/);
     assert.match(run.stdout, /TOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG/);
     const described = JSON.parse((await cli(['groups', 'describe', 'metrics', '--json'])).stdout);
-    const end = JSON.parse((await cli(['topics', 'describe', 'user-login', '--json'])).stdout).partitions;
+    const end = JSON.parse((await cli(['topics', 'describe', 'logins', '--json'])).stdout).partitions;
     for (const p of described.partitions) {
       assert.equal(p.committed, end[p.partition].endOffset);
       assert.equal(p.lag, 0);
@@ -145,7 +145,7 @@ describe('tributary log commands on the embedded engine', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /'tributary groups list' shows the groups/);
 
-    run = await cli(['produce', 'user-login', '--key-field', 'user_id'], '{"user_id":"a"}\nnot json\n');
+    run = await cli(['produce', 'logins', '--key-field', 'user_id'], '{"user_id":"a"}\nnot json\n');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /tributary produce: line 2: not JSON .*1 message before it were produced/);
 

@@ -49,6 +49,13 @@ const LINES: string[] = [
   dyte(75, { timestamp: 1e30 }),
   dyte(76, { timestamp: '2024-05-01 10:06:00' }),
   dyte(77, { timestamp: 2e20 }),
+  // zone-less times typed in SQL as UTC, and the ones it leaves to JavaScript
+  dyte(78, { timestamp: '2024-05-01 10:06:01.5' }),
+  dyte(79, { timestamp: '2024-02-30 10:06:00' }),
+  dyte(80, { timestamp: '2024-05-01 24:00:00' }),
+  dyte(81, { timestamp: '2024-05-01T10:06:60' }),
+  dyte(82, { timestamp: '2024-05-01 10:06:02.1234' }),
+  dyte(83, { timestamp: '0099-05-01 10:06:00' }),
   '{"level": "info", "message": "python separators", "resourceId": "server-1", "latency_ms": 5}',
   '{"level": "info", "message": "python separators", "resourceId": "server-2", "latency_ms": 6}',
   '{ "level":"info","message":"space after brace"}',
@@ -259,6 +266,40 @@ describe('embedded store: typed layout', () => {
       assert.equal(secondRaw, 0, 'the next write types the rare shape');
     } finally {
       rmSync(rareDir, { recursive: true, force: true });
+    }
+  });
+
+  test('in a write of many shapes, the main shape and large groups are typed, the rarest few keep their text, and every record is found', async () => {
+    const mixedDir = mkdtempSync(path.join(tmpdir(), 'store-mixed-'));
+    try {
+      const fields = ['a', 'b', 'c', 'd', 'e', 'f'];
+      // shape k lacks field k: 1000 lines of the full shape, 100 lacking a, 2 each lacking one of b..f
+      const line = (n: number, lacking?: string) => JSON.stringify(Object.fromEntries(fields.filter((f) => f !== lacking).map((f) => [f, `${f}${n}`]).concat([['message', `m ${n}`]])));
+      const write = (from: number) => [
+        ...Array.from({ length: 1000 }, (_, i) => line(from + i)),
+        ...Array.from({ length: 100 }, (_, i) => line(from + 1000 + i, 'a')),
+        ...fields.slice(1).flatMap((lacking, k) => [line(from + 1100 + 2 * k, lacking), line(from + 1101 + 2 * k, lacking)]),
+      ];
+      const mixed = await DuckDbStore.open(mixedDir);
+      const entries = (lines: string[], from: number) => lines.map((text, i) => ({ offset: from + i, ingestedAt: T0, value: Buffer.from(text) }));
+      // the first write teaches the shapes, the second is typed with them
+      await mixed.write([{ stream: 'logs', partition: 0, entries: entries(write(0), 0) }]);
+      await mixed.write([{ stream: 'logs', partition: 0, entries: entries(write(2000), 1110) }]);
+      assert.equal((await mixed.search({ query: null, limit: 0 })).total, 2220);
+      assert.equal((await mixed.search({ query: parseQuery('_exists_:a'), limit: 0 })).total, 2020);
+      assert.equal((await mixed.search({ query: parseQuery('NOT _exists_:c'), limit: 0 })).total, 4);
+      assert.equal((await mixed.search({ query: parseQuery('b:b2003'), limit: 5 })).hits.length, 1);
+      await mixed.close();
+      const db = await DuckDBInstance.create(path.join(mixedDir, 'records.duckdb'));
+      const connection = await db.connect();
+      const [mainRaw, secondRaw, rareRaw] = (await connection.runAndReadAll(`SELECT count(raw) FILTER (off >= 1110 AND off < 2110),
+        count(raw) FILTER (off >= 2110 AND off < 2210), count(raw) FILTER (off >= 2210) FROM records`)).getRows()[0]!.map(Number);
+      connection.closeSync();
+      db.closeSync();
+      assert.deepEqual([mainRaw, secondRaw], [0, 0], 'the main shape and the 100 lines of the second are typed in the second write');
+      assert.ok(rareRaw >= 6, `beyond the two largest groups, the rare lines keep their text (${rareRaw} of 10)`);
+    } finally {
+      rmSync(mixedDir, { recursive: true, force: true });
     }
   });
 

@@ -139,6 +139,12 @@ export function objectTextSql(template: Template, node: TemplateNode, path: stri
 }
 
 const ISO_WITH_ZONE = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)`;
+/**
+ * A date and time without a zone (`2024-09-25 05:42:20`, seed 004's lines), read as UTC: only in a
+ * stream whose zone is UTC (else JavaScript places it in the zone). Fields in range by the pattern
+ * (DuckDB would take 24:00 or a leap second), impossible dates by TRY_CAST (NULL: JavaScript decides).
+ */
+const ISO_WITHOUT_ZONE = String.raw`\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?`;
 
 function epochToMsSql(n: string): string {
   return `CASE WHEN ${n} IS NULL OR ${n} < 0 THEN NULL WHEN isinf(${n}::DOUBLE) THEN ${UNSURE_TS}
@@ -148,12 +154,16 @@ function epochToMsSql(n: string): string {
 }
 
 /** src/record/time.ts parseTimeValue for one typed leaf; NULL means "try the next field". */
-function timeSql(column: string, type: LeafType): string | null {
+function timeSql(column: string, type: LeafType, zone: string): string | null {
   switch (type) {
-    case 'VARCHAR':
+    case 'VARCHAR': {
+      const zoneless = zone === 'UTC'
+        ? `WHEN regexp_full_match(${column}, '${ISO_WITHOUT_ZONE}') THEN coalesce(epoch_ms(TRY_CAST(${column} AS TIMESTAMP)), ${UNSURE_TS})`
+        : '';
       return `CASE WHEN ${column} IS NULL OR ${column} = '' THEN NULL
         WHEN regexp_full_match(${column}, '${ISO_WITH_ZONE}') THEN coalesce(epoch_ms(TRY_CAST(${column} AS TIMESTAMPTZ)), ${UNSURE_TS})
-        ELSE ${UNSURE_TS} END`;
+        ${zoneless} ELSE ${UNSURE_TS} END`;
+    }
     case 'BIGINT':
     case 'DOUBLE':
       return epochToMsSql(column);
@@ -207,9 +217,9 @@ function coalesceOf(parts: string[], last: string): string {
 }
 
 /** ts, level and message of a typed row as toRecord derives them; `ingested` is the fallback time. */
-export function derivedSql(template: Template, ingested: string): { ts: string; level: string; message: string } {
+export function derivedSql(template: Template, ingested: string, zone = 'UTC'): { ts: string; level: string; message: string } {
   return {
-    ts: coalesceOf(firstOf(template, TIME_FIELDS, timeSql), ingested),
+    ts: coalesceOf(firstOf(template, TIME_FIELDS, (column, type) => timeSql(column, type, zone)), ingested),
     level: coalesceOf(firstOf(template, LEVEL_FIELDS, levelSql), 'NULL'),
     message: coalesceOf(firstOf(template, MESSAGE_FIELDS, messageSql), 'NULL'),
   };

@@ -19,6 +19,9 @@ import type { OwnIds } from './own-ids.ts';
 
 /** New templates learned before one write at most; a stream of ever-new shapes keeps raw text instead. */
 const MAX_LEARNED_PER_WRITE = 3;
+/** Beside a write's main shape, groups of one shape smaller than this keep their text, but for the largest few. */
+const MIN_TYPED_GROUP = 64;
+const TYPED_SMALL_GROUPS = 2;
 /** Lines of a write sampled for shapes no template has yet. */
 const LEARN_SAMPLE = 16;
 /** Lines of a stream that kept their text, kept to learn from before the next write. */
@@ -90,6 +93,29 @@ function ownIds(lines: Line[]): { value: ReturnType<typeof listValue>; type: Duc
   return { value: listValue(lines.map((line) => line.id ?? null)), type: VARCHAR_LIST };
 }
 
+/** A template's top-level keys in order, as a line's must be for it to hold the line exactly. */
+function topLevelKeys(template: Template): string {
+  return JSON.stringify(template.fields.map((field) => field.key));
+}
+
+/** Lines by their top-level keys in order (undefined: not a JSON object); parsed here, as they are few. */
+function linesByKeys(lines: Line[]): Map<string | undefined, Line[]> {
+  const groups = new Map<string | undefined, Line[]>();
+  for (const line of lines) {
+    let keys: string | undefined;
+    try {
+      const parsed: unknown = JSON.parse(line.value.toString('utf8'));
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) keys = JSON.stringify(Object.keys(parsed));
+    } catch {
+      keys = undefined;
+    }
+    const group = groups.get(keys);
+    if (group) group.push(line);
+    else groups.set(keys, [line]);
+  }
+  return groups;
+}
+
 /** One line of valid UTF-8: decode() in SQL fails on anything else, and the lines are split on newlines. */
 function isTypable(value: Buffer): boolean {
   return value.length > 0 && value.indexOf(10) === -1 && value.indexOf(13) === -1 && isUtf8(value);
@@ -140,7 +166,8 @@ export class TypedWriter {
     for (const [stream, lines] of sorted.byStream) {
       const candidates = [...sample(lines, LEARN_SAMPLE), ...(this.leftovers.get(stream) ?? [])];
       this.leftovers.delete(stream);
-      const shapes = unknownShapes(candidates, this.registry.forStream(stream));
+      // a shape a few lines have stays text (MIN_TYPED_GROUP): learning it is DDL for nothing
+      const shapes = unknownShapes(candidates, this.registry.forStream(stream), Math.max(2, Math.ceil(candidates.length / 8)));
       for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE)) {
         if (!this.registry.canLearn(stream, shape)) continue;
         // asked again once alone: another writer may have learned it meanwhile
@@ -194,24 +221,58 @@ export class TypedWriter {
     }
   }
 
-  /** Tries the stream's templates, most recently matched first; returns the lines none held. */
+  /**
+   * Tries the stream's templates, most recently matched first; returns the lines none held. The
+   * most recent one takes every line (most writes are one shape); the lines it missed are tried
+   * only against the templates of their own top-level keys: each try is a statement DuckDB plans
+   * and a parse of the lines, and a stream of 20 shapes (5 % invalid records, each lacking other
+   * fields) otherwise paid 40 statements a write (docs/performance.md, step 12). Beyond the two
+   * largest groups, a few lines of a rare shape keep their text.
+   */
   private async insertTyped(stream: string, lines: Line[]): Promise<Line[]> {
-    let left = lines;
-    for (const template of inWriteOrder(this.registry.forStream(stream))) {
-      if (left.length === 0) break;
-      const text = blobValue(joined(left));
-      const positions = positionRuns(left);
-      const ids = ownIds(left);
-      const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
-      const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
-      const inserted = (await this.connection.run(insertSql(template, ids !== null), params, types)).rowsChanged;
-      if (inserted === 0) continue;
-      this.registry.matched(template);
-      if (inserted === left.length) return [];
-      const misses = (await this.connection.runAndReadAll(missesSql(template), [text, positions])).getRows();
-      left = misses.map((row) => left[Number(row[0]) - 1]!);
+    const zone = this.context.timeZoneOf(stream);
+    const [first, ...rest] = inWriteOrder(this.registry.forStream(stream));
+    if (!first) return lines;
+    const missed = await this.tryTemplate(first, stream, lines, zone, lines.length);
+    if (missed.length === 0 || rest.length === 0) return missed;
+    const restByKeys = new Map<string, Template[]>();
+    for (const template of rest) {
+      const keys = topLevelKeys(template);
+      restByKeys.set(keys, [...(restByKeys.get(keys) ?? []), template]);
+    }
+    const left: Line[] = [];
+    const groups = [...linesByKeys(missed)].sort((a, b) => b[1].length - a[1].length);
+    for (const [rank, [keys, group]] of groups.entries()) {
+      let remaining = group;
+      // beyond the largest few, a handful of lines is cheaper kept as text (~10 µs each in
+      // JavaScript) than the statements of a try (a few ms each to plan)
+      if (rank >= TYPED_SMALL_GROUPS && group.length < MIN_TYPED_GROUP) {
+        left.push(...group);
+        continue;
+      }
+      for (const template of (keys === undefined ? undefined : restByKeys.get(keys)) ?? []) {
+        if (remaining.length === 0) break;
+        remaining = await this.tryTemplate(template, stream, remaining, zone, lines.length);
+      }
+      left.push(...remaining);
     }
     return left;
+  }
+
+  /** Inserts the lines the template holds exactly; returns the others. `written`: the lines of the stream in this write. */
+  private async tryTemplate(template: Template, stream: string, lines: Line[], zone: string, written: number): Promise<Line[]> {
+    const text = blobValue(joined(lines));
+    const positions = positionRuns(lines);
+    const ids = ownIds(lines);
+    const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
+    const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
+    const inserted = (await this.connection.run(insertSql(template, ids !== null, zone), params, types)).rowsChanged;
+    if (inserted === 0) return lines;
+    // tried first next time only when it holds most of a write: a rare shape last would push the common one back
+    if (inserted * 2 >= written) this.registry.matched(template);
+    if (inserted === lines.length) return [];
+    const misses = (await this.connection.runAndReadAll(missesSql(template, zone), [text, positions])).getRows();
+    return misses.map((row) => lines[Number(row[0]) - 1]!);
   }
 
   private async appendRaw(rows: Line[]): Promise<void> {
@@ -258,8 +319,8 @@ function appendColumn(appender: DuckDBAppender, column: string, line: Line, reco
  * The LIMIT stops the optimizer from pushing a filter on `exact` down into the columns, which
  * would inline the parse into every column's expression and parse each line a dozen times.
  */
-function typedLinesSql(template: Template): string {
-  const derived = derivedSql(template, 'ingested_at');
+function typedLinesSql(template: Template, zone: string): string {
+  const derived = derivedSql(template, 'ingested_at', zone);
   return `WITH lines AS (SELECT unnest(l) AS line, generate_subscripts(l, 1) AS i FROM (SELECT string_split(decode($1), chr(10)) AS l)),
     runs AS (SELECT r[1]::BIGINT AS first_line, r[2]::INTEGER AS part, r[3]::BIGINT AS off, r[4]::BIGINT AS ingested_at, r[5]::SMALLINT AS src
              FROM (SELECT string_split(unnest(string_split($2, ';')), ',') AS r)),
@@ -277,7 +338,7 @@ function typedLinesSql(template: Template): string {
  * vectors of each write instead of spread over all of them: a newest-first search bounded by ts
  * (newest-first.ts) then decodes the other columns of those vectors only. Same CPU and size.
  */
-function insertSql(template: Template, ownIds: boolean): string {
+function insertSql(template: Template, ownIds: boolean, zone: string): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
@@ -285,12 +346,12 @@ function insertSql(template: Template, ownIds: boolean): string {
   // $4: the lines' own ids, a list indexed by line number, only when a line has one
   const rid = ownIds ? '$4[i]' : 'NULL';
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
-    ${typedLinesSql(template)}
+    ${typedLinesSql(template, zone)}
     SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts`;
 }
 
-function missesSql(template: Template): string {
-  return `${typedLinesSql(template)} SELECT i FROM flagged WHERE NOT exact ORDER BY i`;
+function missesSql(template: Template, zone: string): string {
+  return `${typedLinesSql(template, zone)} SELECT i FROM flagged WHERE NOT exact ORDER BY i`;
 }
 
 function sample(lines: Line[], size: number): Line[] {
@@ -300,7 +361,7 @@ function sample(lines: Line[], size: number): Line[] {
 }
 
 /** Shapes of the lines that no template has, commonest first. */
-function unknownShapes(lines: Line[], templates: readonly Template[]): Shape[] {
+function unknownShapes(lines: Line[], templates: readonly Template[], minCount: number): Shape[] {
   const seen: Array<{ shape: Shape; count: number }> = [];
   for (const line of lines) {
     const shape = learnShape(line.value.toString('utf8'));
@@ -308,5 +369,5 @@ function unknownShapes(lines: Line[], templates: readonly Template[]): Shape[] {
     const known = seen.find((candidate) => sameShape(candidate.shape, shape));
     if (known) known.count++; else seen.push({ shape, count: 1 });
   }
-  return seen.sort((a, b) => b.count - a.count).map((entry) => entry.shape);
+  return seen.filter((entry) => entry.count >= minCount).sort((a, b) => b.count - a.count).map((entry) => entry.shape);
 }
