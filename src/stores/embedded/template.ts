@@ -114,6 +114,27 @@ function serialize(value: unknown, separators: Separators): string {
  * line is not written the canonical way (extra spaces, escapes a serializer would not write), so
  * no template is learned from a record it could not rebuild.
  */
+type KeyTree = Array<string | [string, KeyTree]>;
+
+function keyTreeOfNodes(nodes: TemplateNode[]): KeyTree {
+  return nodes.map((node) => (node.children ? [node.key, keyTreeOfNodes(node.children)] : node.key));
+}
+
+function keyTreeOfValue(value: Record<string, unknown>, depth: number): KeyTree {
+  return Object.entries(value).map(([key, child]) =>
+    (isPlainObject(child) && depth < MAX_OBJECT_DEPTH && Object.keys(child).length > 0 ? [key, keyTreeOfValue(child, depth + 1)] : key));
+}
+
+/** A shape's keys, nested objects' with them, as nodesOf nests them: a line with other keys never matches it. */
+export function keysOfShape(shape: Shape): string {
+  return JSON.stringify(keyTreeOfNodes(shape.fields));
+}
+
+/** keysOfShape of the shape a parsed line would have. */
+export function keysOfValue(value: Record<string, unknown>): string {
+  return JSON.stringify(keyTreeOfValue(value, 1));
+}
+
 export function learnShape(line: string): Shape | null {
   let value: unknown;
   try {

@@ -10,7 +10,7 @@ import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import type { LogRecord } from '../../record/record.ts';
 import { messageBody } from '../../record/message-body.ts';
-import { inWriteOrder, learnShape, sameShape, type Shape, type Template } from './template.ts';
+import { inWriteOrder, keysOfShape, keysOfValue, learnShape, sameShape, type Shape, type Template } from './template.ts';
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 import type { StreamSources } from './stream-sources.ts';
@@ -93,19 +93,14 @@ function ownIds(lines: Line[]): { value: ReturnType<typeof listValue>; type: Duc
   return { value: listValue(lines.map((line) => line.id ?? null)), type: VARCHAR_LIST };
 }
 
-/** A template's top-level keys in order, as a line's must be for it to hold the line exactly. */
-function topLevelKeys(template: Template): string {
-  return JSON.stringify(template.fields.map((field) => field.key));
-}
-
-/** Lines by their top-level keys in order (undefined: not a JSON object); parsed here, as they are few. */
+/** Lines by the keys of their shape, nested ones too (undefined: not a JSON object); parsed here, as they are few. */
 function linesByKeys(lines: Line[]): Map<string | undefined, Line[]> {
   const groups = new Map<string | undefined, Line[]>();
   for (const line of lines) {
     let keys: string | undefined;
     try {
       const parsed: unknown = JSON.parse(line.value.toString('utf8'));
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) keys = JSON.stringify(Object.keys(parsed));
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) keys = keysOfValue(parsed as Record<string, unknown>);
     } catch {
       keys = undefined;
     }
@@ -224,7 +219,7 @@ export class TypedWriter {
   /**
    * Tries the stream's templates, most recently matched first; returns the lines none held. The
    * most recent one takes every line (most writes are one shape); the lines it missed are tried
-   * only against the templates of their own top-level keys: each try is a statement DuckDB plans
+   * only against the templates of their own keys (nested ones too): each try is a statement DuckDB plans
    * and a parse of the lines, and a stream of 20 shapes (5 % invalid records, each lacking other
    * fields) otherwise paid 40 statements a write (docs/performance.md, step 12). Beyond the two
    * largest groups, a few lines of a rare shape keep their text.
@@ -237,7 +232,7 @@ export class TypedWriter {
     if (missed.length === 0 || rest.length === 0) return missed;
     const restByKeys = new Map<string, Template[]>();
     for (const template of rest) {
-      const keys = topLevelKeys(template);
+      const keys = keysOfShape(template);
       restByKeys.set(keys, [...(restByKeys.get(keys) ?? []), template]);
     }
     const left: Line[] = [];
@@ -266,13 +261,15 @@ export class TypedWriter {
     const ids = ownIds(lines);
     const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
     const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
-    const inserted = (await this.connection.run(insertSql(template, ids !== null, zone), params, types)).rowsChanged;
+    // the inserted rows' positions tell the misses apart: a second statement would parse every line again
+    const rows = (await this.connection.runAndReadAll(insertSql(template, ids !== null, zone), params, types)).getRows();
+    const inserted = rows.length;
     if (inserted === 0) return lines;
     // tried first next time only when it holds most of a write: a rare shape last would push the common one back
     if (inserted * 2 >= written) this.registry.matched(template);
     if (inserted === lines.length) return [];
-    const misses = (await this.connection.runAndReadAll(missesSql(template, zone), [text, positions])).getRows();
-    return misses.map((row) => lines[Number(row[0]) - 1]!);
+    const stored = new Set(rows.map(([part, off, src, rid]) => `${String(part)},${String(off)},${String(src)},${rid === null ? '' : String(rid)}`));
+    return lines.filter((line) => !stored.has(`${line.partition},${line.offset},${line.src},${line.id ?? ''}`));
   }
 
   private async appendRaw(rows: Line[]): Promise<void> {
@@ -347,11 +344,8 @@ function insertSql(template: Template, ownIds: boolean, zone: string): string {
   const rid = ownIds ? '$4[i]' : 'NULL';
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
     ${typedLinesSql(template, zone)}
-    SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts`;
-}
-
-function missesSql(template: Template, zone: string): string {
-  return `${typedLinesSql(template, zone)} SELECT i FROM flagged WHERE NOT exact ORDER BY i`;
+    SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts
+    RETURNING part, off, src, rid`;
 }
 
 function sample(lines: Line[], size: number): Line[] {
