@@ -137,6 +137,12 @@ export class Outputs {
   }
 }
 
+/**
+ * Keyed by its id: every copy of a record (sent again after a restart) goes to one partition, so
+ * the indexer stores them in order and the later replaces the earlier; on two partitions their
+ * writes could run side by side and both stay.
+ */
 function message({ record, id }: OutgoingRecord): ProduceMessage {
-  return { value: Buffer.from(JSON.stringify(record.body)), ...(id === undefined ? {} : { headers: { [RECORD_ID_HEADER]: id } }) };
+  const value = Buffer.from(JSON.stringify(record.body));
+  return id === undefined ? { value } : { key: id, value, headers: { [RECORD_ID_HEADER]: id } };
 }
