@@ -51,7 +51,7 @@ const optionsSchema = {
     slide: { ...DURATION, description: 'How far each window starts after the previous (hopping, sliding).' },
     offset: { ...DURATION, default: '0s', description: 'Windows start at the epoch plus this, plus multiples of the slide.' },
     time: { enum: ['event', 'processing'], default: 'event', description: 'Event time (from the record) or processing time.' },
-    timeField: { type: 'string', minLength: 1, description: 'Field holding the event time (epoch s/ms or ISO); default: the record model\'s time fields (timestamp, @timestamp, ts, …).' },
+    timeField: { type: 'string', minLength: 1, description: 'Field holding the event time (epoch s/ms or ISO); default: the record model\'s time fields (timestamp, @timestamp, ts, …), else the time the log took the record. A record without the named field is rejected.' },
     lateness: { ...DURATION, default: '0s', description: 'How long after its end a window waits for out-of-order records.' },
     idleTimeout: { ...DURATION, default: '1m', description: 'A partition without records this long no longer holds the watermark back; with no input at all this long, every open window closes.' },
     groupBy: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Fields whose values split each window into groups, copied into the output.' },
@@ -154,10 +154,14 @@ export const windowStep = {
       lastInputAt = restored.lastInputAt === null ? null : restored.lastInputAt + paused;
     }
 
+    /** The record's own time: from timeField, else the record model's time fields. */
+    const ownTime = (record: PipelineRecord): number | null =>
+      (timePath ? parseTimeValue(valueAt(record.body, timePath)) : eventTime(record.body));
+
     const timeOf = (record: PipelineRecord): number | null => {
       if (!useEventTime) return context.now();
-      if (timePath) return parseTimeValue(valueAt(record.body, timePath));
-      return eventTime(record.body);
+      // as the record model: without a time field named, a record without a time has the time the log took it
+      return ownTime(record) ?? (timePath ? null : record.origin.ingestedAt);
     };
 
     const groupOf = (record: PipelineRecord): { key: string; values: unknown[] } => {
@@ -270,7 +274,8 @@ export const windowStep = {
       rejected(rejections: Rejection[]) {
         const now = context.now();
         for (const { record } of rejections) {
-          const t = useEventTime ? timeOf(record) : now;
+          // an invalid record counts in the window of its own time, if it has a usable one
+          const t = useEventTime ? ownTime(record) : now;
           const open = t === null ? [] : windowStarts(t, shape).filter(isOpen);
           const newest = windows.starts().at(-1);
           const starts = open.length > 0 ? open : newest === undefined ? [] : [newest];
