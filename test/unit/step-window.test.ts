@@ -356,7 +356,7 @@ describe('window step: records rejected upstream with no window open', () => {
     assert.equal(step.lateRecords, 0);
   });
 
-  it('places a record without a time at the time the log took it, and rejects one without a named timeField', () => {
+  it('places a record without a time at the time the log took it, and rejects one without a named timeField', async () => {
     const { clock, create } = setup();
     const step = create({ size: '5m', idleTimeout: '1m', aggregates: COUNT });
     const untimed: PipelineRecord = { body: { message: 'no time' }, origin: { topic: 'in', partition: 0, offset: offset++, ingestedAt: at(7) } };
@@ -364,7 +364,7 @@ describe('window step: records rejected upstream with no window open', () => {
     clock.advance(MINUTE);
     assert.deepEqual(counts(tick(step)), [['2025-01-21T00:05:00', 1]]);
     const named = create({ size: '5m', timeField: 'ts', aggregates: COUNT });
-    const result = named.process([{ ...untimed, origin: { ...untimed.origin, offset: offset++ } }]);
+    const result = await named.process([{ ...untimed, origin: { ...untimed.origin, offset: offset++ } }]);
     assert.equal(result.rejected.length, 1);
     assert.match(result.rejected[0]!.reason, /no event time in ts/);
   });
