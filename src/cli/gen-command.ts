@@ -119,7 +119,7 @@ async function pump(lines: Iterator<Line>, sink: Sink, options: RunOptions): Pro
   const { name, rate, count } = options;
   const stopper = new AbortController();
   const onSigint = () => {
-    if (stopper.signal.aborted) process.exit(130);
+    if (stopper.signal.aborted) process.exit(130); // a second Ctrl-C: leave now, as consume does
     stopper.abort();
   };
   process.on('SIGINT', onSigint);

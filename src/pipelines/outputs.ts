@@ -7,7 +7,7 @@
 import type { Log, ProduceMessage, TopicMessages } from '../log/log.ts';
 import { partitionKey } from '../log/log.ts';
 import { routeStream, type StreamLog } from '../log/stream-topics.ts';
-import type { LogEntry, OffsetCommit, Store, WriteBatch } from '../stores/store.ts';
+import type { OffsetCommit, Store, WriteBatch } from '../stores/store.ts';
 import type { OutputConfig } from './config.ts';
 import type { PipelineRecord } from './step.ts';
 
@@ -88,36 +88,32 @@ export class Outputs {
     return `${this.#context.group}:${stream}`;
   }
 
+  /**
+   * One write per input partition, its offset with it: the store keeps a partition's writes in
+   * order (one writer lane each), and writes of several partitions go side by side. Records with
+   * an id of their own travel in a batch of their own (they replace by id, not by position).
+   */
   async #writeStore(stream: string, records: OutgoingRecord[]): Promise<void> {
     const consumer = this.#storeConsumer(stream);
-    const batches = new Map<string, WriteBatch & { entries: LogEntry[] }>();
-    const offsets = new Map<string, OffsetCommit>();
+    const partitions = new Map<string, { positional: WriteBatch; own: WriteBatch; commit?: OffsetCommit }>();
     for (const { record, id } of records) {
       const { topic, partition, offset, ingestedAt } = record.origin;
       const key = partitionKey(topic, partition);
+      if (id === undefined && offset < (this.#stored.get(`${consumer}\u0000${key}`) ?? 0)) continue;
+      let writes = partitions.get(key);
+      if (!writes) partitions.set(key, (writes = { positional: { stream, topic, partition, entries: [] }, own: { stream, topic, partition, entries: [] } }));
       const value = Buffer.from(JSON.stringify(record.body));
-      if (id === undefined) {
-        if (offset < (this.#stored.get(`${consumer}\u0000${key}`) ?? 0)) continue;
-        const next = offsets.get(key);
-        if (!next || next.nextOffset <= offset) offsets.set(key, { consumer, topic, partition, nextOffset: offset + 1 });
+      if (id !== undefined) {
+        writes.own.entries.push({ offset, ingestedAt, value, id });
+        continue;
       }
-      const batchKey = `${key}\u0000${id === undefined ? '' : 'own'}`;
-      const batch = batches.get(batchKey) ?? { stream, topic, partition, entries: [] };
-      batch.entries.push({ offset, ingestedAt, value, ...(id === undefined ? {} : { id }) });
-      batches.set(batchKey, batch);
+      writes.positional.entries.push({ offset, ingestedAt, value });
+      if (!writes.commit || writes.commit.nextOffset <= offset) writes.commit = { consumer, topic, partition, nextOffset: offset + 1 };
     }
-    if (batches.size === 0) return;
-    // one write per input partition, its offset with it: the store keeps a partition's writes in
-    // order (one writer lane each), and writes of several partitions go side by side
-    const byPartition = new Map<string, WriteBatch[]>();
-    for (const batch of batches.values()) {
-      batch.entries.sort((a, b) => a.offset - b.offset);
-      const key = partitionKey(batch.topic!, batch.partition);
-      byPartition.set(key, [...(byPartition.get(key) ?? []), batch]);
-    }
-    await Promise.all([...byPartition].map(async ([key, partitionBatches]) => {
-      const commit = offsets.get(key);
-      await this.#context.store.write(partitionBatches, commit ? [commit] : []);
+    await Promise.all([...partitions].map(async ([key, { positional, own, commit }]) => {
+      const batches = [positional, own].filter((batch) => batch.entries.length > 0);
+      for (const batch of batches) batch.entries.sort((a, b) => a.offset - b.offset);
+      await this.#context.store.write(batches, commit ? [commit] : []);
       if (commit) this.#stored.set(`${consumer}\u0000${key}`, commit.nextOffset);
     }));
   }

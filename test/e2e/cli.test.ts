@@ -1,24 +1,10 @@
 // The `tributary` command as a user runs it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startInProcess, postJson, waitForTotal, tempDir, ROOT, NODE } from './harness.ts';
+import { startInProcess, postJson, waitForTotal, tempDir, tributary } from './harness.ts';
 
-const run = promisify(execFile);
-const BIN = path.join(ROOT, 'bin/tributary.js');
-
-async function tributary(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE, [BIN, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 describe('tributary CLI', () => {
   let server: Awaited<ReturnType<typeof startInProcess>>;

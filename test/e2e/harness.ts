@@ -3,13 +3,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/load.ts';
 import { startTributary, type Tributary } from '../../src/tributary.ts';
 import type { ConfigOverrides } from '../../src/config/config.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const NODE = process.execPath;
+const BIN = path.join(ROOT, 'bin/tributary.js');
+const execFileAsync = promisify(execFile);
+
+/** Runs `tributary ARGS` to its end, as a user would, with its exit code and output. */
+export async function tributary(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(NODE, [BIN, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `tributary-${prefix}-`));

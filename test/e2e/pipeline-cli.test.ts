@@ -2,24 +2,10 @@
 // a wrong one, `pipelines list/describe` and `dlq replay` against a running server (child process).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { getJson, postJson, startChild, tempDir, waitFor, ROOT, NODE } from './harness.ts';
+import { getJson, postJson, startChild, tempDir, waitFor, ROOT, tributary } from './harness.ts';
 
-const run = promisify(execFile);
-const BIN = path.join(ROOT, 'bin/tributary.js');
-
-async function tributary(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE, [BIN, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 const login = (user: string, seconds: number, extra: Record<string, unknown> = { device_type: 'iOS', app_version: '2.3.0' }) =>
   ({ user_id: user, ip: '10.0.0.1', locale: 'CA', device_id: `d-${user}`, timestamp: 1_737_417_600 + seconds, ...extra });
