@@ -39,7 +39,9 @@ interface PipelineBenchResult {
 
 async function startServer(dataDir: string, extra: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const log = createWriteStream(join(dataDir, '..', 'server.log'));
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extra], { cwd: join(dataDir, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server
+  const nodeArgs = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extra], { cwd: join(dataDir, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const url = await new Promise<string>((resolve, reject) => {
@@ -64,11 +66,16 @@ async function storedTotal(url: string, stream: string): Promise<number> {
   return ((await (await fetch(`${url}/api/v1/search?stream=${stream}&limit=0`)).json()) as { total: number }).total;
 }
 
-async function postUserLogins(url: string, records: number): Promise<void> {
-  const target = { url: new URL(`${url}/api/v1/logs?stream=user-login`), agent: keepAliveAgent(new URL(url), 4), headers: { 'content-type': 'application/x-ndjson' }, timeoutMs: 60_000 };
+/** The request bodies, built before the clock starts: building 1M records takes ~10 s of the client's CPU. */
+function userLoginBodies(records: number): Buffer[] {
   const events = generateUserLogins(records, { seed: 1, startTimeSec: 1_737_417_600, secondsPerRecord: 0.01, users: 5000 });
   const bodies: Buffer[] = [];
   for (let i = 0; i < events.length; i += 5000) bodies.push(Buffer.from(events.slice(i, i + 5000).map(({ record }) => userLoginLine(record as UserLoginRecord)).join('\n')));
+  return bodies;
+}
+
+async function postUserLogins(url: string, bodies: Buffer[]): Promise<void> {
+  const target = { url: new URL(`${url}/api/v1/logs?stream=user-login`), agent: keepAliveAgent(new URL(url), 4), headers: { 'content-type': 'application/x-ndjson' }, timeoutMs: 60_000 };
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
@@ -97,10 +104,11 @@ async function run(name: string, records: number): Promise<PipelineBenchResult> 
       writeFileSync(file, `${lines.join('\n')}\n`);
       extra = ['--tail', file];
     }
+    const bodies = name === 'user-login' ? userLoginBodies(records) : [];
     const server = await startServer(dataDir, extra);
     const cpuBefore = readProcessStats(server.pid);
     const started = performance.now();
-    if (name === 'user-login') await postUserLogins(server.url, records);
+    if (name === 'user-login') await postUserLogins(server.url, bodies);
     let state = await pipelineState(server.url, name);
     let peakRss = 0;
     for (;;) {

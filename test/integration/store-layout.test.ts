@@ -303,6 +303,45 @@ describe('embedded store: typed layout', () => {
     }
   });
 
+  test('records whose nested object varies (dead letters carrying other records) share one template with the object kept whole', async () => {
+    const variedDir = mkdtempSync(path.join(tmpdir(), 'store-varied-'));
+    try {
+      const inner = ['user_id', 'device_type', 'ip', 'app_version', 'location'];
+      // each record's `message` lacks another field: 5 nested shapes, each too rare to learn alone
+      const line = (n: number) => {
+        const message = Object.fromEntries(inner.filter((_, k) => k !== n % 5).map((key) => [key, key === 'app_version' ? n / 10 : `${key}-${n % 7}`]));
+        const text = n % 10 === 9 ? { msg: `rejected ${n}` } : {};
+        return JSON.stringify({ topic_name: 'user-login', message, error: `missing ${inner[n % 5]}`, timestamp: new Date(T0 + n * 1000).toISOString(), level: 'warn', ...text });
+      };
+      const lines = Array.from({ length: 400 }, (_, n) => line(n));
+      const varied = await DuckDbStore.open(variedDir);
+      const entries = (from: number, to: number) => lines.slice(from, to).map((text, i) => ({ offset: from + i, ingestedAt: T0, value: Buffer.from(text) }));
+      await varied.write([{ stream: 'dlq', partition: 0, entries: entries(0, 200) }]);
+      await varied.write([{ stream: 'dlq', partition: 0, entries: entries(200, 400) }]);
+      const all = await varied.search({ query: null, limit: 400 });
+      assert.equal(all.total, 400);
+      for (const [i, hit] of all.hits.entries()) {
+        const n = 399 - i; // newest first
+        const expected = toRecord(JSON.parse(lines[n]!) as Record<string, unknown>, { stream: 'dlq', id: hit.id, ingestedAt: T0 });
+        assert.deepEqual([hit.ts, hit.level, hit.message, hit.bodyJson], [expected.ts, expected.level, expected.message, lines[n]], `record ${n}`);
+      }
+      assert.equal((await varied.search({ query: parseQuery('message.device_type:device_type-3'), limit: 0 })).total,
+        lines.filter((text) => (JSON.parse(text) as { message: { device_type?: string } }).message.device_type === 'device_type-3').length);
+      assert.equal((await varied.search({ query: parseQuery('NOT _exists_:message.location'), limit: 0 })).total, 80);
+      assert.equal((await varied.search({ query: parseQuery('message.app_version:>30'), limit: 0 })).total,
+        lines.filter((text) => ((JSON.parse(text) as { message: { app_version?: number } }).message.app_version ?? 0) > 30).length);
+      await varied.close();
+      const db = await DuckDBInstance.create(path.join(variedDir, 'records.duckdb'));
+      const connection = await db.connect();
+      const [secondRaw] = (await connection.runAndReadAll('SELECT count(raw) FILTER (off >= 200) FROM records')).getRows()[0]!.map(Number);
+      connection.closeSync();
+      db.closeSync();
+      assert.equal(secondRaw, 0, 'the second write is typed: the flat template holds every nested shape');
+    } finally {
+      if (!process.env.KEEP) rmSync(variedDir, { recursive: true, force: true }); else console.log("DIR", variedDir);
+    }
+  });
+
   test('a store written by the old one-body-column layout is refused with what to do', async () => {
     const oldDir = mkdtempSync(path.join(tmpdir(), 'store-old-'));
     try {

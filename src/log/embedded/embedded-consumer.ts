@@ -163,12 +163,28 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
   }
 
   async #readLoop(reader: PartitionReader): Promise<void> {
+    const key = partitionKey(reader.tp.topic, reader.tp.partition);
+    const offsets = this.#context.offsets(this.#options.group);
+    // An automatic commit is written to disk while the next batch is read and handled: the
+    // offset counts (lag, a restart) at once, and a commit lost in a crash only redelivers a batch.
+    let committing: Promise<void> = Promise.resolve();
+    try {
+      await this.#readBatches(reader, () => committing, (offset) => {
+        committing = committing.then(() => offsets.commit(key, offset)).catch((error: unknown) => {
+          this.#context.logger.error(`consumer group ${this.#options.group}: committing offset ${offset} of ${key} failed`, error);
+        });
+      });
+    } finally {
+      await committing;
+    }
+  }
+
+  async #readBatches(reader: PartitionReader, committing: () => Promise<void>, commit: (offset: number) => void): Promise<void> {
     const { topic, partition } = reader.tp;
     const key = partitionKey(topic, partition);
     const signal = reader.abort.signal;
     const maxMessages = this.#options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES;
     const maxWaitMs = this.#options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-    const offsets = this.#context.offsets(this.#options.group);
     while (!signal.aborted) {
       const log = this.#context.partition(topic, partition);
       if (!log) return; // topic deleted; the rebalance that follows takes the partition away
@@ -184,7 +200,11 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
         this.#consumed.set(key, Math.max(next, this.#consumed.get(key) ?? 0));
         await this.#handler!({ topic, partition, messages });
         reader.position = next;
-        if (!this.#manual) await offsets.commit(key, reader.position);
+        if (!this.#manual) {
+          // one commit on its way at a time, in order
+          await committing();
+          commit(next);
+        }
       } catch (error) {
         this.#context.logger.error(
           `consumer group ${this.#options.group}: batch of ${key} from offset ${reader.position} failed; retrying in ${this.#context.retryBackoffMs} ms`,

@@ -28,6 +28,7 @@ import { ConnectionPool } from './connection-pool.ts';
 import { afterTs, oldestShownTs, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 import { ExclusiveGate } from './exclusive-gate.ts';
 import { byteSize } from './byte-size.ts';
 import { quantileSql } from './quantile-sql.ts';
@@ -94,6 +95,7 @@ interface StoreParts {
 /** One writer connection and the writes waiting for it: the writes of its partitions, in order. */
 interface Lane {
   connection: DuckDBConnection;
+  prepared: PreparedStatements;
   typedWriter: TypedWriter;
   pending: PendingWrite[];
   draining: boolean;
@@ -168,9 +170,10 @@ export class DuckDbStore implements Store {
     // DDL waits until no lane has a transaction open and no move runs
     const alone = <T>(step: () => Promise<T>): Promise<T> => this.writeGate.alone(async () => { await runs.settled(); return step(); });
     const shared = { registry, sources: parts.sources, ownIds: parts.ownIds, alone, timeZoneOf: parts.timeZoneOf };
-    this.lanes = parts.writers.map((connection) => ({
-      connection, typedWriter: new TypedWriter(connection, shared), pending: [], draining: false, chain: Promise.resolve(),
-    }));
+    this.lanes = parts.writers.map((connection) => {
+      const prepared = new PreparedStatements(connection);
+      return { connection, prepared, typedWriter: new TypedWriter(connection, shared, prepared), pending: [], draining: false, chain: Promise.resolve() };
+    });
     this.fields = { bodyField: (path) => registry.field(path), idSql: RECORD_ID_SQL };
     // no writes yet: a store opened with recent rows moves them too
     this.moveTimer = setTimeout(() => this.runs.idle(), IDLE_BEFORE_MOVE_MS).unref();
@@ -308,7 +311,7 @@ export class DuckDbStore implements Store {
         for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
         for (const offset of offsets.values()) {
           // typed as the columns are: a JS number binds as DOUBLE, which makes DuckDB plan it again
-          await connection.run('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
+          await lane.prepared.runAndReadAll('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
             [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)], OFFSET_TYPES);
         }
         await connection.run('COMMIT');

@@ -153,6 +153,14 @@ function epochToMsSql(n: string): string {
     ELSE round(${n}::DOUBLE / 1e6)::BIGINT END`;
 }
 
+/**
+ * A JSON leaf that holds no string or number (an object, array, boolean or null): parseTimeValue
+ * and normalizeLevel skip it for the next field. A string or number is left to JavaScript.
+ */
+function notScalarSql(column: string): string {
+  return `(${column} IS NULL OR json_type(${column}) IN ('OBJECT', 'ARRAY', 'BOOLEAN', 'NULL'))`;
+}
+
 /** src/record/time.ts parseTimeValue for one typed leaf; NULL means "try the next field". */
 function timeSql(column: string, type: LeafType, zone: string): string | null {
   switch (type) {
@@ -168,7 +176,7 @@ function timeSql(column: string, type: LeafType, zone: string): string | null {
     case 'DOUBLE':
       return epochToMsSql(column);
     case 'JSON':
-      return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${UNSURE_TS} END`;
+      return `CASE WHEN ${notScalarSql(column)} THEN NULL ELSE ${UNSURE_TS} END`;
     case 'BOOLEAN':
       return null;
   }
@@ -189,7 +197,7 @@ function levelSql(column: string, type: LeafType): string | null {
       return `CASE WHEN ${column} >= 60 THEN 'fatal' WHEN ${column} >= 50 THEN 'error' WHEN ${column} >= 40 THEN 'warn'
         WHEN ${column} >= 30 THEN 'info' WHEN ${column} >= 20 THEN 'debug' WHEN ${column} >= 10 THEN 'trace' END`;
     case 'JSON':
-      return `CASE WHEN ${column} IS NULL THEN NULL ELSE '${UNSURE_LEVEL}' END`;
+      return `CASE WHEN ${notScalarSql(column)} THEN NULL ELSE '${UNSURE_LEVEL}' END`;
     case 'BOOLEAN':
       return null;
   }
@@ -197,7 +205,8 @@ function levelSql(column: string, type: LeafType): string | null {
 
 function messageSql(column: string, type: LeafType): string | null {
   if (type === 'VARCHAR') return column;
-  if (type === 'JSON') return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${UNSURE_MESSAGE} END`;
+  // only a string is a message (recordMessage): an object, array, number or boolean is skipped
+  if (type === 'JSON') return `CASE WHEN ${column} IS NULL OR json_type(${column}) <> 'VARCHAR' THEN NULL ELSE ${UNSURE_MESSAGE} END`;
   return null;
 }
 

@@ -75,14 +75,14 @@ function usableKeys(keys: string[]): boolean {
   return true;
 }
 
-function nodesOf(object: Record<string, unknown>, depth: number): TemplateNode[] | null {
+function nodesOf(object: Record<string, unknown>, depth: number, maxDepth: number): TemplateNode[] | null {
   const keys = Object.keys(object);
   if (!usableKeys(keys)) return null;
   const nodes: TemplateNode[] = [];
   for (const key of keys) {
     const value = object[key];
-    if (isPlainObject(value) && depth < MAX_OBJECT_DEPTH && Object.keys(value).length > 0) {
-      const children = nodesOf(value, depth + 1);
+    if (isPlainObject(value) && depth < maxDepth && Object.keys(value).length > 0) {
+      const children = nodesOf(value, depth + 1, maxDepth);
       if (!children) return null;
       nodes.push({ key, children });
     } else {
@@ -135,7 +135,21 @@ export function keysOfValue(value: Record<string, unknown>): string {
   return JSON.stringify(keyTreeOfValue(value, 1));
 }
 
-export function learnShape(line: string): Shape | null {
+/** keysOfShape of the line's flat shape (flatShape: its objects kept whole). */
+export function flatKeysOfValue(value: Record<string, unknown>): string {
+  return JSON.stringify(Object.keys(value));
+}
+
+/**
+ * The shape with every object of the record kept as one JSON leaf: for a stream whose nested
+ * objects vary from record to record (a dead letter's original record, an event's `edata`), one
+ * template holds them all where the nested shapes would each be too rare to learn.
+ */
+export function flatShape(line: string): Shape | null {
+  return learnShape(line, 1);
+}
+
+export function learnShape(line: string, maxDepth = MAX_OBJECT_DEPTH): Shape | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -145,7 +159,7 @@ export function learnShape(line: string): Shape | null {
   if (!isPlainObject(value) || Object.keys(value).length === 0) return null;
   const separators = separatorsOf(line);
   if (serialize(value, separators) !== line) return null;
-  const fields = nodesOf(value, 1);
+  const fields = nodesOf(value, 1, maxDepth);
   if (!fields || leavesOf(fields).length > MAX_LEAVES) return null;
   keptLeaves(fields, value);
   return { ...separators, fields };

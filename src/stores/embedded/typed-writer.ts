@@ -10,18 +10,21 @@ import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import type { LogRecord } from '../../record/record.ts';
 import { messageBody } from '../../record/message-body.ts';
-import { inWriteOrder, keysOfShape, keysOfValue, learnShape, sameShape, type Shape, type Template } from './template.ts';
+import { flatKeysOfValue, flatShape, inWriteOrder, keysOfShape, keysOfValue, learnShape, sameShape, type Shape, type Template } from './template.ts';
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 import type { StreamSources } from './stream-sources.ts';
 import { RECORD_TABLES } from './schema.ts';
 import type { OwnIds } from './own-ids.ts';
+import type { PreparedStatements } from './prepared-statements.ts';
 
 /** New templates learned before one write at most; a stream of ever-new shapes keeps raw text instead. */
 const MAX_LEARNED_PER_WRITE = 3;
 /** Beside a write's main shape, groups of one shape smaller than this keep their text, but for the largest few. */
 const MIN_TYPED_GROUP = 64;
 const TYPED_SMALL_GROUPS = 2;
+/** Own shapes of one flat shape among a write's sampled lines past which the flat one is learned. */
+const FLAT_AFTER_SHAPES = 3;
 /** Lines of a write sampled for shapes no template has yet. */
 const LEARN_SAMPLE = 16;
 /** Lines of a stream that kept their text, kept to learn from before the next write. */
@@ -94,19 +97,29 @@ function ownIds(lines: Line[]): { value: ReturnType<typeof listValue>; type: Duc
 }
 
 /** Lines by the keys of their shape, nested ones too (undefined: not a JSON object); parsed here, as they are few. */
-function linesByKeys(lines: Line[]): Map<string | undefined, Line[]> {
-  const groups = new Map<string | undefined, Line[]>();
+/**
+ * The lines grouped by their keys (keysOfValue), each group with its flat keys (flatKeysOfValue).
+ * Lines whose flat keys a template may have (`hasTemplate`) are grouped by those: their objects
+ * vary, and one statement of the flat template can hold them all.
+ */
+function linesByKeys(lines: Line[], hasTemplate: (keys: string) => boolean): Map<string | undefined, { lines: Line[]; flatKeys?: string }> {
+  const groups = new Map<string | undefined, { lines: Line[]; flatKeys?: string }>();
   for (const line of lines) {
     let keys: string | undefined;
+    let flatKeys: string | undefined;
     try {
       const parsed: unknown = JSON.parse(line.value.toString('utf8'));
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) keys = keysOfValue(parsed as Record<string, unknown>);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        keys = keysOfValue(parsed as Record<string, unknown>);
+        flatKeys = flatKeysOfValue(parsed as Record<string, unknown>);
+        if (hasTemplate(flatKeys)) keys = flatKeys;
+      }
     } catch {
       keys = undefined;
     }
     const group = groups.get(keys);
-    if (group) group.push(line);
-    else groups.set(keys, [line]);
+    if (group) group.lines.push(line);
+    else groups.set(keys, { lines: [line], ...(flatKeys === undefined ? {} : { flatKeys }) });
   }
   return groups;
 }
@@ -124,9 +137,12 @@ export class TypedWriter {
   private readonly leftovers = new Map<string, Line[]>();
   /** records_recent's column names in table order, as the appender fills them. */
   private recentColumns: string[] = [];
+  /** The connection's prepared statements (a template's insert is planned once). */
+  private readonly prepared: PreparedStatements;
 
-  constructor(connection: DuckDBConnection, context: TypedWriterContext) {
+  constructor(connection: DuckDBConnection, context: TypedWriterContext, prepared: PreparedStatements) {
     this.connection = connection;
+    this.prepared = prepared;
     this.registry = context.registry;
     this.context = context;
   }
@@ -163,7 +179,8 @@ export class TypedWriter {
       this.leftovers.delete(stream);
       // a shape a few lines have stays text (MIN_TYPED_GROUP): learning it is DDL for nothing
       const shapes = unknownShapes(candidates, this.registry.forStream(stream), Math.max(2, Math.ceil(candidates.length / 8)));
-      for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE)) {
+      // learned commonest last: a learned template goes to the front, where the next write tries it first
+      for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE).reverse()) {
         if (!this.registry.canLearn(stream, shape)) continue;
         // asked again once alone: another writer may have learned it meanwhile
         await this.context.alone(async () => { if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape); });
@@ -211,7 +228,7 @@ export class TypedWriter {
       if (maybe.length === 0) continue;
       const list = listValue(maybe);
       for (const table of RECORD_TABLES) {
-        await this.connection.run(`DELETE FROM ${table} WHERE rid IN (SELECT unnest($2)) AND stream = $1`, [stream, list], [VARCHAR, VARCHAR_LIST]);
+        await this.prepared.runAndReadAll(`DELETE FROM ${table} WHERE rid IN (SELECT unnest($2)) AND stream = $1`, [stream, list], [VARCHAR, VARCHAR_LIST]);
       }
     }
   }
@@ -236,8 +253,8 @@ export class TypedWriter {
       restByKeys.set(keys, [...(restByKeys.get(keys) ?? []), template]);
     }
     const left: Line[] = [];
-    const groups = [...linesByKeys(missed)].sort((a, b) => b[1].length - a[1].length);
-    for (const [rank, [keys, group]] of groups.entries()) {
+    const groups = [...linesByKeys(missed, (keys) => restByKeys.has(keys))].sort((a, b) => b[1].lines.length - a[1].lines.length);
+    for (const [rank, [keys, { lines: group, flatKeys }]] of groups.entries()) {
       let remaining = group;
       // beyond the largest few, a handful of lines is cheaper kept as text (~10 µs each in
       // JavaScript) than the statements of a try (a few ms each to plan)
@@ -245,7 +262,10 @@ export class TypedWriter {
         left.push(...group);
         continue;
       }
-      for (const template of (keys === undefined ? undefined : restByKeys.get(keys)) ?? []) {
+      // the templates of the lines' own keys, then a flat one (objects whole) that holds them too
+      const candidates = [...(keys === undefined ? [] : restByKeys.get(keys) ?? []),
+        ...(flatKeys === undefined || flatKeys === keys ? [] : restByKeys.get(flatKeys) ?? [])];
+      for (const template of candidates) {
         if (remaining.length === 0) break;
         remaining = await this.tryTemplate(template, stream, remaining, zone, lines.length);
       }
@@ -262,7 +282,7 @@ export class TypedWriter {
     const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
     const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
     // the inserted rows' positions tell the misses apart: a second statement would parse every line again
-    const rows = (await this.connection.runAndReadAll(insertSql(template, ids !== null, zone), params, types)).getRows();
+    const rows = (await this.prepared.runAndReadAll(insertSql(template, ids !== null, zone), params, types)).getRows();
     const inserted = rows.length;
     if (inserted === 0) return lines;
     // tried first next time only when it holds most of a write: a rare shape last would push the common one back
@@ -354,14 +374,36 @@ function sample(lines: Line[], size: number): Line[] {
   return Array.from({ length: size }, (_, i) => lines[Math.floor(i * step)]!);
 }
 
-/** Shapes of the lines that no template has, commonest first. */
+/**
+ * Shapes of the lines that no template has, commonest first. Lines whose objects vary (their own
+ * shapes differ only inside objects, FLAT_AFTER_SHAPES of them or more) share one flat shape with
+ * the objects kept whole: one template, one statement a write, where their own shapes would each
+ * be a statement. Other lines are learned by their own shape.
+ */
 function unknownShapes(lines: Line[], templates: readonly Template[], minCount: number): Shape[] {
-  const seen: Array<{ shape: Shape; count: number }> = [];
+  const unknown = (shape: Shape | null): shape is Shape => shape !== null && !templates.some((template) => sameShape(template, shape));
+  const byFlat: Array<{ flat: Shape; own: Shape[]; count: number }> = [];
+  const own: Shape[] = [];
   for (const line of lines) {
-    const shape = learnShape(line.value.toString('utf8'));
-    if (!shape || templates.some((template) => sameShape(template, shape))) continue;
-    const known = seen.find((candidate) => sameShape(candidate.shape, shape));
-    if (known) known.count++; else seen.push({ shape, count: 1 });
+    const text = line.value.toString('utf8');
+    const shape = learnShape(text);
+    if (!unknown(shape)) continue;
+    const flat = flatShape(text);
+    // a flat template holds the line already
+    if (flat && !sameShape(flat, shape) && !unknown(flat)) continue;
+    own.push(shape);
+    if (!flat || sameShape(flat, shape)) continue;
+    let group = byFlat.find((candidate) => sameShape(candidate.flat, flat));
+    if (!group) byFlat.push(group = { flat, own: [], count: 0 });
+    group.count++;
+    if (!group.own.some((other) => sameShape(other, shape))) group.own.push(shape);
   }
-  return seen.filter((entry) => entry.count >= minCount).sort((a, b) => b.count - a.count).map((entry) => entry.shape);
+  const flatGroups = byFlat.filter((group) => group.own.length >= FLAT_AFTER_SHAPES && group.count >= minCount && unknown(group.flat));
+  const counted: Array<{ shape: Shape; count: number }> = flatGroups.map((group) => ({ shape: group.flat, count: group.count }));
+  for (const shape of own) {
+    if (flatGroups.some((group) => group.own.includes(shape) || group.own.some((other) => sameShape(other, shape)))) continue;
+    const known = counted.find((candidate) => sameShape(candidate.shape, shape));
+    if (known) known.count++; else counted.push({ shape, count: 1 });
+  }
+  return counted.filter((entry) => entry.count >= minCount).sort((a, b) => b.count - a.count).map((entry) => entry.shape);
 }

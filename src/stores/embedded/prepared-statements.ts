@@ -1,0 +1,49 @@
+// Statements a writer runs again and again (a template's insert, the offsets row), prepared once
+// per connection: preparing parses and plans the SQL, a few ms for a template's insert, which
+// was a large share of a small write. DuckDB binds a prepared statement again by itself when a
+// column was added since.
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+
+/** Past this many, the least recently used statement is released. */
+const MAX_PREPARED = 64;
+
+export class PreparedStatements {
+  private readonly connection: DuckDBConnection;
+  private readonly statements = new Map<string, Promise<DuckDBPreparedStatement>>();
+
+  constructor(connection: DuckDBConnection) {
+    this.connection = connection;
+  }
+
+  async runAndReadAll(sql: string, values: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBResultReader> {
+    const prepared = await this.get(sql);
+    try {
+      prepared.bind(values, types);
+      return await prepared.runAndReadAll();
+    } catch (error) {
+      // a statement that failed is prepared afresh next time
+      this.release(sql);
+      throw error;
+    }
+  }
+
+  private get(sql: string): Promise<DuckDBPreparedStatement> {
+    let prepared = this.statements.get(sql);
+    if (prepared) {
+      // most recently used last
+      this.statements.delete(sql);
+    } else {
+      prepared = this.connection.prepare(sql);
+      prepared.catch(() => this.statements.delete(sql));
+    }
+    this.statements.set(sql, prepared);
+    if (this.statements.size > MAX_PREPARED) this.release(this.statements.keys().next().value!);
+    return prepared;
+  }
+
+  private release(sql: string): void {
+    const prepared = this.statements.get(sql);
+    this.statements.delete(sql);
+    prepared?.then((statement) => statement.destroySync(), () => undefined);
+  }
+}
