@@ -95,13 +95,21 @@ export class Outputs {
    */
   async #writeStore(stream: string, records: OutgoingRecord[]): Promise<void> {
     const consumer = this.#storeConsumer(stream);
-    const partitions = new Map<string, { positional: WriteBatch; own: WriteBatch; commit?: OffsetCommit }>();
+    type Writes = { positional: WriteBatch; own: WriteBatch; commit?: OffsetCommit; stored: number };
+    const partitions = new Map<string, Writes>();
+    // records come in runs of one partition: its writes are looked up once a run
+    let writes: Writes | undefined;
     for (const { record, id } of records) {
       const { topic, partition, offset, ingestedAt } = record.origin;
-      const key = partitionKey(topic, partition);
-      if (id === undefined && offset < (this.#stored.get(`${consumer}\u0000${key}`) ?? 0)) continue;
-      let writes = partitions.get(key);
-      if (!writes) partitions.set(key, (writes = { positional: { stream, topic, partition, entries: [] }, own: { stream, topic, partition, entries: [] } }));
+      if (writes?.positional.topic !== topic || writes.positional.partition !== partition) {
+        const key = partitionKey(topic, partition);
+        writes = partitions.get(key);
+        if (!writes) {
+          writes = { positional: { stream, topic, partition, entries: [] }, own: { stream, topic, partition, entries: [] }, stored: this.#stored.get(`${consumer}\u0000${key}`) ?? 0 };
+          partitions.set(key, writes);
+        }
+      }
+      if (id === undefined && offset < writes.stored) continue;
       const value = Buffer.from(JSON.stringify(record.body));
       if (id !== undefined) {
         writes.own.entries.push({ offset, ingestedAt, value, id });

@@ -282,13 +282,14 @@ export class TypedWriter {
     const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
     const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
     // the inserted rows' positions tell the misses apart: a second statement would parse every line again
-    const rows = (await this.prepared.runAndReadAll(insertSql(template, ids !== null, zone), params, types)).getRows();
-    const inserted = rows.length;
+    const result = await this.prepared.runAndReadAll(insertSql(template, ids !== null, zone), params, types);
+    const inserted = result.currentRowCount;
     if (inserted === 0) return lines;
     // tried first next time only when it holds most of a write: a rare shape last would push the common one back
     if (inserted * 2 >= written) this.registry.matched(template);
+    // the rows' values are read only to tell the misses apart
     if (inserted === lines.length) return [];
-    const stored = new Set(rows.map(([part, off, src, rid]) => `${String(part)},${String(off)},${String(src)},${rid === null ? '' : String(rid)}`));
+    const stored = new Set(result.getRows().map(([part, off, src, rid]) => `${String(part)},${String(off)},${String(src)},${rid === null ? '' : String(rid)}`));
     return lines.filter((line) => !stored.has(`${line.partition},${line.offset},${line.src},${line.id ?? ''}`));
   }
 
