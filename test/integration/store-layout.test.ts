@@ -338,7 +338,34 @@ describe('embedded store: typed layout', () => {
       db.closeSync();
       assert.equal(secondRaw, 0, 'the second write is typed: the flat template holds every nested shape');
     } finally {
-      if (!process.env.KEEP) rmSync(variedDir, { recursive: true, force: true }); else console.log("DIR", variedDir);
+      rmSync(variedDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a template prepared before another shape added columns still writes its records exactly', async () => {
+    const rebindDir = mkdtempSync(path.join(tmpdir(), 'store-rebind-'));
+    try {
+      const store = await DuckDbStore.open(rebindDir, { writers: 1 });
+      const shapeA = (n: number) => JSON.stringify({ message: `a ${n}`, a: n });
+      const shapeB = (n: number) => JSON.stringify({ message: `b ${n}`, b: `x${n}`, c: n / 2 });
+      const write = (offset: number, lines: string[]) => store.write([{ stream: 'logs', partition: 0, entries: lines.map((text, i) => ({ offset: offset + i, ingestedAt: T0 + offset + i, value: Buffer.from(text) })) }]);
+      const a = (from: number) => Array.from({ length: 50 }, (_, i) => shapeA(from + i));
+      await write(0, a(0));
+      await write(50, a(50)); // A's insert is prepared and used
+      await write(100, Array.from({ length: 50 }, (_, i) => shapeB(i))); // B adds columns to the table
+      await write(150, a(150)); // A's prepared insert runs against the wider table
+      const all = await store.search({ query: null, limit: 200 });
+      assert.deepEqual(all.hits.map((hit) => hit.bodyJson).sort(), [...a(0), ...a(50), ...Array.from({ length: 50 }, (_, i) => shapeB(i)), ...a(150)].sort());
+      assert.equal((await store.search({ query: parseQuery('a:>=150'), limit: 0 })).total, 50);
+      await store.close();
+      const db = await DuckDBInstance.create(path.join(rebindDir, 'records.duckdb'));
+      const connection = await db.connect();
+      const [raw] = (await connection.runAndReadAll('SELECT count(raw) FROM records WHERE off >= 150')).getRows()[0]!.map(Number);
+      connection.closeSync();
+      db.closeSync();
+      assert.equal(raw, 0, 'the last write is typed by the prepared template');
+    } finally {
+      rmSync(rebindDir, { recursive: true, force: true });
     }
   });
 
