@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, start the engines the tests need (a real Kafka broker), run every test.
+# `npm test`: type-check, install the protocol clients and start the engines the tests need (a
+# real Kafka broker), run every test.
 # Under CI=true an engine that cannot start fails the run; elsewhere its tests skip with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tsc --noEmit
+
+if ! bash scripts/clients.sh; then
+  if [ "${CI:-}" = "true" ]; then echo "test.sh: the protocol clients did not install; see above" >&2; exit 1; fi
+  echo "test.sh: protocol clients missing (python3 and pip3): their tests will skip" >&2
+fi
 
 started_kafka=0
 if [ -z "${KAFKA_BROKERS:-}" ] && ! bash scripts/kafka.sh status >/dev/null 2>&1; then

@@ -14,6 +14,8 @@ import { registerLogRoutes } from './log-routes.ts';
 import { ApiError, sendError } from './errors.ts';
 import { StoreQueryError } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
+import { PRODUCT, PRODUCT_HEADER, rootInfo } from '../sources/elasticsearch/info.ts';
+import { TRIBUTARY_VERSION } from '../version.ts';
 
 export interface ServerDeps {
   /** The main log, for the admin API. */
@@ -70,8 +72,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerLogRoutes(app, deps);
   registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
 
-  app.get('/', async (_request, reply) => reply.type('text/plain').send(
-    'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams, /api/v1/pipelines\n  GET  /healthz /readyz /metrics\n'));
+  // A browser gets the text page; a client (Elasticsearch's, a shipper's probe) the version block it expects.
+  app.get('/', async (request, reply) => /text\/(html|plain)/.test(request.headers.accept ?? '')
+    ? reply.type('text/plain').send(
+      'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  POST /_bulk  ingest (Elasticsearch bulk API)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams, /api/v1/pipelines\n  GET  /healthz /readyz /metrics\n')
+    : reply.header(PRODUCT_HEADER, PRODUCT).send(rootInfo(TRIBUTARY_VERSION)));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => deps.isReady()
     ? { status: 'ready' }

@@ -10,9 +10,7 @@ import { routeStream, type StreamLog } from '../log/stream-topics.ts';
 import type { OffsetCommit, Store, WriteBatch } from '../stores/store.ts';
 import type { OutputConfig } from './config.ts';
 import type { PipelineRecord } from './step.ts';
-
-/** The header a message's own record id travels in (the indexer stores it as the record's id). */
-export const RECORD_ID_HEADER = 'tributary-id';
+import { RECORD_ID_HEADER } from '../record/id.ts';
 
 export interface OutputContext {
   pipeline: string;

@@ -10,7 +10,7 @@ import { partitionKey } from '../log/log.ts';
 import { UnstorableRecordError, type LogEntry, type Store } from '../stores/store.ts';
 import { DEAD_LETTER_STREAM, deadLetterEntry } from './dead-letters.ts';
 import type { Metrics } from '../metrics.ts';
-import { RECORD_ID_HEADER } from '../pipelines/outputs.ts';
+import { RECORD_ID_HEADER } from '../record/id.ts';
 
 export interface IndexerOptions {
   batchSize: number;

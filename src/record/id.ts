@@ -4,6 +4,9 @@
 // (source 0 for its first): the ids of a later topic's records end with its number. A record that
 // carries an id of its own (a preset's LogID, Sunbird's mid) keeps it instead.
 
+/** The log header a message's own record id travels in (the indexer stores it as the record's id). */
+export const RECORD_ID_HEADER = 'tributary-id';
+
 export const ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 function base32(n: number, width: number): string {

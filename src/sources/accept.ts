@@ -4,10 +4,11 @@
 // indexer is too far behind, and they are produced. The answer is accepted, once the log has
 // them durably, or a refusal saying why, which each source turns into its own protocol's answer.
 import type { Config } from '../config/config.ts';
-import { LogError, type Log, type ProduceMessage } from '../log/log.ts';
+import { LogError, type Log, type ProduceMessage, type ProduceResult } from '../log/log.ts';
 import { routeStream, type StreamLog, type StreamRoute } from '../log/stream-topics.ts';
 import type { Metrics } from '../metrics.ts';
 import { BacklogGate, indexingBacklog } from './backlog-gate.ts';
+import { RECORD_ID_HEADER } from '../record/id.ts';
 
 /** backlog: try again later (HTTP 429); too_large: send less (413); unavailable: try again later (503). */
 export type RefusalKind = 'backlog' | 'too_large' | 'unavailable';
@@ -20,7 +21,14 @@ export interface Refusal {
   message: string;
 }
 
-export type Acceptance = { accepted: number } | { refused: Refusal };
+/** Where each record went: with its append time, what its stored id is made from (src/record/id.ts). */
+export interface Accepted {
+  accepted: number;
+  appendedAt: number;
+  positions: ProduceResult[];
+}
+
+export type Acceptance = Accepted | { refused: Refusal };
 
 export type AcceptConfig = Pick<Config, 'roles' | 'log' | 'ingest'>;
 
@@ -46,9 +54,12 @@ export class Acceptor {
     )]));
   }
 
-  /** Appends the records (each one serialized record) to the stream; throws only on a misconfiguration or a bug. */
-  accept(stream: string, records: Buffer[]): Promise<Acceptance> {
-    return this.#accept(stream, records, false);
+  /**
+   * Appends the records (each one serialized record) to the stream; throws only on a misconfiguration
+   * or a bug. `ids`: a record's own id where it has one (an Elasticsearch `_id`).
+   */
+  accept(stream: string, records: Buffer[], ids?: ReadonlyArray<string | undefined>): Promise<Acceptance> {
+    return this.#accept(stream, records, false, ids);
   }
 
   /**
@@ -59,7 +70,9 @@ export class Acceptor {
     return this.#accept(topic, records, true);
   }
 
-  async #accept(stream: string, records: Buffer[], raw: boolean): Promise<Acceptance> {
+  async #accept(stream: string, records: Buffer[], raw: boolean, ids?: ReadonlyArray<string | undefined>): Promise<Acceptance> {
+    let now: number;
+    let positions: ProduceResult[];
     try {
       const route = await this.#route(stream, raw);
       const admission = raw ? undefined : await this.#gates.get(route.log)?.admit();
@@ -67,9 +80,13 @@ export class Acceptor {
         const { maxBacklog, backlogWaitMs } = this.#config.ingest;
         return this.#refuse({ kind: 'backlog', code: 'backlog_full', message: `${admission.backlog} records are waiting to be indexed (ingest.maxBacklog is ${maxBacklog}) and did not drain within ${backlogWaitMs} ms: retry after the Retry-After delay, or add indexing capacity` });
       }
-      const now = Date.now();
+      now = Date.now();
       const stopTimer = this.#metrics.logAppendSeconds.startTimer();
-      await this.#produce(stream, raw, route, records.map((value) => ({ value, timestamp: now })));
+      positions = await this.#produce(stream, raw, route, records.map((value, i) => {
+        const id = ids?.[i];
+        // keyed by its id: the copies of a record land on one partition, stored in order
+        return id === undefined ? { value, timestamp: now } : { value, timestamp: now, key: id, headers: { [RECORD_ID_HEADER]: id } };
+      }));
       stopTimer();
     } catch (error) {
       const refusal = refusalFor(error);
@@ -78,7 +95,7 @@ export class Acceptor {
     }
     this.#metrics.ingestedRecords.inc({ stream }, records.length);
     this.#metrics.ingestedBytes.inc({ stream }, records.reduce((sum, record) => sum + record.length, 0));
-    return { accepted: records.length };
+    return { accepted: records.length, appendedAt: now, positions };
   }
 
   #refuse(refusal: Refusal): Acceptance {
@@ -109,14 +126,14 @@ export class Acceptor {
   }
 
   /** A topic deleted since it was created here (an operator, a cluster's tooling) is created again, and the records sent once more. */
-  async #produce(stream: string, raw: boolean, route: StreamRoute, messages: ProduceMessage[]): Promise<void> {
+  async #produce(stream: string, raw: boolean, route: StreamRoute, messages: ProduceMessage[]): Promise<ProduceResult[]> {
     try {
-      await route.log.produce(route.topic, messages);
+      return await route.log.produce(route.topic, messages);
     } catch (error) {
       if (!(error instanceof LogError && error.code === 'UNKNOWN_TOPIC')) throw error;
       this.#routes.delete(raw ? `\u0000${stream}` : stream);
       const again = await this.#route(stream, raw);
-      await again.log.produce(again.topic, messages);
+      return await again.log.produce(again.topic, messages);
     }
   }
 }

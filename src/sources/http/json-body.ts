@@ -48,7 +48,7 @@ export interface BodyOptions {
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The body's bytes, decompressed, checked to be UTF-8 and without a byte order mark. */
-async function bodyBytes(raw: Buffer, options: BodyOptions): Promise<Buffer> {
+export async function bodyBytes(raw: Buffer, options: BodyOptions): Promise<Buffer> {
   let bytes = raw;
   const encoding = (options.contentEncoding ?? 'identity').trim().toLowerCase();
   if (encoding === 'gzip' || encoding === 'x-gzip') {
@@ -105,21 +105,39 @@ function checkedLine(text: string, where: string, limits: RecordLimits): Buffer 
   return Buffer.from(line);
 }
 
-/** Lines stay views of the body: a line the scanner passes is stored as the bytes that came. */
-function parseNdjson(bytes: Buffer, limits: RecordLimits): Buffer[] {
-  const records: Buffer[] = [];
+/**
+ * The record between `first` and `last` (no surrounding whitespace): the bytes that came when the
+ * scanner passes them, else checked the thorough way; an IngestError naming `where` when it is
+ * not a JSON object within the limits.
+ */
+export function recordAt(bytes: Buffer, first: number, last: number, where: string, limits: RecordLimits): Buffer {
+  if (isJsonObjectWithinLimits(bytes, first, last, limits)) return bytes.subarray(first, last);
+  const line = checkedLine(bytes.toString('utf8', first, last), where, limits);
+  if (!line) throw new IngestError(400, 'empty_record', `${where} is empty`);
+  return line;
+}
+
+/** The lines of an NDJSON body that hold more than whitespace: where each starts and ends, trimmed, and its number. */
+export function* ndjsonLines(bytes: Buffer): Generator<{ first: number; last: number; number: number }> {
   let start = 0;
-  let lineNumber = 0;
+  let number = 0;
   while (start <= bytes.length) {
     let end = bytes.indexOf(NEWLINE, start);
     if (end === -1) end = bytes.length;
-    lineNumber++;
+    number++;
     let first = start;
     let last = end;
     start = end + 1;
     while (first < last && isJsonSpace(bytes[first]!)) first++;
     while (last > first && isJsonSpace(bytes[last - 1]!)) last--;
-    if (first === last) continue;
+    if (first < last) yield { first, last, number };
+  }
+}
+
+/** Lines stay views of the body: a line the scanner passes is stored as the bytes that came. */
+function parseNdjson(bytes: Buffer, limits: RecordLimits): Buffer[] {
+  const records: Buffer[] = [];
+  for (const { first, last, number: lineNumber } of ndjsonLines(bytes)) {
     if (isJsonObjectWithinLimits(bytes, first, last, limits)) {
       records.push(bytes.subarray(first, last));
       continue;

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs the protocol clients the tests drive Tributary with, when missing: clients no one here
+# wrote, so a test proves what a shipper really sends works (Elastic's Python client for _bulk).
+set -euo pipefail
+need() { python3 -c "import $1" >/dev/null 2>&1 || pip3 install --quiet --disable-pip-version-check "$2"; }
+need elasticsearch 'elasticsearch==9.5.1'
