@@ -12,6 +12,7 @@ interface StartFlags {
   kafkaBrokers?: string;
   kafkaTopic?: string[];
   tail?: string[];
+  syslogPort?: string;
   role?: string[];
 }
 
@@ -28,6 +29,7 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     'log.kafka.brokers': flags.kafkaBrokers === undefined ? undefined : commaList(flags.kafkaBrokers),
     'sources.kafkaTopics': flags.kafkaTopic,
     'sources.tail': flags.tail,
+    'sources.syslog.port': flags.syslogPort === undefined ? undefined : Number(flags.syslogPort),
     roles: flags.role,
   };
 }
@@ -44,6 +46,7 @@ export function registerStart(program: Command): void {
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,... (env TRIBUTARY_KAFKA_BROKERS)')
     .option('--kafka-topic <name>', 'index an existing Kafka topic as the stream of the same name; repeatable (env TRIBUTARY_KAFKA_TOPICS)', collect)
     .option('--tail <path>', 'follow a growing log file, line by line (topic tail-lines; the api-requests preset parses seed 004 lines from it); repeatable', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--syslog-port <port>', 'receive syslog (RFC 5424 and 3164) over TCP and UDP on this port, into stream syslog')
     .option('--role <role>', 'ingest, process or query; repeatable (default: all three; env TRIBUTARY_ROLES)', collect)
     .action(async (flags: StartFlags) => {
       let config;

@@ -20,7 +20,7 @@ export interface Config {
     /** replicationFactor: of the topics Tributary creates; unset, the cluster's default.replication.factor. */
     kafka: { brokers?: string[]; clientId: string; topicPrefix: string; replicationFactor?: number };
   };
-  sources: { kafkaTopics: string[]; tail: TailSourceConfig[] };
+  sources: { kafkaTopics: string[]; tail: TailSourceConfig[]; syslog: SyslogSourceConfig };
   ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string };
   streams: Record<string, StreamSettings>;
   limits: RecordLimits;
@@ -31,6 +31,13 @@ export interface Config {
   pipelines: Record<string, PipelineConfig>;
   /** Each preset's settings under its name (src/presets/). */
   presets: Record<string, Record<string, unknown>>;
+}
+
+export interface SyslogSourceConfig {
+  port: number | null;
+  host: string | null;
+  stream: string;
+  maxMessageBytes: number;
 }
 
 export interface TailSourceConfig {
