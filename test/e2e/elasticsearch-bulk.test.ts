@@ -2,12 +2,11 @@
 // with an _id) and by hand for what a client does not send: every document acknowledged is
 // searchable in the stream its index names, a document sent again with its _id replaces the
 // first, bad items get Elasticsearch's per-item errors, a broken body a 400 in its error shape.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startChild, tempDir, getJson, waitFor, ROOT, type ChildServer } from './harness.ts';
+import { childServerForSuite, getJson, streamRecords, ROOT, type ChildServer } from './harness.ts';
 import { runPythonClient, skipWithoutPythonModule } from '../support/clients.ts';
 
 async function send(url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
@@ -16,24 +15,12 @@ async function send(url: string, method: string, body?: string | Buffer, headers
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
 }
 
-/** Waits until `expected` records of the stream match q. */
-async function waitForCount(url: string, stream: string, expected: number, q = ''): Promise<void> {
-  await waitFor(async () => {
-    const { body } = await getJson(`${url}/api/v1/search?stream=${stream}&limit=0&q=${encodeURIComponent(q)}`);
-    return body.total === expected ? true : undefined;
-  }, 15_000, `${expected} records of ${stream} matching '${q}'`);
-}
-
 describe('the Elasticsearch ingest API', () => {
-  const dataDir = tempDir('es-bulk');
+  const suite = childServerForSuite('es-bulk');
   let server: ChildServer;
 
-  before(async () => {
-    server = await startChild(dataDir);
-  });
-  after(async () => {
-    await server.kill();
-    rmSync(dataDir, { recursive: true, force: true });
+  before(() => {
+    server = suite.server();
   });
 
   it('takes what Elastic\'s Python client sends: info, helpers.bulk plain and gzip, index with an _id, and bad items', { skip: skipWithoutPythonModule('elasticsearch') }, async () => {
@@ -46,7 +33,7 @@ describe('the Elasticsearch ingest API', () => {
     assert.deepEqual(out.bad.errors.map((error: any) => [Object.keys(error)[0], Object.values<any>(error)[0].status, Object.values<any>(error)[0].error.type]),
       [['index', 400, 'invalid_index_name_exception'], ['delete', 400, 'illegal_argument_exception']]);
     // 500 + 300 + the one good document of the bad bulk
-    await waitForCount(server.url, 'shop-orders', 801);
+    await streamRecords(server.url, 'shop-orders', '', 801);
     assert.equal((await getJson(`${server.url}/api/v1/search?stream=shop-orders&q=${encodeURIComponent('level:warn AND amount:>=700')}&limit=0`)).body.total, 100);
     assert.equal((await getJson(`${server.url}/api/v1/search?stream=shop-orders&q=customer:c3&limit=0`)).body.total, 71);
     const refunds = (await getJson(`${server.url}/api/v1/search?stream=shop-refunds`)).body;
@@ -65,7 +52,7 @@ describe('the Elasticsearch ingest API', () => {
     assert.equal(body.items[2].index._id, 'own-7');
     for (const item of body.items) {
       const { _index, _id } = Object.values<any>(item)[0];
-      await waitForCount(server.url, _index, 1, `id:${_id}`);
+      await streamRecords(server.url, _index, `id:${_id}`, 1);
     }
   });
 
@@ -84,7 +71,7 @@ describe('the Elasticsearch ingest API', () => {
     assert.equal(items.body.errors, true);
     assert.deepEqual(items.body.items.map((item: any) => Object.values<any>(item)[0].status), [400, 400, 400, 201]);
     assert.equal(items.body.items[0].index.error.type, 'document_parsing_exception');
-    await waitForCount(server.url, 'docs', 1);
+    await streamRecords(server.url, 'docs', '', 1);
     assert.equal((await getJson(`${server.url}/healthz`)).status, 200);
   });
 

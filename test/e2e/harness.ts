@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { after, before } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import { startTributary, type Tributary } from '../../src/tributary.ts';
 import type { ConfigOverrides } from '../../src/config/config.ts';
@@ -111,4 +112,27 @@ export async function waitForTotal(baseUrl: string, expected: number, query = ''
     const { body } = await getJson(`${baseUrl}/api/v1/search?limit=1&q=${encodeURIComponent(query)}`);
     return body.total === expected ? true : undefined;
   }, timeoutMs, `${expected} records to be searchable`);
+}
+
+/** Waits until `expected` records of the stream match q; their bodies, newest first. */
+export async function streamRecords(baseUrl: string, stream: string, q: string, expected: number, timeoutMs = 15_000): Promise<any[]> {
+  return waitFor(async () => {
+    const { body } = await getJson(`${baseUrl}/api/v1/search?stream=${stream}&limit=100&q=${encodeURIComponent(q)}`);
+    return body.total === expected ? body.hits.map((hit: { record: unknown }) => hit.record) : undefined;
+  }, timeoutMs, `${expected} records of ${stream} matching '${q}'`);
+}
+
+/**
+ * A child server for the tests of the enclosing describe: started before them on a temp data dir
+ * with `args`, killed and its data dir removed after them. `server()` is the running one.
+ */
+export function childServerForSuite(prefix: string, args: string[] = []): { server: () => ChildServer } {
+  const dataDir = tempDir(prefix);
+  let running: ChildServer | undefined;
+  before(async () => { running = await startChild(dataDir, args); });
+  after(async () => {
+    await running?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { server: () => running! };
 }

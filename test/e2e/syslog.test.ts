@@ -2,23 +2,17 @@
 // octet counting, RFC 3164 over UDP and over TCP with newline framing, each message a searchable
 // record of stream syslog with its level; malformed input kept as text or the connection ended,
 // the server healthy after.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { rmSync } from 'node:fs';
-import { startChild, tempDir, getJson, waitFor, type ChildServer } from './harness.ts';
+import { childServerForSuite, getJson, streamRecords, type ChildServer } from './harness.ts';
 
 const CI = process.env.CI === 'true';
 const loggerMissing = spawnSync('logger', ['--version']).status === 0 ? false : 'util-linux logger is not installed';
 if (loggerMissing && CI) throw new Error(`${loggerMissing} — CI=true must run the syslog tests`);
 
-async function records(url: string, q: string, expected: number): Promise<any[]> {
-  return waitFor(async () => {
-    const { body } = await getJson(`${url}/api/v1/search?stream=syslog&limit=100&q=${encodeURIComponent(q)}`);
-    return body.total === expected ? body.hits.map((hit: any) => hit.record) : undefined;
-  }, 15_000, `${expected} syslog records matching '${q}'`);
-}
+const records = (url: string, q: string, expected: number) => streamRecords(url, 'syslog', q, expected);
 
 function logger(port: number, args: string[], message: string): void {
   const run = spawnSync('logger', ['--server', '127.0.0.1', '--port', String(port), ...args, message], { encoding: 'utf8' });
@@ -26,17 +20,13 @@ function logger(port: number, args: string[], message: string): void {
 }
 
 describe('syslog over TCP and UDP', { skip: loggerMissing }, () => {
-  const dataDir = tempDir('syslog');
+  const suite = childServerForSuite('syslog', ['--syslog-port', '0']);
   let server: ChildServer;
   let port: number;
 
-  before(async () => {
-    server = await startChild(dataDir, ['--syslog-port', '0']);
+  before(() => {
+    server = suite.server();
     port = Number(/syslog: listening on \S+:(\d+)/.exec(server.output())![1]);
-  });
-  after(async () => {
-    await server.kill();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('stores what logger sends over TCP (RFC 5424, octet counting and newline framing) and UDP (RFC 3164)', async () => {
