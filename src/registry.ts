@@ -16,6 +16,7 @@ import { httpSource } from './sources/http/source.ts';
 import { elasticsearchSource } from './sources/elasticsearch/source.ts';
 import { syslogSource } from './sources/syslog/source.ts';
 import { otlpSource } from './sources/otlp/source.ts';
+import { lokiSource } from './sources/loki/source.ts';
 import { kafkaTopicSource } from './sources/kafka-topic/source.ts';
 import { fileTailSource } from './sources/file-tail/source.ts';
 import type { StepKind } from './pipelines/step.ts';
@@ -76,7 +77,7 @@ export interface Source extends Component {
 
 export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
 export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
-export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlpSource, kafkaTopicSource, fileTailSource, syslogSource];
+export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlpSource, lokiSource, kafkaTopicSource, fileTailSource, syslogSource];
 export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset];
 export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep];
 

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Acceptor } from '../accept.ts';
 import { checkShape } from '../../record/limits.ts';
-import { isStreamName, streamNameProblem } from '../../record/stream-name.ts';
+import { requestedStream } from '../http/requested-stream.ts';
 import { logRecords } from './records.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -73,8 +73,9 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
     if (!encoding) {
       return sendStatus(reply, 'json', 415, INVALID_ARGUMENT, `Content-Type '${request.headers['content-type'] ?? ''}' is not OTLP: send application/x-protobuf or application/json`);
     }
-    const stream = (request.query as Record<string, string | undefined>).stream ?? (request.headers['x-tributary-stream'] as string | undefined) ?? config.ingest.defaultStream;
-    if (!isStreamName(stream)) return sendStatus(reply, encoding, 400, INVALID_ARGUMENT, streamNameProblem(stream));
+    const target = requestedStream(request, config.ingest.defaultStream);
+    if ('problem' in target) return sendStatus(reply, encoding, 400, INVALID_ARGUMENT, target.problem);
+    const { stream } = target;
     let records: Array<Record<string, unknown>>;
     try {
       records = logRecords(decode(await decompressed(request, config.ingest.maxBodyBytes), encoding));
