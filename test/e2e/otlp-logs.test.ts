@@ -6,6 +6,10 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { childServerForSuite, getJson, streamRecords as search, ROOT, type ChildServer } from './harness.ts';
 import { runPythonClient, skipWithoutPythonModule } from '../support/clients.ts';
 
@@ -29,6 +33,22 @@ describe('OTLP/HTTP logs', () => {
       assert.deepEqual([paid.attributes.amount, paid.scope.name, paid.resource['deployment.environment']], [12.5, 'shop.checkout', 'test']);
       await search(server.url, stream, 'level:warn AND attributes.attempt:2', 1);
     }
+  });
+
+  it('stores what the OpenTelemetry JavaScript SDK exports (OTLP/JSON)', async () => {
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'cart' }),
+      processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${server.url}/v1/logs?stream=otel-js` }) })],
+    });
+    const logger = provider.getLogger('cart.api', '1.4.0');
+    logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'stock low', attributes: { sku: 'A-1', left: 2 } });
+    logger.emit({ severityNumber: SeverityNumber.INFO, body: { event: 'added', qty: 3 } });
+    await provider.forceFlush();
+    await provider.shutdown();
+    const [low] = await search(server.url, 'otel-js', 'level:warn AND attributes.sku:A-1', 1);
+    assert.deepEqual([low.message, low.attributes.left, low.service, low.scope], ['stock low', 2, 'cart', { name: 'cart.api', version: '1.4.0' }]);
+    const [added] = await search(server.url, 'otel-js', 'body.event:added', 1);
+    assert.deepEqual([added.level, added.body], ['info', { event: 'added', qty: 3 }]);
   });
 
   it('takes OTLP/JSON (hex ids, integer severities, int64 as strings, a map body) and reports a record past the limits', async () => {
