@@ -23,6 +23,7 @@ import type { StepKind } from './pipelines/step.ts';
 import type { Preset } from './presets/preset.ts';
 import { userLoginPreset } from './presets/user-login/preset.ts';
 import { apiRequestsPreset } from './presets/api-requests/preset.ts';
+import { functionCallLogsPreset } from './presets/function-call-logs/preset.ts';
 import { parseStep } from './pipelines/steps/parse/parse.ts';
 import { validateStep } from './pipelines/steps/validate/validate.ts';
 import { dedupStep } from './pipelines/steps/dedup/dedup.ts';
@@ -78,7 +79,7 @@ export interface Source extends Component {
 export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
 export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
 export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlpSource, lokiSource, kafkaTopicSource, fileTailSource, syslogSource];
-export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset];
+export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset, functionCallLogsPreset];
 export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep];
 
 function named<T extends Component>(list: readonly T[], name: string, what: string): T {

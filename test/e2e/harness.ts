@@ -117,7 +117,7 @@ export async function waitForTotal(baseUrl: string, expected: number, query = ''
 /** Waits until `expected` records of the stream match q; their bodies, newest first. */
 export async function streamRecords(baseUrl: string, stream: string, q: string, expected: number, timeoutMs = 15_000): Promise<any[]> {
   return waitFor(async () => {
-    const { body } = await getJson(`${baseUrl}/api/v1/search?stream=${stream}&limit=100&q=${encodeURIComponent(q)}`);
+    const { body } = await getJson(`${baseUrl}/api/v1/search?stream=${stream}&limit=${Math.max(expected, 1)}&q=${encodeURIComponent(q)}`);
     return body.total === expected ? body.hits.map((hit: { record: unknown }) => hit.record) : undefined;
   }, timeoutMs, `${expected} records of ${stream} matching '${q}'`);
 }
