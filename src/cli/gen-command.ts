@@ -10,6 +10,7 @@ import { CliError, serverUrl } from './server-client.ts';
 import { isStreamName, streamNameProblem } from '../record/stream-name.ts';
 import { userLoginEvents, userLoginLine } from '../presets/user-login/generate.ts';
 import { apiRequestLines } from '../presets/api-requests/generate.ts';
+import { functionCallEvents, ratePerSecond } from '../presets/function-call-logs/generate.ts';
 
 export type Rate = number | 'max';
 
@@ -200,6 +201,14 @@ interface UserLoginFlags extends CommonFlags {
   stream: string;
 }
 
+interface FunctionCallFlags extends Omit<CommonFlags, 'rate'> {
+  rate?: string;
+  users: string;
+  invalidShare?: string;
+  server?: string;
+  stream: string;
+}
+
 interface ApiRequestsFlags extends CommonFlags {
   customers?: string;
   days?: string;
@@ -227,7 +236,7 @@ function common(command: Command, defaultRate: string): Command {
 }
 
 export function registerGen(program: Command): void {
-  const gen = program.command('gen').description("generate the seed presets' data: user-login events, api-requests log lines");
+  const gen = program.command('gen').description("generate the seed presets' data: user-login events, api-requests log lines, function-call logs");
 
   common(gen.command('user-login'), '2/s')
     .description('user-login events (seed 001) as NDJSON, to a running server or a file')
@@ -257,6 +266,28 @@ export function registerGen(program: Command): void {
       const lines = mapped(events, ({ record, valid }) => ({ text: userLoginLine(record), valid }));
       const sink = flags.out !== undefined ? await fileSink(flags.out) : httpSink(serverUrl(flags.server ?? flags.url), flags.stream);
       await pump(lines, sink, { name: 'user-login', rate, count, seed });
+    }));
+
+  gen.command('function-calls')
+    .description('function-call and leader-activity logs (seed 000) as NDJSON to stream eventsphere, which the preset routes')
+    .option('--users <n>', 'users whose services log, ~700 logs each per hour (the rate follows unless --rate is given)', '500')
+    .option('--rate <rate>', 'pace: N/s, N/m or max (default: the users\' traffic)')
+    .option('--count <n>', 'stop after N records (default: run until Ctrl-C)')
+    .option('--seed <n>', 'PRNG seed; the same seed gives the same records (default: random, printed at the end)')
+    .option('--invalid-share <x>', 'share of records breaking the seed\'s field rules', '0.01')
+    .option('--stream <name>', 'stream to ingest into', 'eventsphere')
+    .option('--server <url>', 'the running Tributary (default http://127.0.0.1:3000; env TRIBUTARY_URL)')
+    .option('--out <file>', "write NDJSON to FILE (appending) instead of the server; '-' = stdout")
+    .action((flags: FunctionCallFlags) => guarded(async () => {
+      const users = positiveInt(flags.users, '--users')!;
+      const rate = flags.rate === undefined ? ratePerSecond(users) : parseRate(flags.rate);
+      const count = positiveInt(flags.count, '--count') ?? Infinity;
+      const seed = seedFlag(flags.seed);
+      if (!isStreamName(flags.stream)) throw new CliError(`--stream: ${streamNameProblem(flags.stream)}`);
+      const events = functionCallEvents({ seed, users, invalidShare: share(flags.invalidShare, '--invalid-share') });
+      const lines = mapped(events, ({ record, valid }) => ({ text: JSON.stringify(record), valid }));
+      const sink = flags.out !== undefined ? await fileSink(flags.out) : httpSink(serverUrl(flags.server), flags.stream);
+      await pump(lines, sink, { name: 'function-calls', rate, count, seed });
     }));
 
   common(gen.command('api-requests'), '1000/s')

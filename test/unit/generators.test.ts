@@ -223,3 +223,31 @@ function* take<T>(source: Iterable<T>, n: number): Generator<T> {
     if (--n <= 0) return;
   }
 }
+
+describe('function-call logs generator (seed 000)', () => {
+  it('gives the seed\'s shape: ~1 in 35 a leader activity, the invalid share breaking a field rule, LogIDs unique across seeds', async () => {
+    const { functionCallEvents, ratePerSecond } = await import('../../src/presets/function-call-logs/generate.ts');
+    const { FUNCTION_CALL_LOG_SCHEMA, LEADER_ACTIVITY_LOG_SCHEMA } = await import('../../src/presets/function-call-logs/preset.ts');
+    const { Ajv } = await import('ajv');
+    const { default: addFormats } = await import('ajv-formats');
+    const ajv = new Ajv();
+    addFormats.default(ajv);
+    const checkCall = ajv.compile(FUNCTION_CALL_LOG_SCHEMA);
+    const checkLeader = ajv.compile(LEADER_ACTIVITY_LOG_SCHEMA);
+    const take = (seed: number, n: number) => {
+      const out = [];
+      const events = functionCallEvents({ seed, users: 500, invalidShare: 0.02, startTimeMs: Date.UTC(2025, 2, 10) });
+      for (let i = 0; i < n; i++) out.push(events.next().value!);
+      return out;
+    };
+    const events = take(7, 35_000);
+    const leaders = events.filter(({ record }) => 'leader_activity' in record);
+    assert.ok(leaders.length > 850 && leaders.length < 1150, `${leaders.length} leader activities in 35,000`);
+    const invalid = events.filter(({ valid }) => !valid);
+    assert.ok(invalid.length > 550 && invalid.length < 850, `${invalid.length} invalid in 35,000`);
+    for (const { record, valid } of events) assert.equal(('leader_activity' in record ? checkLeader : checkCall)(record), valid, JSON.stringify(record));
+    const ids = (list: typeof events) => list.map(({ record }) => record.LogID).filter((id) => id !== undefined);
+    assert.equal(new Set([...ids(events), ...ids(take(8, 1000))]).size, ids(events).length + ids(take(8, 1000)).length);
+    assert.ok(Math.abs(ratePerSecond(500) - 97.2) < 0.1, '500 users log ~97 records a second');
+  });
+});
