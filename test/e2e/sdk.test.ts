@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { pino } from 'pino';
+import winston from 'winston';
 import { FunctionCallLogger, Producer, type DropReason } from 'tributary/sdk';
+import { TributaryTransport } from 'tributary/sdk/winston';
 import { childServerForSuite, streamRecords, type ChildServer } from './harness.ts';
 
 /** A server answering each request with the next status of `statuses` (then 202), recording the bodies. */
@@ -51,6 +55,27 @@ describe('the SDK (tributary/sdk)', () => {
     const [routed] = await streamRecords(server.url, 'FunctionCallLogs', 'LogID:LOG-routed', 1);
     assert.equal(routed.function_name, 'createTeam');
     assert.equal(logger.log({ LogID: 'late' }), false, 'a closed logger refuses');
+  });
+
+  it('is a pino transport and a winston transport', async () => {
+    const transport = pino.transport({ target: 'tributary/sdk/pino', options: { url: server.url, stream: 'pino-app', lingerMs: 10 } });
+    const logger = pino(transport);
+    logger.info({ order: 'o-1', amount: 12.5 }, 'order paid');
+    logger.error({ order: 'o-2' }, 'payment failed');
+    transport.end();
+    await once(transport, 'close');
+    const [failed] = await streamRecords(server.url, 'pino-app', 'level:error', 1);
+    assert.deepEqual([failed.msg, failed.order, failed.level], ['payment failed', 'o-2', 50]);
+    await streamRecords(server.url, 'pino-app', 'level:info AND amount:12.5', 1);
+
+    const tributary = new TributaryTransport({ url: server.url, stream: 'winston-app', lingerMs: 10 });
+    const log = winston.createLogger({ transports: [tributary] });
+    log.info('user signed in', { user: 'u1' });
+    log.warn('quota at 90%', { user: 'u2' });
+    await tributary.flush();
+    const [warned] = await streamRecords(server.url, 'winston-app', 'level:warn', 1);
+    assert.deepEqual([warned.message, warned.user], ['quota at 90%', 'u2']);
+    await streamRecords(server.url, 'winston-app', 'user:u1 AND "signed in"', 1);
   });
 
   it('retries a batch the server holds back, after the Retry-After it asks for, and delivers it once', async () => {
