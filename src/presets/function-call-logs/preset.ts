@@ -58,7 +58,7 @@ export function functionCallLogPipelines(settings: FunctionCallLogsSettings): Re
     'function-call-logs': {
       description: 'seed 000: FunctionCallLogs → validated, LogID deduplicated, batched into store stream function_call_logs',
       group: 'FunctionCallLogConsumerGr',
-      input: { topics: [FUNCTION_CALL_LOGS] },
+      input: { streams: [FUNCTION_CALL_LOGS] },
       steps: [
         { validate: { schema: FUNCTION_CALL_LOG_SCHEMA } },
         { dedup: { key: 'LogID', ttl: settings.dedup.ttl, maxKeys: settings.dedup.maxKeys } },
@@ -69,13 +69,13 @@ export function functionCallLogPipelines(settings: FunctionCallLogsSettings): Re
     'leader-activity-logs': {
       description: 'seed 000: LeaderActivityLogs → validated, batched into store stream leader_activity_logs',
       group: 'LeaderLogConsumerGr',
-      input: { topics: [LEADER_ACTIVITY_LOGS] },
+      input: { streams: [LEADER_ACTIVITY_LOGS] },
       steps: [{ validate: { schema: LEADER_ACTIVITY_LOG_SCHEMA } }, batch],
       outputs: { default: { store: settings.streams.leaderActivity } },
     },
     'eventsphere-routing': {
       description: 'seed 000: records posted to eventsphere → LeaderActivityLogs when they carry leaderAction or leader_activity, else FunctionCallLogs',
-      input: { topics: [settings.routedStream] },
+      input: { streams: [settings.routedStream] },
       steps: [{ route: { routes: [{ when: '_exists_:leaderAction OR _exists_:leader_activity', to: 'leader' }] } }],
       outputs: { default: { topic: FUNCTION_CALL_LOGS }, leader: { topic: LEADER_ACTIVITY_LOGS } },
     },
