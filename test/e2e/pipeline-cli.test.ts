@@ -15,7 +15,7 @@ async function total(url: string, stream: string): Promise<number> {
 }
 
 describe('tributary pipeline test', () => {
-  for (const preset of ['user-login', 'api-requests']) {
+  for (const preset of ['user-login', 'api-requests', 'function-call-logs']) {
     it(`passes the ${preset} preset's own test file`, async () => {
       const { code, stdout, stderr } = await tributary(['pipeline', 'test', `src/presets/${preset}/pipeline.test.yaml`]);
       assert.equal(code, 0, stdout + stderr);
