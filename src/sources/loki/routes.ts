@@ -5,39 +5,20 @@
 // with Retry-After.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
-import { uncompress } from 'snappy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Acceptor } from '../accept.ts';
 import { checkShape } from '../../record/limits.ts';
 import { requestedStream } from '../http/requested-stream.ts';
-import { entryRecord, isoOfNanos, LokiRequestError, parseLabels } from './records.ts';
+import { entryRecord, isoOfNanos, LokiRequestError } from './records.ts';
 
 const gunzipAsync = promisify(gunzip);
-const PushRequest = protobuf.loadSync(fileURLToPath(new URL('./push.proto', import.meta.url))).lookupType('tributary.loki.PushRequest');
 
 type Plain = Record<string, unknown>;
 
 export interface LokiDeps {
   acceptor: Acceptor;
   config: Config;
-}
-
-function protobufRecords(bytes: Buffer): Array<Record<string, unknown>> {
-  const request = PushRequest.toObject(PushRequest.decode(bytes), { longs: String }) as Plain;
-  const records: Array<Record<string, unknown>> = [];
-  for (const stream of (request.streams as Plain[] | undefined) ?? []) {
-    const labels = parseLabels(String(stream.labels ?? '{}'));
-    for (const entry of (stream.entries as Plain[] | undefined) ?? []) {
-      const timestamp = (entry.timestamp ?? {}) as Plain;
-      const nanos = BigInt(String(timestamp.seconds ?? '0')) * 1_000_000_000n + BigInt(Number(timestamp.nanos ?? 0));
-      const metadata = Object.fromEntries(((entry.structuredMetadata as Plain[] | undefined) ?? []).map((pair) => [String(pair.name), String(pair.value ?? '')]));
-      records.push(entryRecord(labels, isoOfNanos(nanos), String(entry.line ?? ''), metadata));
-    }
-  }
-  return records;
 }
 
 function jsonRecords(bytes: Buffer): Array<Record<string, unknown>> {
@@ -74,19 +55,8 @@ async function decodedRecords(request: FastifyRequest, maxBytes: number): Promis
     return jsonRecords(bytes);
   }
   if (type !== 'application/x-protobuf') throw new LokiRequestError(`Content-Type '${type}' is not a Loki push: send application/x-protobuf (snappy) or application/json`);
-  let raw: Buffer;
-  try {
-    raw = await uncompress(bytes) as Buffer;
-  } catch (error) {
-    throw new LokiRequestError(`the body is not snappy-compressed protobuf: ${(error as Error).message}`);
-  }
-  if (raw.length > maxBytes) throw new LokiRequestError(`the decompressed body is larger than ${maxBytes} bytes: send smaller batches`);
-  try {
-    return protobufRecords(raw);
-  } catch (error) {
-    if (error instanceof LokiRequestError) throw error;
-    throw new LokiRequestError(`the body is not a Loki PushRequest: ${(error as Error).message}`);
-  }
+  const { protobufPushRecords } = await import('./protobuf.ts');
+  return protobufPushRecords(bytes, maxBytes);
 }
 
 function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {

@@ -5,8 +5,6 @@
 // body that does not decode is a 400 Status; held back or unavailable: 429/503 with Retry-After.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Acceptor } from '../accept.ts';
@@ -15,10 +13,9 @@ import { requestedStream } from '../http/requested-stream.ts';
 import { logRecords } from './records.ts';
 
 const gunzipAsync = promisify(gunzip);
-const root = protobuf.loadSync(fileURLToPath(new URL('./logs.proto', import.meta.url)));
-const ExportLogsServiceRequest = root.lookupType('tributary.otlp.ExportLogsServiceRequest');
-const ExportLogsServiceResponse = root.lookupType('tributary.otlp.ExportLogsServiceResponse');
-const Status = root.lookupType('tributary.otlp.Status');
+type Messages = typeof import('./protobuf.ts');
+let messages: Promise<Messages> | undefined;
+const schema = (): Promise<Messages> => (messages ??= import('./protobuf.ts'));
 
 /** google.rpc.Code */
 const INVALID_ARGUMENT = 3;
@@ -39,14 +36,15 @@ function encodingOf(contentType: string | undefined): Encoding | null {
   return null;
 }
 
-function send(reply: FastifyReply, encoding: Encoding, status: number, type: protobuf.Type, body: Record<string, unknown>): FastifyReply {
+async function send(reply: FastifyReply, encoding: Encoding, status: number, message: 'Status' | 'ExportLogsServiceResponse', body: Record<string, unknown>): Promise<FastifyReply> {
   if (status === 429 || status === 503) reply.header('retry-after', '1');
   if (encoding === 'json') return reply.code(status).type('application/json').send(JSON.stringify(body));
+  const type = (await schema())[message];
   return reply.code(status).type('application/x-protobuf').send(Buffer.from(type.encode(type.fromObject(body)).finish()));
 }
 
-function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, code: number, message: string): FastifyReply {
-  return send(reply, encoding, status, Status, { code, message });
+function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, code: number, message: string): Promise<FastifyReply> {
+  return send(reply, encoding, status, 'Status', { code, message });
 }
 
 async function decompressed(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
@@ -57,12 +55,13 @@ async function decompressed(request: FastifyRequest, maxBytes: number): Promise<
   return gunzipAsync(raw, { maxOutputLength: maxBytes });
 }
 
-function decode(bytes: Buffer, encoding: Encoding): Record<string, unknown> {
+async function decode(bytes: Buffer, encoding: Encoding): Promise<Record<string, unknown>> {
   if (encoding === 'json') {
     const parsed: unknown = JSON.parse(bytes.toString('utf8'));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the body is not an ExportLogsServiceRequest object');
     return parsed as Record<string, unknown>;
   }
+  const { ExportLogsServiceRequest } = await schema();
   return ExportLogsServiceRequest.toObject(ExportLogsServiceRequest.decode(bytes), { longs: String }) as Record<string, unknown>;
 }
 
@@ -78,7 +77,7 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
     const { stream } = target;
     let records: Array<Record<string, unknown>>;
     try {
-      records = logRecords(decode(await decompressed(request, config.ingest.maxBodyBytes), encoding));
+      records = logRecords(await decode(await decompressed(request, config.ingest.maxBodyBytes), encoding));
     } catch (error) {
       return sendStatus(reply, encoding, 400, INVALID_ARGUMENT, `the body is not an OTLP logs export request (${encoding}): ${(error as Error).message}`);
     }
@@ -99,6 +98,6 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
       }
     }
     const partial = problems.length > 0 ? { partialSuccess: { rejectedLogRecords: String(problems.length), errorMessage: problems.slice(0, 5).join('; ') } } : {};
-    return send(reply, encoding, 200, ExportLogsServiceResponse, partial);
+    return send(reply, encoding, 200, 'ExportLogsServiceResponse', partial);
   });
 }
