@@ -78,8 +78,8 @@ describe('HTTP ingest on Kafka with a replication factor the cluster cannot give
       'log.kafka.brokers': BROKERS,
       'log.kafka.topicPrefix': prefix(),
       'log.kafka.replicationFactor': 2,
-      // the preset's pipeline would create its input topic at start, and fail the start instead
-      presets: { 'user-login': { enabled: false } },
+      // the presets' pipelines would create their input topics at start, and fail the start instead
+      presets: { 'user-login': { enabled: false }, 'function-call-logs': { enabled: false } },
     });
   });
   after(() => server?.cleanup());
