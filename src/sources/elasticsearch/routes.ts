@@ -42,7 +42,9 @@ async function writeItems(items: BulkItem[], acceptor: Acceptor): Promise<ItemRe
   const byStream = new Map<string, number[]>();
   items.forEach((item, i) => {
     if (!item.record) return;
-    byStream.set(item.index, [...(byStream.get(item.index) ?? []), i]);
+    const positions = byStream.get(item.index);
+    if (positions) positions.push(i);
+    else byStream.set(item.index, [i]);
   });
   await Promise.all([...byStream].map(async ([stream, positions]) => {
     const acceptance = await acceptor.accept(stream, positions.map((i) => items[i]!.record!), positions.map((i) => items[i]!.id));
