@@ -20,6 +20,9 @@ export interface Preset extends Component {
   routes?(context: PresetRouteContext): void;
 }
 
+/** A duration setting as the steps take it: 500ms, 10s, 15m, 1h30m, 7d. */
+export const DURATION = { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$' } as const;
+
 /** A preset's own settings, filled with its schema's defaults at load. */
 export function presetSettings<T>(config: Config, name: string): T {
   return (config.presets[name] ?? {}) as T;

@@ -27,3 +27,11 @@ export function checkShape(value: unknown, limits: RecordLimits): string | null 
   }
   return null;
 }
+
+/** A record a source built (not bytes a client sent) as stored text, or why it breaks a limit. */
+export function serializedRecord(record: Record<string, unknown>, limits: RecordLimits): { bytes: Buffer } | { problem: string } {
+  const problem = checkShape(record, limits);
+  if (problem) return { problem };
+  const bytes = Buffer.from(JSON.stringify(record));
+  return bytes.length > limits.maxRecordBytes ? { problem: `larger than ${limits.maxRecordBytes} bytes` } : { bytes };
+}

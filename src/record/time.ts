@@ -14,6 +14,12 @@ function inRange(ms: number): number | null {
   return Number.isFinite(ms) && ms >= FIRST_EVENT_MS && ms <= LAST_EVENT_MS ? ms : null;
 }
 
+/** Nanoseconds since the epoch (OTLP's and Loki's times) as ISO 8601 in ms, or null outside the believed years. */
+export function nanosToIso(nanos: bigint): string | null {
+  const ms = inRange(Number(nanos / 1_000_000n));
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
 /** Epoch numbers are told apart by size: seconds, milliseconds, microseconds, nanoseconds. */
 export function epochToMs(n: number): number | null {
   if (!Number.isFinite(n) || n < 0) return null;

@@ -72,6 +72,8 @@ describe('the Elasticsearch ingest API', () => {
     assert.deepEqual(items.body.items.map((item: any) => Object.values<any>(item)[0].status), [400, 400, 400, 201]);
     assert.equal(items.body.items[0].index.error.type, 'document_parsing_exception');
     await streamRecords(server.url, 'docs', '', 1);
+    const single = await send(`${server.url}/docs/_doc`, 'POST', '[1, 2]', { 'content-type': 'application/json' });
+    assert.deepEqual([single.status, single.body.error.type], [400, 'document_parsing_exception']);
     assert.equal((await getJson(`${server.url}/healthz`)).status, 200);
   });
 

@@ -58,6 +58,15 @@ describe('syslog over TCP and UDP', { skip: loggerMissing }, () => {
       socket.on('error', () => undefined);
     });
     assert.ok(ended, 'a frame longer than the limit closes the connection');
+    // structured data past the record limits (maxFields 2000) is left out, the message kept
+    const params = Array.from({ length: 2500 }, (_, i) => `p${i}="${i}"`).join(' ');
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end(`<13>1 - host many - - [big@1 ${params}] too much structured data\n`));
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const [many] = await records(server.url, 'app:many', 1);
+    assert.deepEqual([many.message, many.sd, many.sd_dropped], ['too much structured data', undefined, 'more than 2000 fields']);
     assert.equal((await getJson(`${server.url}/healthz`)).status, 200);
     logger(port, ['--tcp', '--rfc5424', '--octet-count', '-t', 'after'], 'still listening');
     await records(server.url, 'app:after', 1);

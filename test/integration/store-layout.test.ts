@@ -94,6 +94,18 @@ const LINES: string[] = [
   '{"timestamp":"2024-05-01T10:09:00.000Z","message":"every leaf kept, with a time"}',
 ];
 
+/** The first row of a query over a closed store's file, as numbers (how many rows kept their text…). */
+async function storedNumbers(dir: string, sql: string): Promise<number[]> {
+  const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
+  const connection = await db.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRows()[0]!.map(Number);
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
 const INGESTED = T0 - 3_600_000;
 
 function batches(lines: string[], firstOffset: number, partition: number): WriteBatch[] {
@@ -214,12 +226,8 @@ describe('embedded store: typed layout', () => {
 
   test('the common shape is stored as columns, not text', async () => {
     await store.close();
-    const db = await DuckDBInstance.create(path.join(dir, 'records.duckdb'));
-    const connection = await db.connect();
-    const [commonRaw, templates] = (await connection.runAndReadAll(`SELECT
-      (SELECT count(raw) FROM records WHERE part = 0 AND off < 60), (SELECT count(*) FROM store_templates)`)).getRows()[0]!.map(Number);
-    connection.closeSync();
-    db.closeSync();
+    const [commonRaw, templates] = await storedNumbers(dir, `SELECT
+      (SELECT count(raw) FROM records WHERE part = 0 AND off < 60), (SELECT count(*) FROM store_templates)`);
     store = await DuckDbStore.open(dir);
     assert.equal(commonRaw, 0, 'the 60 records of the common shape keep no text');
     assert.ok(templates! <= 8, `${templates} templates learned; one-off shapes should not each get one`);
@@ -255,12 +263,8 @@ describe('embedded store: typed layout', () => {
       await rareStore.write([{ stream: 'logs', partition: 0, entries: entries(second, first.length) }]);
       const bodies = (await rareStore.search({ query: parseQuery('message:rare'), limit: 100 })).hits.map((hit) => hit.bodyJson);
       await rareStore.close();
-      const db = await DuckDBInstance.create(path.join(rareDir, 'records.duckdb'));
-      const connection = await db.connect();
-      const [firstRaw, secondRaw] = (await connection.runAndReadAll(`SELECT count(raw) FILTER (off < ${first.length}),
-        count(raw) FILTER (off >= ${first.length}) FROM records`)).getRows()[0]!.map(Number);
-      connection.closeSync();
-      db.closeSync();
+      const [firstRaw, secondRaw] = await storedNumbers(rareDir, `SELECT count(raw) FILTER (off < ${first.length}),
+        count(raw) FILTER (off >= ${first.length}) FROM records`);
       assert.deepEqual(bodies.sort(), [rare(0), rare(1), ...second].sort());
       assert.equal(firstRaw, 2, 'the rare lines of the first write keep their text');
       assert.equal(secondRaw, 0, 'the next write types the rare shape');
@@ -290,12 +294,8 @@ describe('embedded store: typed layout', () => {
       assert.equal((await mixed.search({ query: parseQuery('NOT _exists_:c'), limit: 0 })).total, 4);
       assert.equal((await mixed.search({ query: parseQuery('b:b2003'), limit: 5 })).hits.length, 1);
       await mixed.close();
-      const db = await DuckDBInstance.create(path.join(mixedDir, 'records.duckdb'));
-      const connection = await db.connect();
-      const [mainRaw, secondRaw, rareRaw] = (await connection.runAndReadAll(`SELECT count(raw) FILTER (off >= 1110 AND off < 2110),
-        count(raw) FILTER (off >= 2110 AND off < 2210), count(raw) FILTER (off >= 2210) FROM records`)).getRows()[0]!.map(Number);
-      connection.closeSync();
-      db.closeSync();
+      const [mainRaw, secondRaw, rareRaw] = await storedNumbers(mixedDir, `SELECT count(raw) FILTER (off >= 1110 AND off < 2110),
+        count(raw) FILTER (off >= 2110 AND off < 2210), count(raw) FILTER (off >= 2210) FROM records`);
       assert.deepEqual([mainRaw, secondRaw], [0, 0], 'the main shape and the 100 lines of the second are typed in the second write');
       assert.ok(rareRaw >= 6, `beyond the two largest groups, the rare lines keep their text (${rareRaw} of 10)`);
     } finally {
@@ -331,11 +331,7 @@ describe('embedded store: typed layout', () => {
       assert.equal((await varied.search({ query: parseQuery('message.app_version:>30'), limit: 0 })).total,
         lines.filter((text) => ((JSON.parse(text) as { message: { app_version?: number } }).message.app_version ?? 0) > 30).length);
       await varied.close();
-      const db = await DuckDBInstance.create(path.join(variedDir, 'records.duckdb'));
-      const connection = await db.connect();
-      const [secondRaw] = (await connection.runAndReadAll('SELECT count(raw) FILTER (off >= 200) FROM records')).getRows()[0]!.map(Number);
-      connection.closeSync();
-      db.closeSync();
+      const [secondRaw] = await storedNumbers(variedDir, 'SELECT count(raw) FILTER (off >= 200) FROM records');
       assert.equal(secondRaw, 0, 'the second write is typed: the flat template holds every nested shape');
     } finally {
       rmSync(variedDir, { recursive: true, force: true });
@@ -358,11 +354,7 @@ describe('embedded store: typed layout', () => {
       assert.deepEqual(all.hits.map((hit) => hit.bodyJson).sort(), [...a(0), ...a(50), ...Array.from({ length: 50 }, (_, i) => shapeB(i)), ...a(150)].sort());
       assert.equal((await store.search({ query: parseQuery('a:>=150'), limit: 0 })).total, 50);
       await store.close();
-      const db = await DuckDBInstance.create(path.join(rebindDir, 'records.duckdb'));
-      const connection = await db.connect();
-      const [raw] = (await connection.runAndReadAll('SELECT count(raw) FROM records WHERE off >= 150')).getRows()[0]!.map(Number);
-      connection.closeSync();
-      db.closeSync();
+      const [raw] = await storedNumbers(rebindDir, 'SELECT count(raw) FROM records WHERE off >= 150');
       assert.equal(raw, 0, 'the last write is typed by the prepared template');
     } finally {
       rmSync(rebindDir, { recursive: true, force: true });

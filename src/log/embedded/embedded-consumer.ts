@@ -168,18 +168,21 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
     // An automatic commit is written to disk while the next batch is read and handled: the
     // offset counts (lag, a restart) at once, and a commit lost in a crash only redelivers a batch.
     let committing: Promise<void> = Promise.resolve();
-    try {
-      await this.#readBatches(reader, () => committing, (offset) => {
-        committing = committing.then(() => offsets.commit(key, offset)).catch((error: unknown) => {
-          this.#context.logger.error(`consumer group ${this.#options.group}: committing offset ${offset} of ${key} failed`, error);
-        });
+    // one commit on its way at a time, in order
+    const commit = async (offset: number): Promise<void> => {
+      await committing;
+      committing = offsets.commit(key, offset).catch((error: unknown) => {
+        this.#context.logger.error(`consumer group ${this.#options.group}: committing offset ${offset} of ${key} failed`, error);
       });
+    };
+    try {
+      await this.#readBatches(reader, commit);
     } finally {
       await committing;
     }
   }
 
-  async #readBatches(reader: PartitionReader, committing: () => Promise<void>, commit: (offset: number) => void): Promise<void> {
+  async #readBatches(reader: PartitionReader, commit: (offset: number) => Promise<void>): Promise<void> {
     const { topic, partition } = reader.tp;
     const key = partitionKey(topic, partition);
     const signal = reader.abort.signal;
@@ -200,11 +203,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
         this.#consumed.set(key, Math.max(next, this.#consumed.get(key) ?? 0));
         await this.#handler!({ topic, partition, messages });
         reader.position = next;
-        if (!this.#manual) {
-          // one commit on its way at a time, in order
-          await committing();
-          commit(next);
-        }
+        if (!this.#manual) await commit(next);
       } catch (error) {
         this.#context.logger.error(
           `consumer group ${this.#options.group}: batch of ${key} from offset ${reader.position} failed; retrying in ${this.#context.retryBackoffMs} ms`,

@@ -3,7 +3,7 @@
 // batches (1000 lines or 1 s, as the seed) straight into store stream api_requests, which the
 // seed's per-customer stats API reads. On by default when a file is tailed.
 import type { Preset } from '../preset.ts';
-import { presetSettings } from '../preset.ts';
+import { DURATION, presetSettings } from '../preset.ts';
 import type { PipelineConfig } from '../../pipelines/config.ts';
 import { DEFAULT_TAIL_TOPIC } from '../../sources/file-tail/source.ts';
 import { registerCustomerStatsRoutes } from './stats-routes.ts';
@@ -54,7 +54,7 @@ export const apiRequestsPreset: Preset = {
             default: {},
             properties: {
               maxRecords: { type: 'integer', minimum: 1, default: 1000 },
-              maxWait: { type: 'string', default: '1s' },
+              maxWait: { ...DURATION, default: '1s' },
             },
           },
         },

@@ -7,7 +7,7 @@
 // 15 minutes or N records) into store streams function_call_logs and leader_activity_logs, the
 // offsets committed only after the write.
 import type { Preset } from '../preset.ts';
-import { presetSettings } from '../preset.ts';
+import { DURATION, presetSettings } from '../preset.ts';
 import type { PipelineConfig } from '../../pipelines/config.ts';
 import { FUNCTION_CALL_LOGS, LEADER_ACTIVITY_LOGS } from '../../sdk/index.ts';
 
@@ -19,7 +19,6 @@ export interface FunctionCallLogsSettings {
   dedup: { ttl: string; maxKeys: number };
 }
 
-const DURATION = { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$' } as const;
 const OBJECT = { type: 'object' };
 
 /** The seed's mongoose rules (FunctionCallLog). */

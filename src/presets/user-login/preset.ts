@@ -4,7 +4,7 @@
 // original, a window closes on the watermark or on a timer when input stops, not only when the
 // next message happens to come, and it is aligned to the epoch, so restarts cut the same windows.
 import type { Preset } from '../preset.ts';
-import { presetSettings } from '../preset.ts';
+import { DURATION, presetSettings } from '../preset.ts';
 import type { PipelineConfig } from '../../pipelines/config.ts';
 import { USER_LOGIN_REQUIRED } from './generate.ts';
 
@@ -16,7 +16,6 @@ export interface UserLoginSettings {
   window: { size: string; slide?: string; lateness: string; idleTimeout: string };
 }
 
-const DURATION = { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$' } as const;
 
 /** metric-event's fields in the seed's order. */
 const METRIC_FIELDS = ['timestamp', 'window_start', 'window_size', 'active_users', 'unique_ips', 'processing_rate', 'error_rate',

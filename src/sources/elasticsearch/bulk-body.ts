@@ -79,16 +79,18 @@ export function parseBulkBody(bytes: Buffer, limits: RecordLimits, pathIndex: st
       item.error = itemError(400, 'illegal_argument_exception', 'update is not supported: send the whole document with index');
       continue;
     }
-    if (!isStreamName(index)) {
-      item.error = itemError(400, 'invalid_index_name_exception', streamNameProblem(index));
-      continue;
-    }
-    try {
-      item.record = recordAt(bytes, document.value.first, document.value.last, `the document on line ${document.value.number}`, limits);
-    } catch (error) {
-      if (!(error instanceof IngestError)) throw error;
-      item.error = itemError(error.status, 'document_parsing_exception', error.message);
-    }
+    Object.assign(item, documentOf(index, bytes, document.value.first, document.value.last, `the document on line ${document.value.number}`, limits));
   }
   return items;
+}
+
+/** The record an index or create action writes (the bytes between first and last), or the item's error. */
+export function documentOf(index: string, bytes: Buffer, first: number, last: number, where: string, limits: RecordLimits): { record: Buffer } | { error: ItemError } {
+  if (!isStreamName(index)) return { error: itemError(400, 'invalid_index_name_exception', streamNameProblem(index)) };
+  try {
+    return { record: recordAt(bytes, first, last, where, limits) };
+  } catch (error) {
+    if (!(error instanceof IngestError)) throw error;
+    return { error: itemError(error.status, 'document_parsing_exception', error.message) };
+  }
 }

@@ -10,7 +10,8 @@ import type { Acceptor, Refusal } from '../accept.ts';
 import { recordId } from '../../record/id.ts';
 import { IngestError } from '../http/ingest-error.ts';
 import { bodyBytes } from '../http/json-body.ts';
-import { BulkRequestError, parseBulkBody, type BulkItem, type ItemError } from './bulk-body.ts';
+import { BulkRequestError, documentOf, parseBulkBody, type BulkItem, type ItemError } from './bulk-body.ts';
+import { isJsonSpace } from '../http/json-object-scan.ts';
 import { clusterHealth, errorBody, LICENSE, nodes, PRODUCT, PRODUCT_HEADER, XPACK } from './info.ts';
 
 export interface ElasticsearchDeps {
@@ -105,15 +106,18 @@ export function registerElasticsearchRoutes(app: FastifyInstance, deps: Elastics
 
     const single = async (request: FastifyRequest<{ Params: { index: string; id?: string } }>, reply: FastifyReply) => {
       const { index, id } = request.params;
-      const action = { index: { _index: index, ...(id === undefined ? {} : { _id: id }) } };
-      let items: BulkItem[];
+      let bytes: Buffer;
       try {
-        const document = (await body(request)).toString('utf8');
-        items = parseBulkBody(Buffer.from(`${JSON.stringify(action)}\n${document.replaceAll('\n', ' ')}\n`), config.limits, index, config.ingest.defaultStream);
+        bytes = await body(request);
       } catch (error) {
-        if (error instanceof BulkRequestError || error instanceof IngestError) return sendEsError(reply, 400, 'parse_exception', error.message);
+        if (error instanceof IngestError) return sendEsError(reply, error.status, 'parse_exception', error.message);
         throw error;
       }
+      let first = 0;
+      let last = bytes.length;
+      while (first < last && isJsonSpace(bytes[first]!)) first++;
+      while (last > first && isJsonSpace(bytes[last - 1]!)) last--;
+      const items: BulkItem[] = [{ action: 'index', index, ...(id === undefined ? {} : { id }), ...documentOf(index, bytes, first, last, 'the document', config.limits) }];
       const [result] = await writeItems(items, acceptor);
       if (result!.error) return sendEsError(reply, result!.status, result!.error.type, result!.error.reason);
       const { status: _status, ...document } = itemBody(items[0]!, result!);

@@ -2,6 +2,7 @@
 // timestamp (ISO, ms), the stream's labels and the entry's structured metadata top-level fields
 // (`app:web`; a `level` label is the record's level). A label or metadata key named `message` or
 // `timestamp` is kept as `label_message` / `label_timestamp` so it cannot replace them.
+import { nanosToIso } from '../../record/time.ts';
 
 export class LokiRequestError extends Error {}
 
@@ -31,11 +32,11 @@ function fieldName(key: string): string {
   return RESERVED.has(key) ? `label_${key}` : key;
 }
 
-/** Nanoseconds since the epoch (Loki's JSON gives them as a string) as ISO, ms. */
+/** An entry's time (Unix nanoseconds) as ISO, ms; a time outside the years 0000–9999 refuses the push. */
 export function isoOfNanos(nanos: bigint): string {
-  const date = new Date(Number(nanos / 1_000_000n));
-  if (Number.isNaN(date.getTime())) throw new LokiRequestError(`the time ${nanos} ns is out of range`);
-  return date.toISOString();
+  const iso = nanosToIso(nanos);
+  if (iso === null) throw new LokiRequestError(`the time ${nanos} ns is out of range`);
+  return iso;
 }
 
 export function entryRecord(labels: Record<string, string>, time: string, line: string, metadata: Record<string, string>): Record<string, unknown> {

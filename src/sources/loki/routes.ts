@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Acceptor } from '../accept.ts';
-import { checkShape } from '../../record/limits.ts';
+import { serializedRecord } from '../../record/limits.ts';
 import { requestedStream } from '../http/requested-stream.ts';
 import { entryRecord, isoOfNanos, LokiRequestError } from './records.ts';
 
@@ -80,10 +80,9 @@ export function registerLokiRoutes(app: FastifyInstance, deps: LokiDeps): void {
     }
     const values: Buffer[] = [];
     for (const [i, record] of records.entries()) {
-      const problem = checkShape(record, config.limits);
-      const text = JSON.stringify(record);
-      if (problem || Buffer.byteLength(text) > config.limits.maxRecordBytes) return sendText(reply, 400, `entry ${i}: ${problem ?? `larger than ${config.limits.maxRecordBytes} bytes`}; nothing of the request was kept`);
-      values.push(Buffer.from(text));
+      const serialized = serializedRecord(record, config.limits);
+      if ('problem' in serialized) return sendText(reply, 400, `entry ${i}: ${serialized.problem}; nothing of the request was kept`);
+      values.push(serialized.bytes);
     }
     if (values.length > 0) {
       const result = await acceptor.accept(stream, values);

@@ -6,6 +6,8 @@
 // - trace_id, span_id: lowercase hex; event_name, flags when set;
 // - attributes, resource (its attributes), scope {name, version}: objects of their key-values,
 //   and service: resource's service.name, for `service:checkout` searches.
+import { nanosToIso } from '../../record/time.ts';
+
 const LEVELS: Array<[number, string]> = [[21, 'fatal'], [17, 'error'], [13, 'warn'], [9, 'info'], [5, 'debug'], [1, 'trace']];
 
 type Plain = Record<string, unknown>;
@@ -38,12 +40,9 @@ export function keyValues(list: Plain[] | undefined): Record<string, unknown> {
 
 /** Nanoseconds (a number, a Long's text or OTLP/JSON's string) as an ISO time; undefined for 0 or none. */
 function isoOfNanos(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = String(value);
+  const text = String(value ?? '');
   if (!/^\d+$/.test(text) || /^0+$/.test(text)) return undefined;
-  const ms = Number(BigInt(text) / 1_000_000n);
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  return nanosToIso(BigInt(text)) ?? undefined;
 }
 
 /** Trace and span ids: bytes from protobuf, hex text from JSON. */

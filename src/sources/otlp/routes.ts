@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Acceptor } from '../accept.ts';
-import { checkShape } from '../../record/limits.ts';
+import { serializedRecord } from '../../record/limits.ts';
 import { requestedStream } from '../http/requested-stream.ts';
 import { logRecords } from './records.ts';
 
@@ -84,10 +84,9 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
     const accepted: Buffer[] = [];
     const problems: string[] = [];
     for (const [i, record] of records.entries()) {
-      const problem = checkShape(record, config.limits);
-      const text = JSON.stringify(record);
-      if (problem || Buffer.byteLength(text) > config.limits.maxRecordBytes) problems.push(`log record ${i}: ${problem ?? `larger than ${config.limits.maxRecordBytes} bytes`}`);
-      else accepted.push(Buffer.from(text));
+      const serialized = serializedRecord(record, config.limits);
+      if ('problem' in serialized) problems.push(`log record ${i}: ${serialized.problem}`);
+      else accepted.push(serialized.bytes);
     }
     if (accepted.length > 0) {
       const result = await acceptor.accept(stream, accepted);

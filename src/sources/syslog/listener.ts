@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import type { Acceptor } from '../accept.ts';
 import type { Metrics } from '../../metrics.ts';
 import { parseSyslog } from './parse.ts';
+import { serializedRecord, type RecordLimits } from '../../record/limits.ts';
 import { FrameError, SyslogFramer } from './framing.ts';
 
 const BATCH_MESSAGES = 1000;
@@ -22,6 +23,7 @@ export interface SyslogListenerOptions {
   port: number;
   stream: string;
   maxMessageBytes: number;
+  limits: RecordLimits;
 }
 
 export class SyslogListener {
@@ -100,9 +102,27 @@ export class SyslogListener {
 
   private add(message: string): void {
     if (message.trim().length === 0) return;
-    this.queue.push(Buffer.from(JSON.stringify(parseSyslog(message, Date.now()))));
+    const record = this.withinLimits(parseSyslog(message, Date.now()));
+    if (!record) return;
+    this.queue.push(record);
     if (this.queue.length >= BATCH_MESSAGES) this.schedule(0);
     else this.schedule(BATCH_WAIT_MS);
+  }
+
+  /**
+   * The record as stored text. Structured data past the record limits (thousands of params) is
+   * left out, the reason kept in `sd_dropped`; a message still too large is counted and dropped
+   * (syslog has no answer to send), never truncated.
+   */
+  private withinLimits(record: Record<string, unknown>): Buffer | undefined {
+    let serialized = serializedRecord(record, this.options.limits);
+    if ('problem' in serialized && record.sd !== undefined) {
+      const { sd: _dropped, ...rest } = record;
+      serialized = serializedRecord({ ...rest, sd_dropped: serialized.problem }, this.options.limits);
+    }
+    if ('bytes' in serialized) return serialized.bytes;
+    this.metrics.rejectedRequests.inc({ code: 'syslog_record_limit' });
+    return undefined;
   }
 
   private schedule(delayMs: number): void {

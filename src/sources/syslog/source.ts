@@ -25,7 +25,7 @@ export const syslogSource: Source = {
   async start({ acceptor, config, metrics }) {
     const { port, host, stream, maxMessageBytes } = config.sources.syslog;
     if (port === null) return { stop: async () => undefined };
-    const listener = new SyslogListener({ port, host: host ?? config.host, stream, maxMessageBytes }, acceptor, metrics);
+    const listener = new SyslogListener({ port, host: host ?? config.host, stream, maxMessageBytes, limits: config.limits }, acceptor, metrics);
     await listener.start();
     console.log(`syslog: listening on ${listener.address()} (TCP and UDP) into stream ${stream}`);
     return { stop: () => listener.stop() };

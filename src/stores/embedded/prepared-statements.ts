@@ -33,8 +33,10 @@ export class PreparedStatements {
       // most recently used last
       this.statements.delete(sql);
     } else {
-      prepared = this.connection.prepare(sql);
-      prepared.catch(() => this.statements.delete(sql));
+      const preparing = this.connection.prepare(sql);
+      // a statement that does not prepare is tried afresh next time
+      preparing.catch(() => { if (this.statements.get(sql) === preparing) this.statements.delete(sql); });
+      prepared = preparing;
     }
     this.statements.set(sql, prepared);
     if (this.statements.size > MAX_PREPARED) this.release(this.statements.keys().next().value!);

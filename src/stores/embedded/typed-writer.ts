@@ -402,7 +402,7 @@ function unknownShapes(lines: Line[], templates: readonly Template[], minCount: 
   const flatGroups = byFlat.filter((group) => group.own.length >= FLAT_AFTER_SHAPES && group.count >= minCount && unknown(group.flat));
   const counted: Array<{ shape: Shape; count: number }> = flatGroups.map((group) => ({ shape: group.flat, count: group.count }));
   for (const shape of own) {
-    if (flatGroups.some((group) => group.own.includes(shape) || group.own.some((other) => sameShape(other, shape)))) continue;
+    if (flatGroups.some((group) => group.own.some((other) => sameShape(other, shape)))) continue;
     const known = counted.find((candidate) => sameShape(candidate.shape, shape));
     if (known) known.count++; else counted.push({ shape, count: 1 });
   }
