@@ -1,82 +1,74 @@
-// Exact-answer checks for bench/run.ts: the brute-force answers (bench/expected.ts) plus the
-// freshness probe records (which land in the same stream and are counted by queries without a
-// time range), compared with what the API returned. Every check returns a list of problems.
+// Exact-answer checks for bench/run.ts: the brute-force answers (datasets/truth.ts) plus the
+// freshness probe records (which land in the same stream and are counted by the rows they
+// match), compared with what the API returned. Every check returns a list of problems.
 
-import type { BenchQuery, QueryFields } from './bench-queries.ts';
-import type { ExpectedAnswers } from './expected.ts';
+import type { DatasetQueries } from './datasets/dataset.ts';
+import { valueAt } from './datasets/dataset.ts';
+import type { BenchQuery } from './datasets/rows.ts';
+import type { GroupStats, Truth } from './datasets/truth.ts';
+import { groupKey, quantileCont } from './datasets/truth.ts';
 
-/** A record the benchmark sent besides the generated ones (a freshness probe), as stored. */
-export interface ExtraRecord extends QueryFields {
-  customerId: string | null;
-  latencyMs: number | null;
+/** A record the benchmark sent besides the dataset's (a freshness probe), as stored. */
+export interface ExtraRecord {
+  record: Record<string, unknown>;
+  tsMs: number;
 }
 
 export interface ExactAnswers {
   search: Map<string, { count: number; newestTsMs: number[] }>;
-  perCustomer: Map<string, { count: number; avg: number; p99: number }>;
+  groups: Map<string | null, GroupStats>;
   hitsPerHour: { fromMs: number; toMs: number; intervalMs: number; counts: number[] };
-  distinctResourceIds: number;
+  distinct: number;
 }
 
-export function exactAnswers(expected: ExpectedAnswers, queries: readonly BenchQuery[], extras: readonly ExtraRecord[], newestK = 100): ExactAnswers {
+export function exactAnswers(truth: Truth, queries: DatasetQueries, extras: readonly ExtraRecord[], newestK = 100): ExactAnswers {
   const search = new Map<string, { count: number; newestTsMs: number[] }>();
-  for (const q of queries) {
-    const e = expected.queries.find((x) => x.name === q.name);
-    if (!e) throw new Error(`no expected answer for ${q.name}`);
-    const extraTs = extras.filter((x) => q.matchesFields(x)).map((x) => x.tsMs);
+  for (const row of truth.rows) {
+    const e = truth.answers.find((x) => x.name === row.name)!;
+    const extraTs = extras.filter((x) => row.matches(x.record, x.tsMs)).map((x) => x.tsMs);
     const newest = [...e.newestTsMs, ...extraTs].sort((a, b) => b - a).slice(0, newestK);
-    search.set(q.name, { count: e.count + extraTs.length, newestTsMs: newest });
+    search.set(row.name, { count: e.count + extraTs.length, newestTsMs: newest });
   }
-  const perCustomer = new Map<string, { count: number; avg: number; p99: number }>();
-  for (const c of expected.perCustomer) {
-    perCustomer.set(c.customer_id, { count: c.count, avg: c.avgLatencyMs, p99: expected.p99ContByCustomer[c.customer_id]! });
-  }
-  const extraByCustomer = new Map<string, number[]>();
-  for (const x of extras) {
-    if (x.customerId === null) continue;
-    if (perCustomer.has(x.customerId)) throw new Error(`probe customer ${x.customerId} collides with a generated customer`);
-    extraByCustomer.set(x.customerId, [...(extraByCustomer.get(x.customerId) ?? []), x.latencyMs ?? Number.NaN]);
-  }
-  for (const [customer, values] of extraByCustomer) {
-    const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-    const rn = (sorted.length - 1) * 0.99;
-    const lo = sorted[Math.floor(rn)]!;
-    const hi = sorted[Math.ceil(rn)]!;
-    perCustomer.set(customer, {
-      count: values.length,
-      avg: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-      p99: lo + (hi - lo) * (rn - Math.floor(rn)),
-    });
-  }
-  const fromMs = Date.parse(expected.hitsPerHour.from);
-  const intervalMs = expected.hitsPerHour.intervalMs;
-  const counts = [...expected.hitsPerHour.counts];
-  const toMs = Date.parse(expected.timeSpan.to);
-  for (const x of extras) {
-    if (x.tsMs >= Date.parse(expected.timeSpan.from) && x.tsMs <= toMs) {
-      const k = Math.floor((x.tsMs - fromMs) / intervalMs);
-      while (counts.length <= k) counts.push(0);
-      counts[k]!++;
+  const groups = new Map(truth.groups);
+  if (queries.stats) {
+    const { by, numeric } = queries.stats;
+    const extraGroups = new Map<string | null, number[][]>();
+    for (const x of extras) {
+      const key = groupKey(valueAt(x.record, by));
+      if (groups.has(key)) throw new Error(`probe group ${key} collides with a group of the dataset`);
+      const value = valueAt(x.record, numeric);
+      const list = extraGroups.get(key) ?? [];
+      list.push(typeof value === 'number' ? [value] : []);
+      extraGroups.set(key, list);
+    }
+    for (const [key, list] of extraGroups) {
+      const sorted = list.flat().sort((a, b) => a - b);
+      groups.set(key, {
+        count: list.length,
+        avg: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : null,
+        p99: quantileCont(sorted, 0.99),
+      });
     }
   }
-  const generatedServer = /^server-\d{4}$/;
-  const extraServers = new Set(extras.map((x) => x.resourceId).filter((r): r is string => r !== null && !generatedServer.test(r)));
-  return {
-    search,
-    perCustomer,
-    hitsPerHour: { fromMs, toMs, intervalMs, counts },
-    distinctResourceIds: expected.distinctResourceIds + extraServers.size,
-  };
+  const { fromMs, intervalMs } = truth.hitsPerHour;
+  const counts = [...truth.hitsPerHour.counts];
+  const toMs = truth.span.endMs;
+  for (const x of extras) {
+    if (x.tsMs >= fromMs && x.tsMs <= toMs) counts[Math.floor((x.tsMs - fromMs) / intervalMs)]!++;
+  }
+  const distinct = new Set<string>();
+  if (queries.distinct) {
+    for (const x of extras) {
+      const value = groupKey(valueAt(x.record, queries.distinct));
+      if (value !== null && !truth.distinctValues.has(value)) distinct.add(value);
+    }
+  }
+  return { search, groups, hitsPerHour: { fromMs, toMs, intervalMs, counts }, distinct: truth.distinctValues.size + distinct.size };
 }
 
 interface SearchBody {
   total?: unknown;
   hits?: Array<{ ts?: string; record?: Record<string, unknown> }>;
-}
-
-export function fieldsOfRecord(record: Record<string, unknown>, tsIso: string): QueryFields {
-  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  return { level: str(record.level), message: str(record.message), resourceId: str(record.resourceId), tsMs: Date.parse(tsIso) };
 }
 
 /**
@@ -97,44 +89,43 @@ export function checkSearch(q: BenchQuery, body: unknown, answers: ExactAnswers,
   if (firstDiff >= 0 && hits.length === wantTs.length) {
     problems.push(`hit #${firstDiff + 1} has ts ${new Date(gotTs[firstDiff]!).toISOString()}, expected ${new Date(wantTs[firstDiff]!).toISOString()} (newest first)`);
   }
-  const bad = hits.filter((h) => !q.matchesFields(fieldsOfRecord(h.record ?? {}, h.ts ?? '')));
+  const bad = hits.filter((h) => !q.matches(h.record ?? {}, Date.parse(h.ts ?? '')));
   if (bad.length > 0) problems.push(`${bad.length} hits do not match the query, e.g. ${JSON.stringify(bad[0]).slice(0, 300)}`);
   return problems;
 }
 
 const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+const sameNumber = (got: unknown, want: number | null): boolean =>
+  want === null ? got === null || got === undefined : typeof got === 'number' && close(got, want);
 
 interface StatsBody {
   groups?: Array<{ key?: Record<string, string | null>; values?: Record<string, number | null> }>;
   totalGroups?: unknown;
 }
 
-/** per customer_id: count exact; avg and p99 (quantile_cont) equal up to 1e-9 relative (float summation order). */
-export function checkPerCustomer(body: unknown, answers: ExactAnswers): string[] {
-  const b = body as StatsBody;
-  const problems: string[] = [];
-  const groups = Array.isArray(b.groups) ? b.groups : [];
-  if (b.totalGroups !== answers.perCustomer.size) problems.push(`totalGroups ${String(b.totalGroups)}, expected ${answers.perCustomer.size}`);
-  if (groups.length !== answers.perCustomer.size) problems.push(`${groups.length} groups, expected ${answers.perCustomer.size}`);
-  const seen = new Set<string>();
-  for (const g of groups) {
-    const customer = g.key?.customer_id ?? null;
-    const want = customer === null ? undefined : answers.perCustomer.get(customer);
-    if (!want) {
-      problems.push(`unexpected group ${JSON.stringify(g.key)}`);
-      continue;
+/** Stats by the dataset's group field: count exact; avg and p99 (quantile_cont) equal up to 1e-9 relative. */
+export function checkGroups(stats: NonNullable<DatasetQueries['stats']>) {
+  return (body: unknown, answers: ExactAnswers): string[] => {
+    const b = body as StatsBody;
+    const problems: string[] = [];
+    const groups = Array.isArray(b.groups) ? b.groups : [];
+    const want = answers.groups;
+    if (b.totalGroups !== want.size) problems.push(`totalGroups ${String(b.totalGroups)}, expected ${want.size}`);
+    if (groups.length !== want.size) problems.push(`${groups.length} groups, expected ${want.size}`);
+    for (const g of groups) {
+      const key = g.key?.[stats.by] ?? null;
+      const w = want.get(key);
+      if (!w) {
+        problems.push(`unexpected group ${JSON.stringify(g.key)}`);
+        continue;
+      }
+      const v = g.values ?? {};
+      if (v.count !== w.count) problems.push(`${key}: count ${String(v.count)}, expected ${w.count}`);
+      if (!sameNumber(v[`avg(${stats.numeric})`], w.avg)) problems.push(`${key}: avg ${String(v[`avg(${stats.numeric})`])}, expected ${w.avg}`);
+      if (!sameNumber(v[`p99(${stats.numeric})`], w.p99)) problems.push(`${key}: p99 ${String(v[`p99(${stats.numeric})`])}, expected ${w.p99} (quantile_cont)`);
     }
-    seen.add(customer!);
-    const v = g.values ?? {};
-    const count = v.count;
-    const avg = v['avg(latency_ms)'];
-    const p99 = v['p99(latency_ms)'];
-    if (count !== want.count) problems.push(`${customer}: count ${String(count)}, expected ${want.count}`);
-    if (typeof avg !== 'number' || !close(avg, want.avg)) problems.push(`${customer}: avg ${String(avg)}, expected ${want.avg}`);
-    if (typeof p99 !== 'number' || !close(p99, want.p99)) problems.push(`${customer}: p99 ${String(p99)}, expected ${want.p99} (quantile_cont)`);
-  }
-  for (const customer of answers.perCustomer.keys()) if (!seen.has(customer) && groups.length >= answers.perCustomer.size) problems.push(`missing group ${customer}`);
-  return problems.slice(0, 20);
+    return problems.slice(0, 20);
+  };
 }
 
 interface HistogramBody {
@@ -162,7 +153,9 @@ export function checkHistogram(body: unknown, answers: ExactAnswers): string[] {
   return problems.slice(0, 20);
 }
 
-export function checkDistinct(body: unknown, answers: ExactAnswers): string[] {
-  const value = (body as StatsBody).groups?.[0]?.values?.['distinct(resourceId)'];
-  return value === answers.distinctResourceIds ? [] : [`distinct(resourceId) ${String(value)}, expected ${answers.distinctResourceIds}`];
+export function checkDistinct(field: string) {
+  return (body: unknown, answers: ExactAnswers): string[] => {
+    const value = (body as StatsBody).groups?.[0]?.values?.[`distinct(${field})`];
+    return value === answers.distinct ? [] : [`distinct(${field}) ${String(value)}, expected ${answers.distinct}`];
+  };
 }

@@ -13,6 +13,7 @@ import type { BenchQueryChoices } from './bench-queries.ts';
 import { HOUR_MS, generateRecordParts, resolveTimeSpan } from './generator.ts';
 import type { GeneratorOptions } from './generator.ts';
 import { percentileFromCounts, quantileContFromCounts } from './percentile.ts';
+import { keepNewest } from './datasets/truth.ts';
 import { CUSTOMER_COUNT, SERVER_COUNT, customerName } from './vocabulary.ts';
 
 export interface ExpectedParams {
@@ -59,19 +60,6 @@ export interface ExpectedAnswers {
   distinctResourceIds: number;
   /** quantile_cont(latency_ms, 0.99) per customer_id (linear interpolation, DuckDB's definition). */
   p99ContByCustomer: Record<string, number>;
-}
-
-/** Keeps the k largest values, in descending order. */
-function keepNewest(list: number[], ts: number, k: number): void {
-  if (list.length >= k && ts <= list[list.length - 1]!) return;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! >= ts) lo = mid + 1; else hi = mid;
-  }
-  list.splice(lo, 0, ts);
-  if (list.length > k) list.pop();
 }
 
 export function computeExpected(params: ExpectedParams): ExpectedAnswers {

@@ -26,6 +26,8 @@ export interface FreshnessOptions {
   timeoutMs?: number;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** The probe record to send (default probeRecord: a Dyte-format record); its message must contain the marker. */
+  probe?: (marker: string, now: Date) => Record<string, unknown>;
 }
 
 export interface FreshnessResult {
@@ -73,7 +75,7 @@ async function oneProbe(o: FreshnessOptions, marker: string): Promise<{ ms?: num
   const headers = { 'content-type': 'application/json', ...o.headers };
   let postedAt: number;
   try {
-    const res = await fetch(o.ingestUrl, { method: 'POST', headers, body: JSON.stringify(probeRecord(marker)) });
+    const res = await fetch(o.ingestUrl, { method: 'POST', headers, body: JSON.stringify((o.probe ?? probeRecord)(marker, new Date())) });
     await res.arrayBuffer();
     postedAt = performance.now();
     if (res.status < 200 || res.status >= 300) return { postStatus: String(res.status) };

@@ -1,6 +1,7 @@
-// Load generator: sends the deterministic benchmark workload to an ingest URL, in its own process.
+// Load generator: sends the deterministic benchmark workload (or an NDJSON file's lines, in order)
+// to an ingest URL, in its own process.
 //
-//   node bench/loadgen.ts --url http://127.0.0.1:3000/api/v1/logs --records 1000000 \
+//   node bench/loadgen.ts --url http://127.0.0.1:3000/api/v1/logs --records 1000000 | --file logs.ndjson \
 //     [--batch 1000] [--concurrency 4] [--format ndjson|gzip|es-bulk] [--gzip] [--rate R|max]
 //     [--seed 1] [--start-index 0] [--end-time ISO|ms|now] [--span-days 7]
 //     [--header 'Name: value']... [--prebuild-mb MB] [--max-retries 50] [--timeout-ms 60000] [--quiet]
@@ -12,6 +13,7 @@
 // 429/503 and network errors are retried, honouring Retry-After. Progress goes to stderr each
 // second; the summary is one JSON object on stdout.
 
+import { statSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseEndTime } from './expected.ts';
@@ -19,12 +21,15 @@ import type { GeneratorOptions } from './generator.ts';
 import { errorCode, keepAliveAgent, post, retryAfterMs, sleep } from './http-post.ts';
 import type { PostResult, PostTarget } from './http-post.ts';
 import { percentile } from './percentile.ts';
-import { bodyHeaders, buildRequestBody, isBodyFormat } from './request-bodies.ts';
+import { bodyHeaders, buildRequestBody, fileBodies, isBodyFormat } from './request-bodies.ts';
 import type { BodyFormat, BodySpec, RequestBody } from './request-bodies.ts';
 
 export interface LoadOptions {
   url: string;
+  /** Records to generate; with `file`, the file's records are sent and this is ignored. */
   records: number;
+  /** An NDJSON file to send instead of the generated workload. */
+  file?: string;
   batch: number;
   concurrency: number;
   format: BodyFormat;
@@ -137,16 +142,34 @@ export async function runLoad(o: LoadOptions): Promise<LoadSummary> {
     timeoutMs: o.timeoutMs ?? 60_000,
   };
   const maxRetries = o.maxRetries ?? 50;
-  const batchCount = Math.ceil(o.records / o.batch);
+  let fileBatches: Iterator<RequestBody> | undefined;
+  if (o.file !== undefined) {
+    const file = o.file;
+    o = { ...o, records: Math.max(1, Math.round(statSync(file).size / ESTIMATED_RAW_BYTES_PER_RECORD)) };
+    fileBatches = fileBodies(file, o.batch, spec);
+  }
+  const batchCount = fileBatches ? Number.POSITIVE_INFINITY : Math.ceil(o.records / o.batch);
   const batchAt = (k: number): [number, number] =>
     [startIndex + k * o.batch, Math.min(o.batch, o.records - k * o.batch)];
   const compressed = o.format === 'gzip' || spec.gzip === true;
   const estimatedBytes = (o.records * ESTIMATED_RAW_BYTES_PER_RECORD) / (compressed ? 4 : 1);
   const prebuilt = estimatedBytes <= (o.prebuildMaxBytes ?? defaultPrebuildMaxBytes());
+  const build = (k: number): RequestBody | undefined => {
+    if (!fileBatches) return buildRequestBody(spec, ...batchAt(k));
+    const next = fileBatches.next();
+    return next.done ? undefined : next.value;
+  };
 
   const cpuAtStart = process.cpuUsage();
   const bodies: RequestBody[] = [];
-  if (prebuilt) for (let k = 0; k < batchCount; k++) bodies.push(buildRequestBody(spec, ...batchAt(k)));
+  if (prebuilt) {
+    for (let k = 0; k < batchCount; k++) {
+      const body = build(k);
+      if (!body) break;
+      bodies.push(body);
+    }
+  }
+  if (fileBatches && prebuilt) o = { ...o, records: bodies.reduce((sum, b) => sum + b.records, 0) };
   const prebuildMs = cpuMs(process.cpuUsage(cpuAtStart));
 
   let nextBatch = 0;
@@ -170,12 +193,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadSummary> {
     if (nextBatch >= batchCount) return undefined;
     const k = nextBatch++;
     if (prebuilt) {
-      const body = bodies[k]!;
+      const body = bodies[k];
       bodies[k] = undefined as unknown as RequestBody; // let it be collected once sent
       return body;
     }
     const before = process.cpuUsage();
-    const body = buildRequestBody(spec, ...batchAt(k));
+    const body = build(k);
     buildDuringRunMs += cpuMs(process.cpuUsage(before));
     return body;
   };
@@ -253,6 +276,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadSummary> {
   }, 1000);
   try {
     await Promise.all(Array.from({ length: Math.min(o.concurrency, Math.max(1, batchCount)) }, sender));
+    if (fileBatches) o = { ...o, records: recordsSent + recordsFailed };
   } finally {
     clearInterval(progressTimer);
     target.agent.destroy();
@@ -314,6 +338,7 @@ async function main(): Promise<void> {
     options: {
       url: { type: 'string' },
       records: { type: 'string' },
+      file: { type: 'string' },
       batch: { type: 'string', default: '1000' },
       concurrency: { type: 'string', default: '4' },
       format: { type: 'string', default: 'ndjson' },
@@ -330,14 +355,15 @@ async function main(): Promise<void> {
       quiet: { type: 'boolean', default: false },
     },
   });
-  if (values.url === undefined || values.records === undefined) throw new Error('--url and --records are required');
+  if (values.url === undefined || (values.records === undefined && values.file === undefined)) throw new Error('--url and --records N or --file NDJSON are required');
   if (!isBodyFormat(values.format)) throw new Error(`bad --format ${values.format}`);
   const endTimeMs = parseEndTime(values['end-time']);
   const rate = values.rate === 'max' ? 'max' : Number(values.rate);
   if (rate !== 'max' && !(rate > 0)) throw new Error(`bad --rate ${values.rate}`);
   const summary = await runLoad({
     url: values.url,
-    records: Number(values.records),
+    records: Number(values.records ?? 0),
+    ...(values.file === undefined ? {} : { file: values.file }),
     batch: Number(values.batch),
     concurrency: Number(values.concurrency),
     format: values.format,

@@ -3,11 +3,14 @@
 // bench/results/<date>-<commit>[-quick].json and .md, printing the change against the
 // previous result of the same mode.
 //
-//   node bench/run.ts [--quick] [--records N] [--seed 1] [--warm-runs R] [--keep-data]
+//   node bench/run.ts [--quick] [--dataset all|NAME[,NAME]] [--file logs.ndjson] [--records N]
+//                     [--seed 1] [--warm-runs R] [--keep-data] [--results-dir bench/results]
 //   node bench/run.ts --pipeline user-login|api-requests [--records N]   (bench/pipeline.ts)
-//                     [--results-dir bench/results]
 //
-// Full mode: 10,000,000 records by default; --quick: 200,000 (a ~2-minute smoke run).
+// Each dataset (bench/datasets/) is written to an NDJSON file, its exact answers computed from
+// that file by brute force, and the file loaded; every dataset gets its own result, and a run of
+// several writes a summary naming the worst. Sizes: each dataset's default (dyte 10M), --quick
+// a smoke-test size, --records N for all. --file runs on a user's own NDJSON file.
 // Exit code 0 when everything ran and every answer was exact; 1 when a query answer was wrong or
 // something broke (server failed, records lost, backlog never drained). Numbers are reported,
 // never asserted. Progress goes to stderr, the markdown table to stdout.
@@ -21,20 +24,21 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkCpu } from './cpu-check.ts';
 import type { CpuCheckResult } from './cpu-check.ts';
-import { benchQueries } from './bench-queries.ts';
-import type { BenchQuery } from './bench-queries.ts';
-import { checkDistinct, checkHistogram, checkPerCustomer, checkSearch, exactAnswers } from './bench-checks.ts';
+import { checkDistinct, checkGroups, checkHistogram, checkSearch, exactAnswers } from './bench-checks.ts';
 import type { ExactAnswers, ExtraRecord } from './bench-checks.ts';
 import { readMetrics, startServer, stopServer, tailOf } from './bench-server.ts';
 import type { ServerHandle, ServerMetrics } from './bench-server.ts';
-import { computeExpected } from './expected.ts';
-import type { ExpectedAnswers } from './expected.ts';
+import type { Dataset } from './datasets/dataset.ts';
+import { fileDataset } from './datasets/file.ts';
+import { DATASETS, datasetNamed } from './datasets/index.ts';
+import { computeTruth } from './datasets/truth.ts';
+import type { Truth } from './datasets/truth.ts';
 import { probeFreshness } from './freshness.ts';
 import type { FreshnessResult } from './freshness.ts';
 import { sleep } from './http-post.ts';
 import type { LoadSummary } from './loadgen.ts';
 import { percentile } from './percentile.ts';
-import { compareWithPrevious, renderMarkdown } from './run-report.ts';
+import { compareWithPrevious, datasetOf, renderMarkdown, renderSummary } from './run-report.ts';
 import type { BenchResult, QueryResult } from './run-report.ts';
 import { TARGETS, VICTORIALOGS } from './peers.ts';
 import { directorySize, readProcessStats } from './sysstats.ts';
@@ -45,7 +49,10 @@ const BIN = join(REPO_DIR, 'bin', 'tributary.js');
 
 interface RunOptions {
   quick: boolean;
-  records: number;
+  datasets: string[];
+  file: string | undefined;
+  /** Records per dataset; undefined: each dataset's default for the mode. */
+  records: number | undefined;
   seed: number;
   warmRuns: number;
   warmupMs: number;
@@ -80,6 +87,8 @@ function parseOptions(): RunOptions {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
+      dataset: { type: 'string', default: 'all' },
+      file: { type: 'string' },
       records: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'warm-runs': { type: 'string' },
@@ -89,12 +98,16 @@ function parseOptions(): RunOptions {
     },
   });
   const quick = values.quick;
-  const records = values.records === undefined ? (quick ? 200_000 : 10_000_000) : Number(values.records);
-  if (!Number.isInteger(records) || records < 1000) throw new Error(`--records must be an integer ≥ 1000, got ${values.records}`);
+  const records = values.records === undefined ? undefined : Number(values.records);
+  if (records !== undefined && (!Number.isInteger(records) || records < 1000)) throw new Error(`--records must be an integer ≥ 1000, got ${values.records}`);
+  const datasets = values.file !== undefined ? [] : values.dataset === 'all' ? DATASETS.map((d) => d.name) : values.dataset.split(',');
+  for (const name of datasets) datasetNamed(name);
   const warmRuns = values['warm-runs'] === undefined ? (quick ? 5 : 10) : Number(values['warm-runs']);
   if (!Number.isInteger(warmRuns) || warmRuns < 1) throw new Error('--warm-runs must be a positive integer');
   return {
     quick,
+    datasets,
+    file: values.file,
     records,
     seed: Number(values.seed),
     warmRuns,
@@ -136,37 +149,44 @@ type QuerySpec = Pick<QueryResult, 'id' | 'row' | 'kind' | 'label' | 'path' | 'p
   check: (body: unknown, answers: ExactAnswers) => string[];
 };
 
-function querySpecs(queries: readonly BenchQuery[], expected: ExpectedAnswers): QuerySpec[] {
+function querySpecs(dataset: Dataset, truth: Truth): QuerySpec[] {
   const specs: QuerySpec[] = [];
-  for (const q of queries) {
+  // VictoriaLogs' figures were measured on the dyte dataset only
+  const peer = dataset.name === 'dyte' ? VICTORIALOGS : null;
+  for (const q of truth.rows) {
     const params = new URLSearchParams({ q: q.q });
     if (q.from !== undefined) params.set('from', q.from);
     if (q.to !== undefined) params.set('to', q.to);
-    const peer = VICTORIALOGS.queries[q.name]!;
+    const peerQuery = peer?.queries[q.name];
     const label = `${q.q}${q.from ? ` [${q.from.slice(0, 16)} → ${q.to!.slice(0, 16)}]` : ''}`;
     specs.push({
-      id: `${q.name}.newest`, row: q.name, kind: 'newest', label, path: `/api/v1/search?${params}&limit=100&total=false`, peerMs: peer.newestMs,
+      id: `${q.name}.newest`, row: q.name, kind: 'newest', label, path: `/api/v1/search?${params}&limit=100&total=false`, peerMs: peerQuery?.newestMs ?? null,
       check: (body, answers) => checkSearch(q, body, answers, 100),
     });
     specs.push({
-      id: `${q.name}.count`, row: q.name, kind: 'count', label, path: `/api/v1/search?${params}&limit=0`, peerMs: peer.countMs,
+      id: `${q.name}.count`, row: q.name, kind: 'count', label, path: `/api/v1/search?${params}&limit=0`, peerMs: peerQuery?.countMs ?? null,
       check: (body, answers) => checkSearch(q, body, answers, 0),
     });
   }
-  const span = new URLSearchParams({ interval: '1h', from: expected.timeSpan.from, to: expected.timeSpan.to });
+  const { stats, distinct } = dataset.queries;
+  if (stats) {
+    specs.push({
+      id: 'per_group_stats', row: 'per_group_stats', kind: 'aggregation', label: `per ${stats.by} count, avg, p99 of ${stats.numeric}`,
+      path: `/api/v1/stats?by=${stats.by}&agg=count,avg:${stats.numeric},p99:${stats.numeric}&limit=1000`, peerMs: peer?.aggregations.per_group_stats ?? null,
+      check: checkGroups(stats),
+    });
+  }
+  const span = new URLSearchParams({ interval: '1h', from: new Date(truth.span.startMs).toISOString(), to: new Date(truth.span.endMs).toISOString() });
   specs.push({
-    id: 'per_customer_latency', row: 'per_customer_latency', kind: 'aggregation', label: 'per customer_id count, avg, p99 of latency_ms',
-    path: '/api/v1/stats?by=customer_id&agg=count,avg:latency_ms,p99:latency_ms&limit=1000', peerMs: VICTORIALOGS.aggregations.per_customer_latency!,
-    check: checkPerCustomer,
+    id: 'hits_per_hour', row: 'hits_per_hour', kind: 'aggregation', label: `hits per hour over the ${Math.round((truth.span.endMs - truth.span.startMs) / 86_400_000)} days`,
+    path: `/api/v1/histogram?${span}`, peerMs: peer?.aggregations.hits_per_hour ?? null, check: checkHistogram,
   });
-  specs.push({
-    id: 'hits_per_hour', row: 'hits_per_hour', kind: 'aggregation', label: 'hits per hour over the 7 days',
-    path: `/api/v1/histogram?${span}`, peerMs: VICTORIALOGS.aggregations.hits_per_hour!, check: checkHistogram,
-  });
-  specs.push({
-    id: 'distinct_resource', row: 'distinct_resource', kind: 'aggregation', label: 'distinct resourceId',
-    path: '/api/v1/stats?agg=distinct:resourceId', peerMs: VICTORIALOGS.aggregations.distinct_resource!, check: checkDistinct,
-  });
+  if (distinct) {
+    specs.push({
+      id: 'distinct', row: 'distinct', kind: 'aggregation', label: `distinct ${distinct}`,
+      path: `/api/v1/stats?agg=distinct:${distinct}`, peerMs: peer?.aggregations.distinct ?? null, check: checkDistinct(distinct),
+    });
+  }
   return specs;
 }
 
@@ -185,14 +205,13 @@ function slopePerSec(points: Array<{ t: number; y: number }>): number {
   return den === 0 ? 0 : (num / den) * 1000;
 }
 
-async function main(): Promise<number> {
-  const o = parseOptions();
-  const [nodeMajor] = process.versions.node.split('.').map(Number);
-  if (nodeMajor! < 24) throw new Error(`bench/run.ts needs Node 24 (this is ${process.version}): use node_modules/.bin/node or npm run bench`);
+async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: number; result: BenchResult }> {
   const mode = o.quick ? 'quick' : 'full';
   const { commit, dirty } = gitInfo();
   const startedAt = new Date();
-  progress(`Tributary benchmark, ${mode} mode, ${fmt(o.records)} records, seed ${o.seed}, commit ${commit}${dirty ? ' (dirty tree)' : ''}`);
+  const defaultRecords = o.quick ? dataset.defaultRecords.quick : dataset.defaultRecords.full;
+  let records = o.records ?? defaultRecords;
+  progress(`Tributary benchmark, dataset ${dataset.name}, ${mode} mode, ${o.file ? o.file : `${fmt(records)} records, seed ${o.seed}`}, commit ${commit}${dirty ? ' (dirty tree)' : ''}`);
 
   const failures: string[] = [];
   const wrongAnswers: string[] = [];
@@ -258,16 +277,22 @@ async function main(): Promise<number> {
     if (problems.length > 0) progress(`WRONG ANSWER ${spec.id} (${when}): ${problems.slice(0, 3).join('; ')}`);
   };
 
-  let expected: ExpectedAnswers | undefined;
+  let truth: Truth | undefined;
   let specs: QuerySpec[] = [];
   try {
-    // Exact answers by brute force, before anything runs (it takes a core for a while at 10M).
+    const recordsFile = o.file ?? join(tmp, `${dataset.name}.ndjson`);
+    if (!o.file) {
+      const tWrite = performance.now();
+      await dataset.write(recordsFile, records, o.seed);
+      progress(`wrote ${fmt(records)} ${dataset.name} records to ${recordsFile} in ${((performance.now() - tWrite) / 1000).toFixed(1)} s`);
+    }
+    // Exact answers by brute force from the file, before anything runs (a core for a while at 10M).
     const tExpected = performance.now();
-    expected = computeExpected({ seed: o.seed, records: o.records });
-    const queries = benchQueries();
-    specs = querySpecs(queries, expected);
+    truth = await computeTruth(recordsFile, dataset.queries, (n) => progress(`[answers] ${fmt(n)} records read`));
+    records = truth.records;
+    specs = querySpecs(dataset, truth);
     progress(`expected answers by brute force in ${((performance.now() - tExpected) / 1000).toFixed(1)} s: ` +
-      expected.queries.map((q) => `${q.name}=${fmt(q.count)}`).join(', '));
+      truth.answers.map((q) => `${q.name}=${fmt(q.count)}`).join(', '));
 
     // ---- Phase: ingest + freshness ------------------------------------------------------------
     cpuChecks.ingest = await cpuCheck('ingest', o.quick);
@@ -289,8 +314,8 @@ async function main(): Promise<number> {
       }
     };
     const before = await takeSample();
-    const loadgenArgs = [join(BENCH_DIR, 'loadgen.ts'), '--url', `${server.url}/api/v1/logs`, '--records', String(o.records),
-      '--concurrency', '4', '--batch', '1000', '--format', 'ndjson', '--seed', String(o.seed), '--quiet'];
+    const loadgenArgs = [join(BENCH_DIR, 'loadgen.ts'), '--url', `${server.url}/api/v1/logs`, '--file', recordsFile,
+      '--concurrency', '4', '--batch', '1000', '--format', 'ndjson', '--quiet'];
     const loadgen = spawn(process.execPath, loadgenArgs, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     loadgenChild = loadgen;
     let loadgenOut = '';
@@ -304,7 +329,7 @@ async function main(): Promise<number> {
       loadgenEndAt = performance.now();
       resolve();
     }));
-    progress(`load generator pid ${loadgen.pid}: ${fmt(o.records)} records, NDJSON, 4 connections × 1000 lines, as fast as accepted (it builds the bodies first)`);
+    progress(`load generator pid ${loadgen.pid}: ${fmt(records)} records, NDJSON, 4 connections × 1000 lines, as fast as accepted (it builds the bodies first)`);
 
     const stopProbes = new AbortController();
     let freshnessRun: Promise<FreshnessResult> | undefined;
@@ -321,7 +346,7 @@ async function main(): Promise<number> {
         freshnessRun = probeFreshness({
           ingestUrl: `${server.url}/api/v1/logs`,
           searchUrl: `${server.url}/api/v1/search?from=${encodeURIComponent(probeFrom)}`,
-          durationMs: 24 * 3600_000, intervalMs: 1000, pollMs: 20, timeoutMs: o.quick ? 120_000 : 900_000, signal: stopProbes.signal,
+          durationMs: 24 * 3600_000, intervalMs: 1000, pollMs: 20, probe: dataset.probe, timeoutMs: o.quick ? 120_000 : 900_000, signal: stopProbes.signal,
         });
         progress('load started; freshness probes every second');
       }
@@ -330,7 +355,7 @@ async function main(): Promise<number> {
         const prev = samples.length >= 3 ? samples[samples.length - 3]! : samples[0]!;
         const rateNow = s.t > prev.t ? ((s.ingested - prev.ingested) * 1000) / (s.t - prev.t) : 0;
         const cores = s.t > prev.t ? (s.cpuMs - prev.cpuMs) / (s.t - prev.t) : 0;
-        progress(`[ingest] ${((s.t - loadStartAt) / 1000).toFixed(1)}s loaded ${fmt(s.ingested)}/${fmt(o.records)} ` +
+        progress(`[ingest] ${((s.t - loadStartAt) / 1000).toFixed(1)}s loaded ${fmt(s.ingested)}/${fmt(records)} ` +
           `(${fmt(rateNow)} rec/s now) indexed ${fmt(s.indexed)} backlog ${fmt(s.lag)} server ${cores.toFixed(2)} cores rss ${(s.rssBytes / 1e6).toFixed(0)} MB`);
       }
       if (server.exit) break;
@@ -348,8 +373,8 @@ async function main(): Promise<number> {
       throw new Error(`load generator failed (exit ${loadgenExit}): ${loadgenErr.slice(-2000)}`);
     }
     if (loadgenExit !== 0) fail(`load generator exited ${loadgenExit}: ${loadgenErr.slice(-500)}`);
-    if (load.recordsAccepted !== o.records || load.recordsFailed > 0) {
-      fail(`load generator: ${fmt(load.recordsAccepted)} of ${fmt(o.records)} accepted, ${fmt(load.recordsFailed)} failed, errors ${JSON.stringify(load.errors)}`);
+    if (load.recordsAccepted !== records || load.recordsFailed > 0) {
+      fail(`load generator: ${fmt(load.recordsAccepted)} of ${fmt(records)} accepted, ${fmt(load.recordsFailed)} failed, errors ${JSON.stringify(load.errors)}`);
     }
     const atEnd = await takeSample();
     const backlogAtEnd = atEnd?.lag ?? Number.NaN;
@@ -404,7 +429,7 @@ async function main(): Promise<number> {
     const growing = slope > 0.01 * recordsPerSec && (windowSamples.at(-1)?.lag ?? 0) > recordsPerSec * 0.5;
     if (!o.quick && windowS < 60) progress(`note: the sustained window is ${windowS.toFixed(0)} s, under the 60 s the full mode wants (use more --records)`);
     ingest = {
-      records: o.records,
+      records: records,
       recordsAccepted: load.recordsAccepted,
       ndjsonBytes: load.rawBytesSent,
       bytesPerRecord: Number(bytesPerRecord.toFixed(1)),
@@ -415,11 +440,11 @@ async function main(): Promise<number> {
       recordsPerSec: Math.round(recordsPerSec),
       mbPerSec: Number(((recordsPerSec * bytesPerRecord) / 1e6).toFixed(2)),
       overallRecordsPerSec: load.recordsPerSec,
-      endToEndRecordsPerSec: drainMs === null ? null : Math.round(o.records / ((loadMs + drainMs) / 1000)),
+      endToEndRecordsPerSec: drainMs === null ? null : Math.round(records / ((loadMs + drainMs) / 1000)),
       serverCores: Number((windowCpuS / windowS).toFixed(3)),
-      recordsPerCpuSecondWindow: Math.round((windowOk ? w1.ingested - w0.ingested : o.records) / windowCpuS),
+      recordsPerCpuSecondWindow: Math.round((windowOk ? w1.ingested - w0.ingested : records) / windowCpuS),
       serverCpuSeconds: Number(totalCpuS.toFixed(2)),
-      recordsPerCpuSecond: Math.round(o.records / totalCpuS),
+      recordsPerCpuSecond: Math.round(records / totalCpuS),
       peakRssBytes: ingestPeakRss,
       loadgen: {
         cores: load.cpu.avgCoresDuringRun,
@@ -444,16 +469,9 @@ async function main(): Promise<number> {
       `backlog at end ${fmt(backlogAtEnd)} drained in ${drainMs === null ? 'never' : `${Math.round(drainMs)} ms`}, peak RSS ${(ingestPeakRss / 1e6).toFixed(0)} MB`);
 
     // Every record is in the store exactly once: the probes are fetched and counted too.
-    const probeRes = await timedGet(`${server.url}/api/v1/search?q=${encodeURIComponent('resourceId:"server-probe"')}&limit=10000`);
+    const probeRes = await timedGet(`${server.url}/api/v1/search?q=${encodeURIComponent('probe_marker:*')}&limit=10000`);
     const probeHits = (probeRes.body as { hits?: Array<{ ts: string; record: Record<string, unknown> }> }).hits ?? [];
-    const extras: ExtraRecord[] = probeHits.map((h) => ({
-      level: typeof h.record.level === 'string' ? h.record.level : null,
-      message: typeof h.record.message === 'string' ? h.record.message : null,
-      resourceId: typeof h.record.resourceId === 'string' ? h.record.resourceId : null,
-      tsMs: Date.parse(h.ts),
-      customerId: typeof h.record.customer_id === 'string' ? h.record.customer_id : null,
-      latencyMs: typeof h.record.latency_ms === 'number' ? h.record.latency_ms : null,
-    }));
+    const extras: ExtraRecord[] = probeHits.map((h) => ({ record: h.record, tsMs: Date.parse(h.ts) }));
     const probesAcked = freshness ? freshness.probes - freshness.failedPosts : 0;
     checksRun++;
     if (extras.length < probesAcked || extras.length > (freshness?.probes ?? 0)) {
@@ -462,10 +480,10 @@ async function main(): Promise<number> {
     const all = await timedGet(`${server.url}/api/v1/search?limit=1`);
     checksRun++;
     const totalAll = (all.body as { total?: unknown }).total;
-    if (totalAll !== o.records + extras.length) {
-      wrongAnswers.push(`record count: the store holds ${String(totalAll)}, expected ${o.records + extras.length} (${o.records} loaded + ${extras.length} probes): lost or duplicated records`);
+    if (totalAll !== records + extras.length) {
+      wrongAnswers.push(`record count: the store holds ${String(totalAll)}, expected ${records + extras.length} (${records} loaded + ${extras.length} probes): lost or duplicated records`);
     }
-    const answers = exactAnswers(expected, queries, extras);
+    const answers = exactAnswers(truth, dataset.queries, extras);
 
     const liveTotal = await directorySize(dataDir);
     const liveStore = await directorySize(join(dataDir, 'store'));
@@ -492,7 +510,7 @@ async function main(): Promise<number> {
       }
       const result: QueryResult = {
         id: spec.id, row: spec.row, kind: spec.kind, label: spec.label, path: spec.path, peerMs: spec.peerMs,
-        targetMs: spec.peerMs * TARGETS.queryFactor,
+        targetMs: spec.peerMs === null ? null : spec.peerMs * TARGETS.queryFactor,
         warm: { runs: times.length, medianMs: percentile(times, 50), p99Ms: percentile(times, 99), minMs: Math.min(...times), serverTookMedianMs: took.length ? percentile(took, 50) : null, samplesMs: times },
         cold: null,
         firstRunMs: first.ms,
@@ -506,9 +524,9 @@ async function main(): Promise<number> {
     const restStore = await directorySize(join(dataDir, 'store'));
     disk.atRest = { totalBytes: restTotal.diskBytes, storeBytes: restStore.diskBytes, logBytes: restTotal.diskBytes - restStore.diskBytes };
     const diskBytes = Math.max(restTotal.diskBytes, 1);
-    disk.bytesPerRecord = Number((diskBytes / o.records).toFixed(1));
+    disk.bytesPerRecord = Number((diskBytes / records).toFixed(1));
     disk.ratioToNdjson = Number((diskBytes / load.rawBytesSent).toFixed(3));
-    disk.storeBytesPerRecord = Number((restStore.diskBytes / o.records).toFixed(1));
+    disk.storeBytesPerRecord = Number((restStore.diskBytes / records).toFixed(1));
     progress(`disk at rest: ${(restTotal.diskBytes / 1e6).toFixed(1)} MB = ${disk.bytesPerRecord} B/record = ${disk.ratioToNdjson}× NDJSON ` +
       `(store ${(restStore.diskBytes / 1e6).toFixed(1)} MB, log ${((restTotal.diskBytes - restStore.diskBytes) / 1e6).toFixed(1)} MB; live was ${(liveTotal.diskBytes / 1e6).toFixed(1)} MB)`);
 
@@ -534,8 +552,9 @@ async function main(): Promise<number> {
   const busy = Object.values(cpuChecks).some((c) => c.busy);
   const result: BenchResult = {
     schema: 1,
+    dataset: { name: dataset.name, description: dataset.description, ...(o.file ? { file: o.file } : {}) },
     mode,
-    records: o.records,
+    records,
     seed: o.seed,
     commit,
     dirty,
@@ -553,12 +572,14 @@ async function main(): Promise<number> {
     checks: { run: checksRun, wrong: wrongAnswers.length },
     wrongAnswers,
     failures,
-    peer: VICTORIALOGS,
+    peer: dataset.name === 'dyte' ? VICTORIALOGS : null,
     targets: TARGETS,
   };
   mkdirSync(o.resultsDir, { recursive: true });
-  const sizeSuffix = o.records === (o.quick ? 200_000 : 10_000_000) ? '' : `-${o.records >= 1e6 && o.records % 1e6 === 0 ? `${o.records / 1e6}m` : o.records}`;
-  const name = `${startedAt.toISOString().slice(0, 10)}-${commit}${o.quick ? '-quick' : ''}${sizeSuffix}`;
+  const sizeSuffix = records === defaultRecords || o.file ? '' : `-${records >= 1e6 && records % 1e6 === 0 ? `${records / 1e6}m` : records}`;
+  // dyte results keep the names they had before there were several datasets
+  const datasetSuffix = dataset.name === 'dyte' ? '' : `-${dataset.name}`;
+  const name = `${startedAt.toISOString().slice(0, 10)}-${commit}${datasetSuffix}${o.quick ? '-quick' : ''}${sizeSuffix}`;
   const previous = findPrevious(o.resultsDir, result, `${name}.json`);
   const markdown = renderMarkdown(result, previous);
   writeFileSync(join(o.resultsDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
@@ -581,17 +602,40 @@ async function main(): Promise<number> {
     process.stderr.write(`\nFAILURES (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
   }
   if (busy) process.stderr.write('\nnote: the machine was busy during at least one phase (cpu-check): the figures are noisy\n');
-  return wrongAnswers.length > 0 || failures.length > 0 ? 1 : 0;
+  return { code: wrongAnswers.length > 0 || failures.length > 0 ? 1 : 0, result };
 }
 
-/** The newest earlier result of the same mode and size (by startedAt), if any. */
+async function main(): Promise<number> {
+  const o = parseOptions();
+  const [nodeMajor] = process.versions.node.split('.').map(Number);
+  if (nodeMajor! < 24) throw new Error(`bench/run.ts needs Node 24 (this is ${process.version}): use node_modules/.bin/node or npm run bench`);
+  const datasets = o.file ? [await fileDataset(o.file)] : o.datasets.map(datasetNamed);
+  const results: BenchResult[] = [];
+  let code = 0;
+  for (const dataset of datasets) {
+    const run = await runDataset(dataset, o);
+    results.push(run.result);
+    code = Math.max(code, run.code);
+  }
+  if (results.length > 1) {
+    const summary = renderSummary(results);
+    const first = results[0]!;
+    const name = `${first.startedAt.slice(0, 10)}-${first.commit}-summary${o.quick ? '-quick' : ''}`;
+    writeFileSync(join(o.resultsDir, `${name}.md`), summary);
+    process.stdout.write(`\n${summary}`);
+    progress(`wrote ${join(o.resultsDir, name)}.md`);
+  }
+  return code;
+}
+
+/** The newest earlier result of the same dataset, mode and size (by startedAt), if any. */
 function findPrevious(dir: string, current: BenchResult, ownFile: string): BenchResult | undefined {
   let best: BenchResult | undefined;
   for (const file of readdirSync(dir)) {
     if (!file.endsWith('.json')) continue;
     try {
       const r = JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchResult;
-      if (r.schema !== 1 || r.mode !== current.mode || r.records !== current.records) continue;
+      if (r.schema !== 1 || r.mode !== current.mode || r.records !== current.records || datasetOf(r) !== datasetOf(current)) continue;
       if (r.startedAt >= current.startedAt) continue;
       if (basename(file) === ownFile && r.startedAt === current.startedAt) continue;
       if (!best || r.startedAt > best.startedAt) best = r;

@@ -409,3 +409,53 @@ describe('embedded store: positions and bytes of one write', () => {
     }
   });
 });
+
+describe('embedded store: records whose members come and go', () => {
+  /** Members present in some records only, floats printed 82 or 82.5, a field a number or a string. */
+  function fleet(n: number): Record<string, unknown> {
+    const record: Record<string, unknown> = { timestamp: new Date(T0 + n * 1000).toISOString(), level: ['info', 'ERROR', 'warn'][n % 3], message: `job ${n} done` };
+    if (n % 10 < 7) record.traceId = `t${n}`;
+    if (n % 5 !== 0) record.latency_ms = n % 2 ? n / 2 : n;
+    record.status = n % 7 === 0 ? String(500 + (n % 4)) : 500 + (n % 4);
+    if (n % 3 === 1) record.err = { type: n % 2 ? 'TypeError' : 'DBError', code: n % 4 === 0 ? `E${n % 9}` : n % 9 };
+    if (n % 20 === 0) record.retry = n % 5;
+    return record;
+  }
+
+  test('are one template: typed after the first write, byte for byte, and every query answers as over the text', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-fleet-'));
+    try {
+      const records = Array.from({ length: 1200 }, (_, n) => fleet(n));
+      const lines = records.map((r) => JSON.stringify(r));
+      const store = await DuckDbStore.open(dir);
+      const entries = (from: number, to: number) => lines.slice(from, to).map((value, i) => ({ offset: from + i, ingestedAt: T0, value: Buffer.from(value) }));
+      await store.write([{ stream: 'logs', partition: 0, entries: entries(0, 400) }]);
+      await store.write([{ stream: 'logs', partition: 0, entries: entries(400, 1200) }]);
+      const all = await store.search({ query: null, limit: 2000 });
+      assert.deepEqual(all.hits.map((hit) => hit.bodyJson).sort(), [...lines].sort());
+      const count = async (q: string) => (await store.search({ query: parseQuery(q), limit: 0 })).total;
+      const brute = (pick: (r: Record<string, unknown>) => boolean) => records.filter(pick).length;
+      assert.equal(await count('status:503'), brute((r) => r.status === 503 || r.status === '503'));
+      assert.equal(await count('_exists_:traceId'), brute((r) => r.traceId !== undefined));
+      assert.equal(await count('NOT _exists_:latency_ms'), brute((r) => r.latency_ms === undefined));
+      assert.equal(await count('latency_ms:>300'), brute((r) => typeof r.latency_ms === 'number' && r.latency_ms > 300));
+      assert.equal(await count('err.code:7'), brute((r) => { const code = (r.err as { code?: unknown } | undefined)?.code; return code === 7 || code === '7'; }));
+      assert.equal(await count('err.type:TypeError'), brute((r) => (r.err as { type?: unknown } | undefined)?.type === 'TypeError'));
+      assert.equal(await count('_exists_:err'), brute((r) => r.err !== undefined));
+      assert.equal(await count('level:error'), brute((r) => r.level === 'ERROR'));
+      const stats = await store.stats({ query: null, groupBy: ['status'], limit: 100, aggregations: [{ fn: 'count' }, { fn: 'avg', field: 'latency_ms' }] });
+      for (const group of stats.groups) {
+        const members = records.filter((r) => String(r.status) === group.key.status);
+        assert.equal(group.values.count, members.length, `count of status ${group.key.status}`);
+        const latencies = members.map((r) => r.latency_ms).filter((v): v is number => typeof v === 'number');
+        assert.ok(Math.abs(group.values['avg(latency_ms)']! - latencies.reduce((a, b) => a + b, 0) / latencies.length) < 1e-9);
+      }
+      await store.close();
+      const [secondRaw, templates] = await storedNumbers(dir, `SELECT (SELECT count(raw) FROM records WHERE off >= 400), (SELECT count(*) FROM store_templates)`);
+      assert.equal(secondRaw, 0, 'the second write keeps no text');
+      assert.ok(templates <= 3, `${templates} templates for 1,200 records of dozens of key sets`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -157,3 +157,30 @@ describe('bench sysstats and percentiles', () => {
     assert.equal(percentileFromCounts(new Map([[7, 99], [1000, 1]]), 99), 7);
   });
 });
+
+describe('bench loadgen --file', () => {
+  it('sends every non-blank line of a file once, in order, in batches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadgen-file-'));
+    const file = join(dir, 'records.ndjson');
+    const records = Array.from({ length: 2345 }, (_, i) => JSON.stringify({ i, message: `line ${i}` }));
+    writeFileSync(file, `${records.slice(0, 1000).join('\n')}\n\n${records.slice(1000).join('\n')}`); // a blank line, no final newline
+    const received: string[][] = [];
+    const sink = await startServer((_req, body, res) => {
+      received.push(body.toString('utf8').split('\n').filter((l) => l !== ''));
+      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: received.at(-1)!.length }));
+    });
+    try {
+      for (const prebuildMaxBytes of [undefined, 0]) {
+        received.length = 0;
+        const summary = await runLoad({ url: sink.url, file, records: 0, batch: 500, concurrency: 1, format: 'ndjson', rate: 'max', seed: 1, ...(prebuildMaxBytes === undefined ? {} : { prebuildMaxBytes }) });
+        assert.equal(summary.recordsAccepted, 2345);
+        assert.equal(summary.records, 2345);
+        assert.deepEqual(received.map((b) => b.length), [500, 500, 500, 500, 345]);
+        assert.deepEqual(received.flat(), records);
+      }
+    } finally {
+      await sink.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,8 +9,8 @@ import type { KeptAs, LeafType, TemplateNode } from './template.ts';
 
 /** Leaf types each derived value can come from in SQL (template-sql.ts messageSql, levelSql, timeSql). */
 const MESSAGE_SOURCES: readonly LeafType[] = ['VARCHAR', 'JSON'];
-const LEVEL_SOURCES: readonly LeafType[] = ['VARCHAR', 'BIGINT', 'DOUBLE', 'JSON'];
-const TIME_SOURCES: readonly LeafType[] = ['VARCHAR', 'BIGINT', 'DOUBLE', 'JSON'];
+const LEVEL_SOURCES: readonly LeafType[] = ['VARCHAR', 'NUMBER', 'BIGINT', 'DOUBLE', 'JSON'];
+const TIME_SOURCES: readonly LeafType[] = ['VARCHAR', 'NUMBER', 'BIGINT', 'DOUBLE', 'JSON'];
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ISO_S = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;

@@ -4,7 +4,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { jsonPathText } from './query-field.ts';
 import { leavesOf, nodeAt, pathKey, sameShape, type KeptAs, type LeafType, type Shape, type Template } from './template.ts';
-import { keptTextSql, objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
+import { keptTextSql, numberTextSql, objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
 import { RECORD_TABLES, RECORDS_VIEW } from './schema.ts';
 
 interface Column {
@@ -32,7 +32,7 @@ export const DEFAULT_MAX_COLUMNS_PER_STREAM = 64;
  */
 export const MAX_TABLE_COLUMNS = 128;
 
-const SQL_TYPE: Record<LeafType, string> = { VARCHAR: 'VARCHAR', BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', JSON: 'VARCHAR' };
+const SQL_TYPE: Record<LeafType, string> = { VARCHAR: 'VARCHAR', NUMBER: 'DOUBLE', BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', JSON: 'VARCHAR' };
 
 function columnKey(path: readonly string[], type: LeafType): string {
   return `${pathKey(path)}\u0001${type}`;
@@ -209,6 +209,8 @@ function columnValue(column: Column): { text: string; number: string } {
   switch (column.type) {
     case 'VARCHAR':
       return { text: name, number: `TRY_CAST(${name} AS DOUBLE)` };
+    case 'NUMBER':
+      return { text: numberTextSql(name), number: name };
     case 'BIGINT':
     case 'DOUBLE':
       return { text: `${name}::VARCHAR`, number: `${name}::DOUBLE` };

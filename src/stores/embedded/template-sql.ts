@@ -5,7 +5,7 @@
 import { LAST_EVENT_MS, TIME_FIELDS } from '../../record/time.ts';
 import { LEVEL_FIELDS, LEVEL_NAMES } from '../../record/level.ts';
 import { MESSAGE_FIELDS } from '../../record/message.ts';
-import { pathKey, type KeptAs, type Template, type TemplateNode, type LeafType, type Separators } from './template.ts';
+import { leavesOf, pathKey, type KeptAs, type Template, type TemplateNode, type LeafType, type Separators } from './template.ts';
 
 /** Derived values SQL cannot be sure of (zone-less dates, padded level names…) mark the row for the JavaScript path. */
 export const UNSURE_TS = '-9223372036854775807';
@@ -19,7 +19,15 @@ export function sqlString(text: string): string {
 
 function transformType(node: TemplateNode): unknown {
   if (node.children) return Object.fromEntries(node.children.map((child) => [child.key, transformType(child)]));
-  return node.type;
+  return node.type === 'NUMBER' ? 'DOUBLE' : node.type;
+}
+
+/**
+ * A DOUBLE as JavaScript's JSON.stringify prints it: a whole number without `.0`. Where DuckDB's
+ * text differs otherwise (exponents: `1e-07` for `1e-7`) the row is not exact and keeps its text.
+ */
+export function numberTextSql(column: string): string {
+  return `CASE WHEN ${column} = trunc(${column}) AND abs(${column}) < 1e15 THEN ${column}::BIGINT::VARCHAR ELSE ${column}::VARCHAR END`;
 }
 
 /** The structure argument of json_transform for the template. */
@@ -76,6 +84,8 @@ function valueJson(column: string, type: LeafType): string {
       return `coalesce(to_json(${column})::VARCHAR, 'null')`;
     case 'BOOLEAN':
       return `CASE WHEN ${column} THEN 'true' WHEN NOT ${column} THEN 'false' ELSE 'null' END`;
+    case 'NUMBER':
+      return `coalesce(${numberTextSql(column)}, 'null')`;
     default:
       return `coalesce(${column}::VARCHAR, 'null')`;
   }
@@ -110,14 +120,24 @@ class JsonText {
 function writeObject(out: JsonText, nodes: TemplateNode[], prefix: string[], template: Template, separators: Separators): void {
   out.text('{');
   nodes.forEach((node, i) => {
-    if (i > 0) out.text(separators.comma);
-    out.text(JSON.stringify(node.key) + separators.colon);
     const path = [...prefix, node.key];
-    if (node.children) writeObject(out, node.children, path, template, separators);
-    else if (node.keptAs) out.expr(keptJson(node.keptAs));
-    else out.expr(valueJson(template.columns.get(pathKey(path))!, node.type!));
+    // an optional member is one piece with its separator, NULL (skipped by concat) when absent
+    const member = node.optional ? new JsonText() : out;
+    if (i > 0) member.text(separators.comma);
+    member.text(JSON.stringify(node.key) + separators.colon);
+    if (node.children) writeObject(member, node.children, path, template, separators);
+    else if (node.keptAs) member.expr(keptJson(node.keptAs));
+    else member.expr(valueJson(template.columns.get(pathKey(path))!, node.type!));
+    if (member !== out) out.expr(`CASE WHEN ${presentSql(template, node, path)} THEN ${member.sql()} END`);
   });
   out.text('}');
+}
+
+/** An optional member is present when its column, or one of its object's columns, is not NULL. */
+function presentSql(template: Template, node: TemplateNode, path: string[]): string {
+  if (!node.children) return `${template.columns.get(pathKey(path))!} IS NOT NULL`;
+  const leaves = leavesOf(node.children, path).filter((leaf) => !leaf.keptAs);
+  return leaves.length === 0 ? 'FALSE' : `(${leaves.map((leaf) => `${template.columns.get(pathKey(leaf.path))!} IS NOT NULL`).join(' OR ')})`;
 }
 
 /**
@@ -135,7 +155,15 @@ export function rebuildSql(template: Template): string {
 export function objectTextSql(template: Template, node: TemplateNode, path: string[]): string {
   const out = new JsonText();
   writeObject(out, node.children!, path, template, { colon: ':', comma: ',' });
-  return out.sql();
+  // absent when it, or an object around it, is an optional member the row lacks
+  const conditions: string[] = [];
+  let nodes: TemplateNode[] | undefined = template.fields;
+  path.forEach((key, i) => {
+    const at = nodes?.find((candidate) => candidate.key === key);
+    if (at?.optional) conditions.push(presentSql(template, at, path.slice(0, i + 1)));
+    nodes = at?.children;
+  });
+  return conditions.length === 0 ? out.sql() : `CASE WHEN ${conditions.join(' AND ')} THEN ${out.sql()} END`;
 }
 
 const ISO_WITH_ZONE = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)`;
@@ -172,6 +200,7 @@ function timeSql(column: string, type: LeafType, zone: string): string | null {
         WHEN regexp_full_match(${column}, '${ISO_WITH_ZONE}') THEN coalesce(epoch_ms(TRY_CAST(${column} AS TIMESTAMPTZ)), ${UNSURE_TS})
         ${zoneless} ELSE ${UNSURE_TS} END`;
     }
+    case 'NUMBER':
     case 'BIGINT':
     case 'DOUBLE':
       return epochToMsSql(column);
@@ -192,6 +221,7 @@ function levelSql(column: string, type: LeafType): string | null {
     case 'VARCHAR':
       return `CASE WHEN ${column} IS NULL THEN NULL ELSE CASE lower(${column}) ${LEVEL_CASES}
         ELSE CASE WHEN regexp_matches(${column}, '${PADDED}') OR regexp_full_match(${column}, '[0-9]+') THEN '${UNSURE_LEVEL}' END END END`;
+    case 'NUMBER':
     case 'BIGINT':
     case 'DOUBLE':
       return `CASE WHEN ${column} >= 60 THEN 'fatal' WHEN ${column} >= 50 THEN 'error' WHEN ${column} >= 40 THEN 'warn'

@@ -3,8 +3,16 @@
 // stored as those columns alone; anything else keeps its original text (see typed-writer.ts).
 import { isPlainObject } from '../../record/normalize.ts';
 import { keptLeaves } from './kept-leaves.ts';
+import { LEVEL_FIELDS } from '../../record/level.ts';
+import { MESSAGE_FIELDS } from '../../record/message.ts';
+import { TIME_FIELDS } from '../../record/time.ts';
 
-export type LeafType = 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
+/**
+ * NUMBER: any JSON number in a DOUBLE column, written back as JavaScript prints it (`82` and
+ * `82.6` alike), so a field's shape does not split on how its producer printed a float.
+ * BIGINT and DOUBLE are the types of templates learned before NUMBER, kept for their rows.
+ */
+export type LeafType = 'VARCHAR' | 'NUMBER' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
 
 /**
  * A leaf the record's own columns already hold: the message, the normalized level, or the event
@@ -19,6 +27,8 @@ export interface TemplateNode {
   type?: LeafType;
   children?: TemplateNode[];
   keptAs?: KeptAs;
+  /** A member some records lack: absent when its column (an object: all of its columns) is NULL. */
+  optional?: true;
 }
 
 /** Separators as the producer wrote them: compact JSON, or Python's json.dumps default. */
@@ -56,7 +66,7 @@ export function pathKey(path: readonly string[]): string {
 function leafType(value: unknown): LeafType {
   if (typeof value === 'string') return 'VARCHAR';
   if (typeof value === 'boolean') return 'BOOLEAN';
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'BIGINT' : 'DOUBLE';
+  if (typeof value === 'number') return 'NUMBER';
   return 'JSON';
 }
 
@@ -163,6 +173,125 @@ export function learnShape(line: string, maxDepth = MAX_OBJECT_DEPTH): Shape | n
   if (!fields || leavesOf(fields).length > MAX_LEAVES) return null;
   keptLeaves(fields, value);
   return { ...separators, fields };
+}
+
+/**
+ * One shape for lines whose members come and go and whose leaves change type: the members of
+ * all of them in an order every line keeps (null when none does), a member some lines lack
+ * marked optional, a leaf of more than one type kept as JSON. An object whose own first member
+ * is optional is kept whole as JSON, as a rebuilt object must start with a member it always has.
+ * With it a stream of records that differ by a few optional fields is one template, one
+ * statement a write, where their own shapes were a statement each and soon too many to learn.
+ */
+export function mergedShape(lines: readonly string[]): Shape | null {
+  const values: Array<Record<string, unknown>> = [];
+  let separators: Separators | undefined;
+  for (const line of lines) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!isPlainObject(value) || Object.keys(value).length === 0) continue;
+    const own = separatorsOf(line);
+    if ((separators && own.colon !== separators.colon) || serialize(value, own) !== line) continue;
+    separators ??= own;
+    values.push(value);
+  }
+  if (values.length < 2 || !separators) return null;
+  const fields = mergeObjects(values, 1);
+  if (!fields || leavesOf(fields).length > MAX_LEAVES) return null;
+  keptByAll(fields, values);
+  return { ...separators, fields };
+}
+
+/** Kept leaves (kept-leaves.ts) only where every line keeps them: a line that did not would miss. */
+function keptByAll(fields: TemplateNode[], values: ReadonlyArray<Record<string, unknown>>): void {
+  keptLeaves(fields, values[0]!);
+  for (const value of values.slice(1)) {
+    const probe = fields.map(({ keptAs: _, ...node }) => node as TemplateNode);
+    keptLeaves(probe, value);
+    fields.forEach((node, i) => { if (node.keptAs !== probe[i]!.keptAs) delete node.keptAs; });
+  }
+  for (const node of fields) if (node.optional) delete node.keptAs;
+}
+
+/**
+ * Whether a parsed line has the members and leaf types of a merged shape, in its order: a line a
+ * template with optional members would likely hold (the write's check decides; this only tells
+ * which sampled lines need a new template).
+ */
+export function fitsShape(shape: Shape, value: unknown): boolean {
+  return isPlainObject(value) && fitsNodes(shape.fields, value);
+}
+
+function fitsNodes(nodes: TemplateNode[], object: Record<string, unknown>): boolean {
+  let at = 0;
+  for (const [key, value] of Object.entries(object)) {
+    let i = at;
+    while (i < nodes.length && nodes[i]!.key !== key) {
+      if (!nodes[i]!.optional) return false;
+      i++;
+    }
+    const node = nodes[i];
+    if (!node || !fitsValue(node, value)) return false;
+    at = i + 1;
+  }
+  return nodes.slice(at).every((node) => node.optional);
+}
+
+function fitsValue(node: TemplateNode, value: unknown): boolean {
+  if (node.children) return isPlainObject(value) && fitsNodes(node.children, value);
+  switch (node.type) {
+    case 'JSON': return value !== null;
+    case 'VARCHAR': return typeof value === 'string';
+    case 'NUMBER': case 'DOUBLE': return typeof value === 'number';
+    case 'BIGINT': return Number.isSafeInteger(value);
+    case 'BOOLEAN': return typeof value === 'boolean';
+    default: return false;
+  }
+}
+
+/** Whether a shape has optional members (a merged shape): it holds lines of many key sets. */
+export function hasOptional(shape: Shape): boolean {
+  const walk = (nodes: TemplateNode[]): boolean => nodes.some((node) => node.optional || (node.children !== undefined && walk(node.children)));
+  return walk(shape.fields);
+}
+
+/** Members in an order every object keeps, or null. */
+function mergedOrder(objects: ReadonlyArray<Record<string, unknown>>): string[] | null {
+  const order: string[] = [];
+  for (const object of objects) {
+    let at = 0;
+    for (const key of Object.keys(object)) {
+      const found = order.indexOf(key);
+      if (found === -1) order.splice(at++, 0, key);
+      else if (found < at) return null;
+      else at = found + 1;
+    }
+  }
+  return order;
+}
+
+/** Fields the record's time, level and message come from: as JSON, every row's would be unsure (template-sql.ts). */
+const DERIVED_SOURCES = new Set<string>([...TIME_FIELDS, ...LEVEL_FIELDS, ...MESSAGE_FIELDS]);
+
+function mergeObjects(objects: ReadonlyArray<Record<string, unknown>>, depth: number): TemplateNode[] | null {
+  const order = mergedOrder(objects);
+  if (!order || !usableKeys(order) || !objects.every((object) => Object.hasOwn(object, order[0]!))) return null;
+  const nodes = order.map((key): TemplateNode => {
+    const present = objects.filter((object) => Object.hasOwn(object, key)).map((object) => object[key]);
+    const optional = present.length < objects.length ? { optional: true as const } : {};
+    if (depth < MAX_OBJECT_DEPTH && present.every((value) => isPlainObject(value) && Object.keys(value).length > 0)) {
+      const children = mergeObjects(present as Array<Record<string, unknown>>, depth + 1);
+      if (children) return { key, children, ...optional };
+    }
+    const types = new Set(present.map((value) => (isPlainObject(value) ? 'JSON' : leafType(value))));
+    return { key, type: types.size === 1 ? [...types][0]! : 'JSON', ...optional };
+  });
+  const unsure = depth === 1 && nodes.some((node) => DERIVED_SOURCES.has(node.key) && node.type === 'JSON');
+  return unsure ? null : nodes;
 }
 
 export function leavesOf(fields: TemplateNode[], prefix: string[] = []): Leaf[] {

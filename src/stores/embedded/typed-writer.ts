@@ -10,7 +10,7 @@ import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import type { LogRecord } from '../../record/record.ts';
 import { messageBody } from '../../record/message-body.ts';
-import { flatKeysOfValue, flatShape, inWriteOrder, keysOfShape, keysOfValue, learnShape, sameShape, type Shape, type Template } from './template.ts';
+import { fitsShape, flatKeysOfValue, flatShape, hasOptional, inWriteOrder, keysOfShape, keysOfValue, learnShape, mergedShape, sameShape, type Shape, type Template } from './template.ts';
 import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 import type { StreamSources } from './stream-sources.ts';
@@ -175,12 +175,20 @@ export class TypedWriter {
    */
   async learn(sorted: SortedLines): Promise<void> {
     for (const [stream, lines] of sorted.byStream) {
-      const candidates = [...sample(lines, LEARN_SAMPLE), ...(this.leftovers.get(stream) ?? [])];
+      const sampled = sample(lines, LEARN_SAMPLE);
+      const leftovers = this.leftovers.get(stream) ?? [];
       this.leftovers.delete(stream);
+      // sampled lines a template with optional members fits need nothing new; the leftovers missed every template
+      const merged = this.registry.forStream(stream).filter(hasOptional);
+      const unheld = merged.length === 0 ? sampled : sampled.filter((line) => !merged.some((template) => fitsParsed(template, line)));
+      const candidates = [...unheld, ...leftovers];
       // a shape a few lines have stays text (MIN_TYPED_GROUP): learning it is DDL for nothing
       const shapes = unknownShapes(candidates, this.registry.forStream(stream), Math.max(2, Math.ceil(candidates.length / 8)));
+      // one shape for all the lines, when they differ by optional members or leaf types and it fits
+      const union = shapes.length > 0 ? mergedShape([...sampled, ...leftovers].map((line) => line.value.toString('utf8'))) : null;
+      const learnable = union && this.registry.canLearn(stream, union) ? [union] : shapes.slice(0, MAX_LEARNED_PER_WRITE).reverse();
       // learned commonest last: a learned template goes to the front, where the next write tries it first
-      for (const shape of shapes.slice(0, MAX_LEARNED_PER_WRITE).reverse()) {
+      for (const shape of learnable) {
         if (!this.registry.canLearn(stream, shape)) continue;
         // asked again once alone: another writer may have learned it meanwhile
         await this.context.alone(async () => { if (this.registry.canLearn(stream, shape)) await this.registry.learn(this.connection, stream, shape); });
@@ -245,10 +253,15 @@ export class TypedWriter {
     const zone = this.context.timeZoneOf(stream);
     const [first, ...rest] = inWriteOrder(this.registry.forStream(stream));
     if (!first) return lines;
-    const missed = await this.tryTemplate(first, stream, lines, zone, lines.length);
+    let missed = await this.tryTemplate(first, stream, lines, zone, lines.length);
+    // templates with optional members hold lines of many keys: each tries all the misses
+    for (const template of rest.filter(hasOptional)) {
+      if (missed.length === 0) break;
+      missed = await this.tryTemplate(template, stream, missed, zone, lines.length);
+    }
     if (missed.length === 0 || rest.length === 0) return missed;
     const restByKeys = new Map<string, Template[]>();
-    for (const template of rest) {
+    for (const template of rest.filter((candidate) => !hasOptional(candidate))) {
       const keys = keysOfShape(template);
       restByKeys.set(keys, [...(restByKeys.get(keys) ?? []), template]);
     }
@@ -367,6 +380,14 @@ function insertSql(template: Template, ownIds: boolean, zone: string): string {
     ${typedLinesSql(template, zone)}
     SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts
     RETURNING part, off, src, rid`;
+}
+
+function fitsParsed(template: Template, line: Line): boolean {
+  try {
+    return fitsShape(template, JSON.parse(line.value.toString('utf8')));
+  } catch {
+    return false;
+  }
 }
 
 function sample(lines: Line[], size: number): Line[] {
