@@ -3,7 +3,8 @@
 
 import type { CpuCheckResult } from './cpu-check.ts';
 import type { FreshnessResult } from './freshness.ts';
-import type { TARGETS, VICTORIALOGS } from './peers.ts';
+import type { PeerFigures, TARGETS } from './peers.ts';
+import type { MeasuredPeer } from './victorialogs.ts';
 
 export interface QueryResult {
   id: string;
@@ -20,6 +21,8 @@ export interface QueryResult {
   cold: { ms: number; serverStartupMs: number } | null;
   /** The untimed warm-up request right after ingest. */
   firstRunMs: number;
+  /** A count row's answer (checked exact). */
+  count?: number;
 }
 
 export interface DiskFigures {
@@ -98,8 +101,10 @@ export interface BenchResult {
   checks: { run: number; wrong: number };
   wrongAnswers: string[];
   failures: string[];
-  /** Figures of VictoriaLogs on this dataset, when measured. */
-  peer: typeof VICTORIALOGS | null;
+  /** VictoriaLogs' figures on this dataset: published (dyte) or measured beside in this run. */
+  peer: PeerFigures | null;
+  /** The run beside, with its LogsQL and its own counts (bench/victorialogs.ts). */
+  measuredPeer?: MeasuredPeer;
   targets: typeof TARGETS;
 }
 
@@ -124,6 +129,7 @@ const QUERY_LABELS: Record<string, string> = {
   hits_per_hour: 'hits per hour',
   distinct: 'distinct values of a field',
 };
+const countOf = (q: QueryResult): number => q.count ?? Number.NaN;
 const labelOf = (q: QueryResult): string => `${QUERY_LABELS[q.row] ?? q.row}: \`${q.label}\``;
 
 export interface TargetRow {
@@ -171,10 +177,11 @@ export function targetRows(r: BenchResult): TargetRow[] {
   return rows;
 }
 
-const NO_PEER = {
+const NO_PEER: PeerFigures = {
   name: 'VictoriaLogs (not measured on this dataset)', records: 0,
-  ingest: { recordsPerSec: Number.NaN, mbPerSec: Number.NaN, cores: Number.NaN, recordsPerCpuSecond: [Number.NaN, Number.NaN] as const },
+  ingest: { recordsPerSec: Number.NaN, mbPerSec: Number.NaN, cores: Number.NaN, recordsPerCpuSecond: [Number.NaN, Number.NaN] },
   freshness: { p50Ms: Number.NaN, p99Ms: Number.NaN }, disk: { bytesPerRecord: Number.NaN, ratioToNdjson: Number.NaN }, peakRssBytes: null,
+  queries: {}, aggregations: {},
 };
 
 export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
@@ -223,7 +230,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     out.push(`| sustained records/s (${num(ing.windowS, 1)} s window${ing.shortRun ? ', short run: whole load, load generator\'s rate' : ` after ${num(ing.warmupS, 1)} s warm-up`}) | ${num(ing.recordsPerSec)} | ${num(p.ingest.recordsPerSec)} |`);
     out.push(`| MB/s (NDJSON, ${num(ing.bytesPerRecord)} B/record) | ${num(ing.mbPerSec, 1)} | ${num(p.ingest.mbPerSec, 1)} |`);
     out.push(`| server CPU cores (window) | ${num(ing.serverCores, 2)} | ${num(p.ingest.cores, 2)} |`);
-    out.push(`| records per server CPU-second (ingest + drain) | ${num(ing.recordsPerCpuSecond)} | ${num(p.ingest.recordsPerCpuSecond[0])}–${num(p.ingest.recordsPerCpuSecond[1])} |`);
+    out.push(`| records per server CPU-second (ingest + drain) | ${num(ing.recordsPerCpuSecond)} | ${p.ingest.recordsPerCpuSecond[0] === p.ingest.recordsPerCpuSecond[1] ? num(p.ingest.recordsPerCpuSecond[0]) : `${num(p.ingest.recordsPerCpuSecond[0])}–${num(p.ingest.recordsPerCpuSecond[1])}`} |`);
     out.push(`| records per server CPU-second (window only) | ${num(ing.recordsPerCpuSecondWindow)} | |`);
     out.push(`| searchable records/s end to end (load + drain) | ${num(ing.endToEndRecordsPerSec)} | |`);
     out.push(`| backlog at end of load / max / drain time | ${num(ing.backlog.atEndRecords)} / ${num(ing.backlog.maxRecords)} / ${ing.backlog.drainMs === null ? 'never' : `${num(ing.backlog.drainMs)} ms`} | |`);
@@ -267,6 +274,24 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   out.push('');
   for (const q of r.queries.filter((x) => x.kind !== 'count')) out.push(`- ${QUERY_LABELS[q.row] ?? q.row}: \`${decodeURIComponent(q.path.replaceAll('+', ' '))}\``);
   out.push('');
+  if (r.measuredPeer) {
+    const m = r.measuredPeer;
+    out.push(`## ${m.name}`);
+    out.push('');
+    out.push(`${num(m.records)} records in ${num(m.ingest.loadDurationS, 1)} s; disk ${num(m.disk.bytes / 1e6, 1)} MB. Ratios, Tributary to VictoriaLogs: ` +
+      `records/s ${ing ? num(ing.recordsPerSec / m.ingest.recordsPerSec, 2) : '–'}, per CPU-second ${ing ? num(ing.recordsPerCpuSecond / m.ingest.recordsPerCpuSecond, 2) : '–'}, ` +
+      `peak RSS ${num(r.server.peakRssBytes / m.peakRssBytes, 2)}, disk ${r.disk ? num(r.disk.bytesPerRecord / m.disk.bytesPerRecord, 2) : '–'}.`);
+    out.push('');
+    out.push('Its counts are shown, not checked: LogsQL matches whole words and values as written, Tributary substrings and normalized levels.');
+    out.push('');
+    out.push('| row | LogsQL | its count | Tributary\'s |');
+    out.push('|---|---|---:|---:|');
+    for (const f of m.queries.filter((x) => x.count !== undefined)) {
+      const ours = r.queries.find((q) => q.row === f.id && q.kind === 'count');
+      out.push(`| ${f.id} | \`${f.logsql}\` | ${num(f.count)} | ${ours ? num(countOf(ours)) : '–'} |`);
+    }
+    out.push('');
+  }
   out.push('## Change against the previous result');
   out.push('');
   for (const line of compareWithPrevious(r, previous)) out.push(line.startsWith('  ') ? `- ${line.trim()}` : line);
@@ -321,6 +346,15 @@ export function renderSummary(results: readonly BenchResult[]): string {
     { name: 'disk vs NDJSON', value: (r) => r.disk?.ratioToNdjson, higher: false, show: (n) => `${num(n, 3)}×`, target: `≤ ${t.diskRatioToNdjson}×` },
     { name: 'slowest warm query', value: (r) => Math.max(...r.queries.map((q) => q.warm.medianMs)), higher: false, show: (n) => `${ms(n)} ms`, target: '' },
   ];
+  if (results.some((r) => r.measuredPeer)) {
+    const ratio = (ours: number | undefined, theirs: number | undefined): number | null => (ours && theirs ? ours / theirs : null);
+    columns.push(
+      { name: 'records/s vs VictoriaLogs', value: (r) => ratio(r.ingest?.recordsPerSec, r.measuredPeer?.ingest.recordsPerSec), higher: true, show: (n) => `${num(n, 2)}×`, target: '≥ 1×' },
+      { name: 'per CPU-s vs VictoriaLogs', value: (r) => ratio(r.ingest?.recordsPerCpuSecond, r.measuredPeer?.ingest.recordsPerCpuSecond), higher: true, show: (n) => `${num(n, 2)}×`, target: '' },
+      { name: 'queries ≤ VictoriaLogs', value: (r) => (r.measuredPeer ? r.queries.filter((q) => q.targetMs !== null && q.warm.medianMs <= q.targetMs).length / Math.max(1, r.queries.filter((q) => q.targetMs !== null).length) : null),
+        higher: true, show: (n) => `${num(n * 100)} %`, target: '100 %' },
+    );
+  }
   const out = [`# Tributary benchmark summary: ${results[0]!.startedAt.slice(0, 10)}, ${results[0]!.commit}, ${results[0]!.mode} mode`, ''];
   out.push(`| dataset | records | ${columns.map((c) => c.name).join(' | ')} | answers |`);
   out.push(`|---|---:|${columns.map(() => '---:').join('|')}|---|`);

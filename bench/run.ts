@@ -42,6 +42,9 @@ import { compareWithPrevious, datasetOf, renderMarkdown, renderSummary } from '.
 import type { BenchResult, QueryResult } from './run-report.ts';
 import { TARGETS, VICTORIALOGS } from './peers.ts';
 import { directorySize, readProcessStats } from './sysstats.ts';
+import { runVictoriaLogs } from './victorialogs.ts';
+import type { MeasuredPeer } from './victorialogs.ts';
+import type { PeerFigures } from './peers.ts';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -58,6 +61,8 @@ interface RunOptions {
   warmupMs: number;
   keepData: boolean;
   resultsDir: string;
+  /** A VictoriaLogs binary to run beside on the same file (--victorialogs, or VICTORIALOGS_BIN). */
+  victorialogs: string | undefined;
 }
 
 interface Sample extends ServerMetrics {
@@ -95,6 +100,7 @@ function parseOptions(): RunOptions {
       'warmup-s': { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
       'results-dir': { type: 'string', default: join(BENCH_DIR, 'results') },
+      victorialogs: { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -114,6 +120,7 @@ function parseOptions(): RunOptions {
     warmupMs: (values['warmup-s'] === undefined ? (quick ? 2 : 10) : Number(values['warmup-s'])) * 1000,
     keepData: values['keep-data'],
     resultsDir: values['results-dir'],
+    victorialogs: values.victorialogs ?? process.env.VICTORIALOGS_BIN,
   };
 }
 
@@ -188,6 +195,23 @@ function querySpecs(dataset: Dataset, truth: Truth): QuerySpec[] {
     });
   }
   return specs;
+}
+
+/** A measured VictoriaLogs run in the shape of the published figures, for the report. */
+function peerFigures(m: MeasuredPeer): PeerFigures {
+  const queries: PeerFigures['queries'] = {};
+  const aggregations: PeerFigures['aggregations'] = {};
+  for (const f of m.queries) {
+    if (f.ms !== undefined) aggregations[f.id] = f.ms;
+    else queries[f.id] = { newestMs: f.newestMs!, countMs: f.countMs! };
+  }
+  return {
+    name: 'VictoriaLogs (beside)', records: m.records,
+    ingest: { recordsPerSec: m.ingest.recordsPerSec, mbPerSec: m.ingest.mbPerSec, cores: m.ingest.cores, recordsPerCpuSecond: [m.ingest.recordsPerCpuSecond, m.ingest.recordsPerCpuSecond] },
+    freshness: { p50Ms: Number.NaN, p99Ms: Number.NaN },
+    disk: { bytesPerRecord: m.disk.bytesPerRecord, ratioToNdjson: m.disk.ratioToNdjson },
+    peakRssBytes: m.peakRssBytes, queries, aggregations,
+  };
 }
 
 /** Least-squares slope of y over t (per second). */
@@ -278,6 +302,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
   };
 
   let truth: Truth | undefined;
+  let measuredPeer: MeasuredPeer | undefined;
   let specs: QuerySpec[] = [];
   try {
     const recordsFile = o.file ?? join(tmp, `${dataset.name}.ndjson`);
@@ -514,6 +539,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
         warm: { runs: times.length, medianMs: percentile(times, 50), p99Ms: percentile(times, 99), minMs: Math.min(...times), serverTookMedianMs: took.length ? percentile(took, 50) : null, samplesMs: times },
         cold: null,
         firstRunMs: first.ms,
+        ...(spec.kind === 'count' && typeof (first.body as { total?: unknown }).total === 'number' ? { count: (first.body as { total: number }).total } : {}),
       };
       queryResults.push(result);
       progress(`[warm] ${spec.id}: median ${result.warm.medianMs} ms, p99 ${result.warm.p99Ms} ms (VictoriaLogs ${spec.peerMs} ms)`);
@@ -540,6 +566,17 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
       result.cold = { ms: t.ms, serverStartupMs: server.startupMs };
       progress(`[cold] ${spec.id}: ${t.ms} ms (server ready in ${server.startupMs} ms)`);
       await stop(server);
+    }
+
+    // ---- Phase: VictoriaLogs beside, on the same file with the same loader ----------------------
+    if (o.victorialogs) {
+      cpuChecks.victorialogs = await cpuCheck('VictoriaLogs', o.quick);
+      measuredPeer = await runVictoriaLogs({ binary: o.victorialogs, file: recordsFile, queries: dataset.queries, truth, warmRuns: o.warmRuns, progress });
+      for (const q of queryResults) {
+        const figure = measuredPeer.queries.find((f) => f.id === q.row);
+        q.peerMs = (q.kind === 'newest' ? figure?.newestMs : q.kind === 'count' ? figure?.countMs : figure?.ms) ?? null;
+        q.targetMs = q.peerMs === null ? null : q.peerMs * TARGETS.queryFactor;
+      }
     }
   } catch (error) {
     fail(`run aborted: ${error instanceof Error ? error.message : String(error)}`);
@@ -572,7 +609,8 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
     checks: { run: checksRun, wrong: wrongAnswers.length },
     wrongAnswers,
     failures,
-    peer: dataset.name === 'dyte' ? VICTORIALOGS : null,
+    peer: measuredPeer ? peerFigures(measuredPeer) : dataset.name === 'dyte' ? VICTORIALOGS : null,
+    ...(measuredPeer ? { measuredPeer } : {}),
     targets: TARGETS,
   };
   mkdirSync(o.resultsDir, { recursive: true });

@@ -68,7 +68,8 @@ describe('writer lanes', () => {
       await store.close();
     }
     const [templates] = await inStoreFile(dir, (run) => run('SELECT count(*), count(DISTINCT shape) FROM store_templates'));
-    assert.equal(Number(templates![0]), 1 + load.partitions, 'the first shape and one per partition');
+    // the first shape, then one per partition's new field, or fewer where a merged shape (optional members) holds several
+    assert.ok(Number(templates![0]) >= 2 && Number(templates![0]) <= 1 + load.partitions, `${templates![0]} templates`);
     assert.equal(Number(templates![1]), Number(templates![0]), 'no shape learned twice');
     const [typed] = await inStoreFile(dir, (run) => run('SELECT count(*) FILTER (WHERE tpl IS NULL), count(*) FROM records'));
     assert.equal(Number(typed![0]), 0, 'every record stored as columns');

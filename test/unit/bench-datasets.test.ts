@@ -10,6 +10,8 @@ import { DATASETS } from '../../bench/datasets/index.ts';
 import { levelOf } from '../../bench/datasets/rows.ts';
 import { computeTruth } from '../../bench/datasets/truth.ts';
 import { variedRecord } from '../../bench/datasets/varied.ts';
+import { benchRows } from '../../bench/datasets/rows.ts';
+import { logsqlOf } from '../../bench/victorialogs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-datasets-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,5 +115,19 @@ describe('bench datasets', () => {
     const probe = dataset.probe('freshx', new Date('2025-06-01T00:00:00Z'));
     assert.equal(probe['@timestamp'], '2025-06-01T00:00:00.000Z');
     assert.equal(probe.service, 'probe');
+  });
+
+  it('each row has a LogsQL query for VictoriaLogs beside it', () => {
+    const dataset = DATASETS.find((d) => d.name === 'varied')!;
+    const rows = benchRows(dataset.queries, { startMs: Date.parse('2025-02-22T00:00:00Z'), endMs: Date.parse('2025-03-01T00:00:00Z') });
+    assert.deepEqual(Object.fromEntries(rows.map((row) => [row.name, logsqlOf(row, dataset.queries)])), {
+      level_error: 'level:error',
+      one_resource: 'resourceId:="host-0042"',
+      phrase: '"connection refused"',
+      one_day_range: '_time:[2025-02-25T00:00:00.000Z, 2025-02-26T00:00:00.000Z] *',
+      error_word_two_days: '_time:[2025-02-27T00:00:00.000Z, 2025-03-01T00:00:00.000Z] level:error timeout',
+      message_regex: '~"timed out after [0-9]+ ms"',
+      number_match: 'status:=503',
+    });
   });
 });
