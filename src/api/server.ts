@@ -12,7 +12,7 @@ import { registerQueryRoutes } from './query-routes.ts';
 import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { ApiError, sendError } from './errors.ts';
-import { StoreQueryError } from '../stores/store.ts';
+import { StoreBusyError, StoreQueryError } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import { PRODUCT, PRODUCT_HEADER, rootInfo } from '../sources/elasticsearch/info.ts';
 import { TRIBUTARY_VERSION } from '../version.ts';
@@ -48,6 +48,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.details);
     if (error instanceof StoreQueryError) return sendError(reply, 400, 'bad_query', error.message);
+    if (error instanceof StoreBusyError) return sendError(reply, 503, 'store_busy', error.message);
     if (error instanceof LogError && error.code === 'UNAVAILABLE') {
       return sendError(reply, 503, 'log_unavailable', `the log is unavailable, nothing was acknowledged: retry later (${error.message})`);
     }

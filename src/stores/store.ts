@@ -215,6 +215,14 @@ export class UnstorableRecordError extends Error {
   }
 }
 
+/** The store could not answer now, though the request is fine (short of memory): the API answers 503. */
+export class StoreBusyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreBusyError';
+  }
+}
+
 /** A store error caused by the request (bad regex, bad field): the API answers 400. */
 export class StoreQueryError extends Error {
   constructor(message: string) {

@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
-  StoreQueryError, UnstorableRecordError, aggregationName,
+  StoreBusyError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
   type HistogramRequest, type Filter, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
   type OrderStatisticsRequest, type OrderStatisticsResult,
@@ -519,12 +519,21 @@ export class DuckDbStore implements Store {
 
   private async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     return this.readers.use(async (connection) => {
+      // without parameters the statement is not prepared first
+      const run = () => this.readGate.together(() => connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined));
       try {
-        // without parameters the statement is not prepared first
-        const reader = await this.readGate.together(() => connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined));
-        return reader.getRowObjects() as Record<string, unknown>[];
+        return (await run()).getRowObjects() as Record<string, unknown>[];
       } catch (error) {
-        throw asQueryError(error);
+        if (!OUT_OF_MEMORY.test((error as Error).message ?? '')) throw asQueryError(error);
+      }
+      // the buffer pool is shared with the writers and background moves: once more after they had a moment
+      await new Promise((resolve) => setTimeout(resolve, OUT_OF_MEMORY_RETRY_MS));
+      try {
+        return (await run()).getRowObjects() as Record<string, unknown>[];
+      } catch (error) {
+        if (!OUT_OF_MEMORY.test((error as Error).message ?? '')) throw asQueryError(error);
+        throw new StoreBusyError('the query needs more memory than the store may use now (store.memoryLimit): ' +
+          'retry, narrow the time range or the query, or raise store.memoryLimit', { cause: error });
       }
     });
   }
@@ -541,6 +550,9 @@ function toHit(row: Record<string, unknown>): Hit {
     bodyJson: String(row.body),
   };
 }
+
+const OUT_OF_MEMORY = /^Out of Memory Error/;
+const OUT_OF_MEMORY_RETRY_MS = 250;
 
 /** DuckDB errors caused by the user's query (a bad regex, say) become 400s; the rest stay 500s. */
 function asQueryError(error: unknown): unknown {
