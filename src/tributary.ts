@@ -9,7 +9,9 @@ import type { Store } from './stores/store.ts';
 import { logEngine, openStreamLogs, SOURCES, storeEngine, type RunningSource } from './registry.ts';
 import { Indexer } from './processors/indexer.ts';
 import { Metrics } from './metrics.ts';
-import { buildServer } from './api/server.ts';
+import { buildServer, type ServerDeps } from './api/server.ts';
+import { authEnabled, outsideKey, type AuditRecord } from './auth/http-auth.ts';
+import { KeyStore } from './auth/keys.ts';
 import { Acceptor } from './sources/accept.ts';
 import { PipelineRunner } from './pipelines/runner.ts';
 import { configuredPipelines } from './pipelines/pipelines.ts';
@@ -39,7 +41,28 @@ export async function startTributary(config: Config): Promise<Tributary> {
   }
 }
 
+/** With authentication on, a server no key could use is not started. */
+function checkAuthKeys(config: Config): void {
+  if (authEnabled(config) && !new KeyStore(config.dataDir).hasActiveKeys()) {
+    throw new Error(`authentication is on (${config.auth.mode === 'on' ? 'auth.mode on' : `listening on ${config.host}, not only this machine`}) and there is no API key: ` +
+      `create one with \`npx tributary keys create --name admin --role admin --data-dir ${config.dataDir}\`, or listen on 127.0.0.1`);
+  }
+}
+
+/** API keys when authentication is on; denials are written to the stream _audit. */
+function authOf(config: Config, acceptor: Acceptor | undefined): ServerDeps['auth'] {
+  if (!authEnabled(config)) return undefined;
+  const keys = new KeyStore(config.dataDir);
+  const audit = (record: AuditRecord): void => {
+    if (!acceptor) return void console.warn(`audit: ${record.message}`);
+    outsideKey(() => acceptor.accept('_audit', [Buffer.from(JSON.stringify(record))]))
+      .catch((error: Error) => console.warn(`audit record lost: ${error.message}`));
+  };
+  return { keys, audit };
+}
+
 async function start(config: Config, opened: Array<() => Promise<unknown>>): Promise<Tributary> {
+  checkAuthKeys(config);
   const metrics = new Metrics();
   const log = await logEngine(config.log.engine).open(config);
   opened.push(() => log.close());
@@ -54,7 +77,7 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
     : [];
   const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics) : undefined;
   let ready = false;
-  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines });
+  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines, auth: authOf(config, acceptor) });
   opened.push(() => server.close());
   for (const indexer of indexers) indexer.start();
   opened.push(() => Promise.all(indexers.map((indexer) => indexer.stop())));

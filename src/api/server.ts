@@ -16,6 +16,8 @@ import { StoreBusyError, StoreQueryError } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import { PRODUCT, PRODUCT_HEADER, rootInfo } from '../sources/elasticsearch/info.ts';
 import { TRIBUTARY_VERSION } from '../version.ts';
+import { registerAuth, type AuditRecord } from '../auth/http-auth.ts';
+import type { KeyStore } from '../auth/keys.ts';
 
 export interface ServerDeps {
   /** The main log, for the admin API. */
@@ -30,6 +32,8 @@ export interface ServerDeps {
   acceptor?: Acceptor;
   /** The pipelines this process runs (none without the process role). */
   pipelines?: () => readonly PipelineRunner[];
+  /** API keys, when authentication is on (src/auth/http-auth.ts). */
+  auth?: { keys: KeyStore; audit: (record: AuditRecord) => void };
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -45,7 +49,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  // before any route: every route is behind it
+  if (deps.auth) registerAuth(app, deps.auth);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError && error.code === 'forbidden_stream') {
+      const path = request.url.split('?')[0]!;
+      deps.auth?.audit({ timestamp: new Date().toISOString(), level: 'warn', message: `403 ${request.method} ${path}: ${error.message}`, outcome: 403, method: request.method, path, ip: request.ip });
+    }
     if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.details);
     if (error instanceof StoreQueryError) return sendError(reply, 400, 'bad_query', error.message);
     if (error instanceof StoreBusyError) return sendError(reply, 503, 'store_busy', error.message);

@@ -1,7 +1,7 @@
 // tributary dlq replay PIPELINE — after a fix, sends the pipeline's dead letters that arrived since
 // the last replay through it again (POST /api/v1/pipelines/:name/replay).
 import type { Command } from 'commander';
-import { serverUrl, CliError } from './server-client.ts';
+import { authHeaders, serverUrl, CliError } from './server-client.ts';
 import { fetchPipeline } from './pipelines-command.ts';
 
 interface ReplayAnswer {
@@ -13,7 +13,7 @@ interface ReplayAnswer {
 async function postJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST' });
+    response = await fetch(url, { method: 'POST', headers: authHeaders() });
   } catch {
     throw new CliError(`cannot reach Tributary at ${new URL(url).origin}: start it with 'npx tributary start', or pass --url / set TRIBUTARY_URL`);
   }

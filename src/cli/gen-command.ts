@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { CliError, serverUrl } from './server-client.ts';
+import { authHeaders, CliError, serverUrl } from './server-client.ts';
 import { isStreamName, streamNameProblem } from '../record/stream-name.ts';
 import { userLoginEvents, userLoginLine } from '../presets/user-login/generate.ts';
 import { apiRequestLines } from '../presets/api-requests/generate.ts';
@@ -80,7 +80,7 @@ function httpSink(base: string, stream: string): Sink {
       for (let attempt = 0; ; attempt++) {
         let response: Response;
         try {
-          response = await fetch(url, { method: 'POST', body: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
+          response = await fetch(url, { method: 'POST', body: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson', ...authHeaders() } });
         } catch {
           throw new CliError(`cannot reach Tributary at ${base}: is \`tributary start\` running? Start it with 'npx tributary start', or pass --server URL (or set TRIBUTARY_URL), or write to a file with --out FILE`);
         }

@@ -5,6 +5,7 @@ import type { ConsumeRequest, LogTarget, PrintBatch } from './log-target.ts';
 import { TargetError } from './log-target.ts';
 import { serverUnreachable, unknownGroup, unknownTopic } from './target-hints.ts';
 import type { WireMessage } from '../api/log-routes.ts';
+import { authHeaders } from './server-client.ts';
 
 const POLL_WAIT_MS = 1000;
 
@@ -90,7 +91,7 @@ export class HttpLogTarget implements LogTarget {
       response = await fetch(`${this.#base}${path}`, {
         method,
         body,
-        headers: body === undefined ? undefined : { 'content-type': path.includes('/messages') ? 'application/x-ndjson' : 'application/json' },
+        headers: { ...authHeaders(), ...(body === undefined ? {} : { 'content-type': path.includes('/messages') ? 'application/x-ndjson' : 'application/json' }) },
       });
     } catch {
       throw serverUnreachable(this.#base);

@@ -9,6 +9,7 @@ import { registerGen } from './gen-command.ts';
 import { registerPipelineTest } from './pipeline-test-command.ts';
 import { registerPipelines } from './pipelines-command.ts';
 import { registerDlq } from './dlq-command.ts';
+import { registerKeys } from './keys-command.ts';
 
 const program = new Command();
 program
@@ -27,5 +28,6 @@ registerGen(program);
 registerPipelineTest(program);
 registerPipelines(program);
 registerDlq(program);
+registerKeys(program);
 
 await program.parseAsync(process.argv);

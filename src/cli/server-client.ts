@@ -4,12 +4,18 @@ export function serverUrl(flag?: string): string {
   return (flag ?? process.env.TRIBUTARY_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 }
 
+/** The API key the CLI sends to a server that requires one (docs/security.md). */
+export function authHeaders(): Record<string, string> {
+  const key = process.env.TRIBUTARY_API_KEY;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
 export class CliError extends Error {}
 
 export async function getJson(url: string): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { headers: authHeaders() });
   } catch {
     const base = new URL(url).origin;
     throw new CliError(`cannot reach Tributary at ${base}: start it with 'npx tributary start', or pass --url / set TRIBUTARY_URL`);

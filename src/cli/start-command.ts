@@ -14,6 +14,7 @@ interface StartFlags {
   tail?: string[];
   syslogPort?: string;
   role?: string[];
+  auth?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -31,6 +32,7 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     'sources.tail': flags.tail,
     'sources.syslog.port': flags.syslogPort === undefined ? undefined : Number(flags.syslogPort),
     roles: flags.role,
+    'auth.mode': flags.auth,
   };
 }
 
@@ -39,7 +41,8 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('start Tributary: HTTP ingest and query API, log, indexing processor and store')
     .option('-p, --port <port>', 'HTTP port (default 3000; env PORT)')
-    .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the network, which needs API keys)')
+    .option('--auth <mode>', 'API keys: auto (on unless the address is loopback), on or off (env TRIBUTARY_AUTH)')
     .option('-d, --data-dir <dir>', 'where the embedded log and store live (default ./data; env TRIBUTARY_DATA_DIR)')
     .option('-c, --config <file>', 'config file (default ./tributary.yaml when present; env TRIBUTARY_CONFIG)')
     .option('--log <engine>', 'log engine: embedded or kafka (env TRIBUTARY_LOG)')

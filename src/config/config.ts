@@ -7,6 +7,7 @@ export type Role = (typeof ROLES)[number];
 export interface Config {
   port: number;
   host: string;
+  auth: { mode: 'auto' | 'on' | 'off' };
   dataDir: string;
   roles: Role[];
   log: {

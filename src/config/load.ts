@@ -31,6 +31,7 @@ const ENV_KEYS: Array<[string, string, (v: string) => unknown]> = [
   ['TRIBUTARY_KAFKA_REPLICATION_FACTOR', 'log.kafka.replicationFactor', Number],
   ['TRIBUTARY_KAFKA_TOPICS', 'sources.kafkaTopics', commaList],
   ['TRIBUTARY_ROLES', 'roles', commaList],
+  ['TRIBUTARY_AUTH', 'auth.mode', String],
 ];
 
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {

@@ -9,6 +9,8 @@ import { routeStream, type StreamLog, type StreamRoute } from '../log/stream-top
 import type { Metrics } from '../metrics.ts';
 import { BacklogGate, indexingBacklog } from './backlog-gate.ts';
 import { RECORD_ID_HEADER } from '../record/id.ts';
+import { streamRefusal } from '../auth/http-auth.ts';
+import { ApiError } from '../api/errors.ts';
 
 /** backlog: try again later (HTTP 429); too_large: send less (413); unavailable: try again later (503). */
 export type RefusalKind = 'backlog' | 'too_large' | 'unavailable';
@@ -59,6 +61,9 @@ export class Acceptor {
    * or a bug. `ids`: a record's own id where it has one (an Elasticsearch `_id`).
    */
   accept(stream: string, records: Buffer[], ids?: ReadonlyArray<string | undefined>): Promise<Acceptance> {
+    // an ingest key confined to some streams (src/auth/http-auth.ts) writes to those only
+    const refusal = streamRefusal(stream);
+    if (refusal) return Promise.reject(new ApiError(403, 'forbidden_stream', refusal));
     return this.#accept(stream, records, false, ids);
   }
 

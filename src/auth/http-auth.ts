@@ -1,0 +1,126 @@
+// Authentication of the HTTP API with API keys (keys.ts). On unless Tributary listens on a
+// loopback address only (auth.mode auto), so a laptop's `npm start` needs nothing and a server
+// reachable from the network refuses anonymous requests.
+//   ingest: write records (to its streams only, when it has some) and answer the probes shippers make
+//   reader: search, tail, charts, streams, metrics
+//   admin:  everything, including topics, pipelines and dead-letter replay
+// A key is sent as `Authorization: Bearer <key>`, `Authorization: ApiKey <key or base64(id:key)>`
+// (Elasticsearch's form) or `X-API-Key: <key>`. Every denial is a 401 or 403 naming the problem,
+// and a record in the `_audit` stream.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isIP } from 'node:net';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.ts';
+import { sendError } from '../api/errors.ts';
+import type { ApiKey, KeyRole, KeyStore } from './keys.ts';
+
+/** probe: what a shipper asks before it writes (GET /, /_license …): ingest and reader keys alike. */
+type Need = 'public' | 'probe' | 'ingest' | 'reader' | 'admin';
+
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+/** Where records are written: our API, OTLP, Loki, and Elasticsearch's (/_bulk, /{index}/_doc, the templates shippers put first). */
+const INGEST_PATHS = new Set(['/', '/api/v1/logs', '/v1/logs', '/loki/api/v1/push', '/v1/telemetry', '/api/data/v1/telemetry']);
+const ELASTICSEARCH_PATH = /^\/(?:[^/]+\/)?_[a-z_]+(?:\/.*)?$/;
+const ALLOWED: Record<KeyRole, ReadonlySet<Need>> = {
+  ingest: new Set(['probe', 'ingest']),
+  reader: new Set(['probe', 'reader']),
+  admin: new Set(['probe', 'ingest', 'reader', 'admin']),
+};
+
+/** The key of the request being handled, for checks deeper in (a stream an ingest key may write). */
+const current = new AsyncLocalStorage<ApiKey>();
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+export function authEnabled(config: Pick<Config, 'host' | 'auth'>): boolean {
+  return config.auth.mode === 'on' || (config.auth.mode === 'auto' && !isLoopback(config.host));
+}
+
+/**
+ * What a request needs: ingest for writing records, reader for reads, admin for every other change
+ * (topics, consumers, pipelines, replays, and any write route added later: closed by default).
+ */
+export function needOf(method: string, path: string): Need {
+  if (PUBLIC_PATHS.has(path)) return 'public';
+  if (method !== 'GET' && method !== 'HEAD') return INGEST_PATHS.has(path) || ELASTICSEARCH_PATH.test(path) ? 'ingest' : 'admin';
+  // Elasticsearch, Loki and OTLP clients probe before they write: / and /_license, /_cluster/health …
+  if (path === '/' || path.startsWith('/_') || path === '/loki/api/v1/ready') return 'probe';
+  return 'reader';
+}
+
+/** The key a request carries, in any of the three accepted forms. */
+export function credentialOf(request: Pick<FastifyRequest, 'headers'>): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header !== '') return header.trim();
+  const authorization = request.headers.authorization;
+  if (!authorization) return undefined;
+  const [scheme, value] = authorization.trim().split(/\s+/, 2);
+  if (!value) return undefined;
+  if (/^bearer$/i.test(scheme!)) return value;
+  if (/^apikey$/i.test(scheme!)) {
+    if (value.startsWith('trb_')) return value;
+    // Elasticsearch clients send base64(id:api_key)
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : decoded;
+  }
+  return undefined;
+}
+
+/** Runs Tributary's own work (an audit record) outside the request's key and its limits. */
+export function outsideKey<T>(work: () => T): T {
+  return current.exit(work);
+}
+
+/** The stream an ingest key may not write to, as a message; null when it may. */
+export function streamRefusal(stream: string): string | null {
+  const key = current.getStore();
+  if (!key?.streams || key.role !== 'ingest' || key.streams.includes(stream)) return null;
+  return `key ${key.id} (${key.name}) may write to ${key.streams.join(', ')}, not to stream '${stream}'`;
+}
+
+export interface AuditRecord {
+  timestamp: string;
+  level: 'warn';
+  message: string;
+  outcome: 401 | 403;
+  method: string;
+  path: string;
+  ip: string;
+  key_id?: string;
+  key_name?: string;
+}
+
+export function registerAuth(app: FastifyInstance, options: { keys: KeyStore; audit: (record: AuditRecord) => void }): void {
+  const { keys, audit } = options;
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const need = needOf(request.method, path);
+    if (need === 'public') return;
+    const deny = (status: 401 | 403, code: string, message: string, key?: ApiKey) => {
+      audit({
+        timestamp: new Date().toISOString(), level: 'warn', message: `${status} ${request.method} ${path}: ${message}`,
+        outcome: status, method: request.method, path, ip: request.ip, ...(key ? { key_id: key.id, key_name: key.name } : {}),
+      });
+      if (status === 401) reply.header('www-authenticate', 'Bearer realm="tributary"');
+      return sendError(reply, status, code, message);
+    };
+    const secret = credentialOf(request);
+    if (!secret) return deny(401, 'unauthenticated', 'this Tributary requires an API key: send Authorization: Bearer <key> (create one with npx tributary keys create)');
+    const key = keys.verify(secret);
+    if (!key) return deny(401, 'unauthenticated', 'the API key is unknown or revoked');
+    if (!ALLOWED[key.role].has(need)) return deny(403, 'forbidden', `key ${key.id} (${key.name}) has role ${key.role}; ${request.method} ${path} needs ${need === 'ingest' ? 'an ingest' : `a ${need}`} key`, key);
+    keyOfRequest.set(request, key);
+  });
+  // after the body is read: the handler runs inside the key's context (a callback hook, so it does)
+  app.addHook('preHandler', (request, _reply, done) => {
+    const key = keyOfRequest.get(request);
+    if (key) current.run(key, done); else done();
+  });
+}
+
+const keyOfRequest = new WeakMap<FastifyRequest, ApiKey>();
