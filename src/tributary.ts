@@ -93,7 +93,7 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   let closing: Promise<void> | undefined;
   return {
     config, log, store, server, pipelines,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    url: `${config.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     close() {
       closing ??= (async () => {
         ready = false;

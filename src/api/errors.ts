@@ -15,6 +15,6 @@ export class ApiError extends Error {
 }
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, details: Record<string, unknown> = {}): FastifyReply {
-  if (status === 429 || status === 503) reply.header('retry-after', '1');
+  if (status === 429 || status === 503) reply.header('retry-after', String(typeof details.retryAfterSeconds === 'number' ? details.retryAfterSeconds : 1));
   return reply.code(status).type('application/json').send(JSON.stringify({ error: { code, message, ...details } }));
 }

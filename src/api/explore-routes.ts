@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import { parseFilter, parseLimit, param, type Params } from './query-params.ts';
 import { hitJson } from './query-routes.ts';
 import { ApiError } from './errors.ts';
+import { readRefusal } from '../auth/http-auth.ts';
 
 const MAX_FACET_FIELDS = 20;
 const MAX_CONTEXT = 500;
@@ -34,14 +35,14 @@ function count(params: Params, name: string, fallback: number): number {
 export function registerExploreRoutes(app: FastifyInstance, deps: { store: Store; config: Config; metrics: Metrics }): void {
   const { store, config, metrics } = deps;
 
-  app.get('/api/v1/facets', async (request) => {
+  app.get('/api/v1/facets', async (request, reply) => {
     const started = performance.now();
     const params = request.query as Params;
     const fields = list(params, 'fields');
     if (fields.length === 0 || fields.length > MAX_FACET_FIELDS) {
       throw new ApiError(400, 'bad_fields', `fields: name 1 to ${MAX_FACET_FIELDS} fields, comma-separated, e.g. fields=level,resourceId`);
     }
-    const result = await store.facets({ ...parseFilter(params), fields, limit: parseLimit(params, 10, config.search.maxLimit) });
+    const result = await store.facets({ ...parseFilter(params, reply), fields, limit: parseLimit(params, 10, config.search.maxLimit) });
     const tookMs = Math.round(performance.now() - started);
     metrics.querySeconds.observe({ kind: 'facets' }, tookMs / 1000);
     return { ...result, tookMs };
@@ -52,6 +53,8 @@ export function registerExploreRoutes(app: FastifyInstance, deps: { store: Store
     const id = param(params, 'id');
     const stream = param(params, 'stream');
     if (!id || !stream) throw new ApiError(400, 'bad_context', 'context needs id and stream, as a search hit gives them');
+    const refusal = readRefusal([stream]);
+    if (refusal) throw new ApiError(403, 'forbidden_stream', refusal);
     const result = await store.context({ id, stream, before: count(params, 'before', 10), after: count(params, 'after', 10), sameFields: list(params, 'same') });
     if (!result.anchor) throw new ApiError(404, 'not_found', `no record ${id} in stream ${stream}`);
     const hits = (items: Hit[]) => `[${items.map(hitJson).join(',')}]`;

@@ -1,10 +1,12 @@
 // Turns search parameters (q, the Dyte filters, from/to, stream) into the store-neutral Filter.
+import type { FastifyReply } from 'fastify';
 import type { Filter } from '../stores/store.ts';
 import type { QueryNode } from '../query/ast.ts';
 import { parseQuery } from '../query/parser.ts';
 import { QuerySyntaxError } from '../query/query-syntax-error.ts';
 import { parseTimeRange } from '../query/time-range.ts';
 import { ApiError } from './errors.ts';
+import { readableStreams, readRefusal } from '../auth/http-auth.ts';
 
 export type Params = Record<string, string | string[] | undefined>;
 
@@ -36,7 +38,15 @@ function timeRange(from: string | undefined, to: string | undefined, name: strin
   }
 }
 
-export function parseFilter(params: Params): Filter {
+/** Aborted when the client goes away before its answer is sent: the store stops the query. */
+export function clientSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort(); });
+  return controller.signal;
+}
+
+/** The filter of a request; with its reply, the store stops the query if the client leaves. */
+export function parseFilter(params: Params, reply?: FastifyReply): Filter {
   const nodes: QueryNode[] = [];
   const q = param(params, 'q');
   if (q !== undefined && q.trim() !== '') {
@@ -51,9 +61,13 @@ export function parseFilter(params: Params): Filter {
   const dyte = timeRange(param(params, 'timestamp_start'), param(params, 'timestamp_end'), 'timestamp_start/timestamp_end');
   const fromMs = maxDefined(range.fromMs, dyte.fromMs);
   const toMs = minDefined(range.toMs, dyte.toMs);
-  const streams = param(params, 'stream')?.split(',').map((s) => s.trim()).filter(Boolean);
+  let streams = param(params, 'stream')?.split(',').map((s) => s.trim()).filter(Boolean);
+  // a reader key confined to some streams (src/auth/http-auth.ts) searches those only
+  const refusal = streams ? readRefusal(streams) : null;
+  if (refusal) throw new ApiError(403, 'forbidden_stream', refusal);
+  if (!streams || streams.length === 0) streams = readableStreams() ?? streams;
   const query: QueryNode | null = nodes.length === 0 ? null : nodes.length === 1 ? nodes[0]! : { type: 'and', children: nodes };
-  return { query, fromMs, toMs, streams };
+  return { query, fromMs, toMs, streams, ...(reply ? { signal: clientSignal(reply) } : {}) };
 }
 
 /** `min` 0 lets a search ask for its total alone (`limit=0`). */

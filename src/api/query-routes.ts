@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import { parseBoolean, parseFilter, parseLimit, param, type Params } from './query-params.ts';
 import { parseDuration } from '../query/duration.ts';
 import { ApiError } from './errors.ts';
+import { readableStreams } from '../auth/http-auth.ts';
 
 const NICE_INTERVALS = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800].map((s) => s * 1000);
 const TARGET_BUCKETS = 120;
@@ -49,7 +50,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
   app.get('/api/v1/search', async (request, reply) => {
     const started = performance.now();
     const params = request.query as Params;
-    const filter = parseFilter(params);
+    const filter = parseFilter(params, reply);
     const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit, 0);
     const total = parseBoolean(params, 'total', true);
     if (!total && limit === 0) throw new ApiError(400, 'bad_total', 'total=false with limit=0 asks for nothing; leave one of them out');
@@ -60,10 +61,10 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     return reply.type('application/json').send(body);
   });
 
-  app.get('/api/v1/histogram', async (request) => {
+  app.get('/api/v1/histogram', async (request, reply) => {
     const started = performance.now();
     const params = request.query as Params;
-    const filter = parseFilter(params);
+    const filter = parseFilter(params, reply);
     const intervalMs = parseInterval(param(params, 'interval'), filter.fromMs, filter.toMs);
     const result = await store.histogram({ ...filter, intervalMs });
     const tookMs = Math.round(performance.now() - started);
@@ -76,10 +77,10 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     };
   });
 
-  app.get('/api/v1/stats', async (request) => {
+  app.get('/api/v1/stats', async (request, reply) => {
     const started = performance.now();
     const params = request.query as Params;
-    const filter = parseFilter(params);
+    const filter = parseFilter(params, reply);
     const groupBy = (param(params, 'by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const aggregations = parseAggregations(param(params, 'agg'));
     const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit);
@@ -90,7 +91,10 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
   });
 
   app.get('/api/v1/streams', async () => {
-    const { streams, bytesOnDisk } = await store.describe();
+    const described = await store.describe();
+    const readable = readableStreams();
+    const streams = readable ? described.streams.filter((s) => readable.includes(s.stream)) : described.streams;
+    const { bytesOnDisk } = described;
     return {
       streams: streams.map((s) => ({ ...s, oldestTs: s.oldestTs === null ? null : new Date(s.oldestTs).toISOString(), newestTs: s.newestTs === null ? null : new Date(s.newestTs).toISOString() })),
       bytesOnDisk,

@@ -1,4 +1,5 @@
 // The HTTP server on port 3000: ingest, query and ops routes. Every error is JSON naming the problem.
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import { LogError, type Log } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
@@ -12,7 +13,7 @@ import { registerQueryRoutes } from './query-routes.ts';
 import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { ApiError, sendError } from './errors.ts';
-import { StoreBusyError, StoreQueryError } from '../stores/store.ts';
+import { StoreBusyError, StoreCancelledError, StoreQueryError } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import { PRODUCT, PRODUCT_HEADER, rootInfo } from '../sources/elasticsearch/info.ts';
 import { TRIBUTARY_VERSION } from '../version.ts';
@@ -39,6 +40,8 @@ export interface ServerDeps {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { config, metrics } = deps;
   const app = Fastify({
+    // HTTPS when a certificate is configured (the instance type is the same to every route)
+    ...(config.tls ? { https: tlsFiles(config.tls) } as object : {}),
     logger: false,
     bodyLimit: config.ingest.maxBodyBytes,
     // The server must survive hostile clients: bounded headers and slow bodies.
@@ -60,6 +63,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.details);
     if (error instanceof StoreQueryError) return sendError(reply, 400, 'bad_query', error.message);
     if (error instanceof StoreBusyError) return sendError(reply, 503, 'store_busy', error.message);
+    // the client has gone: nobody reads this (499, as nginx logs it)
+    if (error instanceof StoreCancelledError) return sendError(reply, 499, 'client_closed', error.message);
     if (error instanceof LogError && error.code === 'UNAVAILABLE') {
       return sendError(reply, 503, 'log_unavailable', `the log is unavailable, nothing was acknowledged: retry later (${error.message})`);
     }
@@ -98,6 +103,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return app;
+}
+
+function tlsFiles(tls: NonNullable<Config['tls']>): { cert: Buffer; key: Buffer } {
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Error(`tls.${what}: cannot read ${file} (${(error as Error).message}): give a PEM file with --tls-${what}`);
+    }
+  };
+  return { cert: read(tls.cert, 'cert'), key: read(tls.key, 'key') };
 }
 
 async function updateLag(deps: ServerDeps): Promise<void> {

@@ -76,6 +76,42 @@ export function outsideKey<T>(work: () => T): T {
   return current.exit(work);
 }
 
+/** The streams a reader key may read; null when it may read all (or there is no key). */
+export function readableStreams(): string[] | null {
+  const key = current.getStore();
+  return key?.role === 'reader' && key.streams ? key.streams : null;
+}
+
+/** Why the request's key may not read these streams; null when it may. */
+export function readRefusal(streams: readonly string[]): string | null {
+  const allowed = readableStreams();
+  const denied = allowed ? streams.filter((stream) => !allowed.includes(stream)) : [];
+  if (denied.length === 0) return null;
+  const key = current.getStore()!;
+  return `key ${key.id} (${key.name}) may read ${allowed!.join(', ')}, not ${denied.map((stream) => `'${stream}'`).join(', ')}`;
+}
+
+/** Per key: records it may still write now (below zero after a large batch: a debt paid back over time). */
+const buckets = new Map<string, { tokens: number; at: number }>();
+
+/**
+ * Seconds to wait before the request's key may write `records` more, or null when it may now.
+ * A bucket of one second's records refills continuously; a batch larger than it passes when the
+ * bucket is full and leaves a debt, so no batch size is refused forever.
+ */
+export function rateRefusal(records: number, now = performance.now()): number | null {
+  const key = current.getStore();
+  const rate = key?.maxRecordsPerSecond;
+  if (!key || !rate) return null;
+  let bucket = buckets.get(key.id);
+  if (!bucket) buckets.set(key.id, bucket = { tokens: rate, at: now });
+  bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+  bucket.at = now;
+  if (bucket.tokens <= 0) return Math.max(1, Math.ceil(-bucket.tokens / rate));
+  bucket.tokens -= records;
+  return null;
+}
+
 /** The stream an ingest key may not write to, as a message; null when it may. */
 export function streamRefusal(stream: string): string | null {
   const key = current.getStore();

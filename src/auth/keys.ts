@@ -13,8 +13,10 @@ export interface ApiKey {
   id: string;
   name: string;
   role: KeyRole;
-  /** Streams an ingest key may write to; absent: every stream. */
+  /** Streams an ingest key may write to, or a reader key read; absent: every stream. */
   streams?: string[];
+  /** Records an ingest key may write per second, on average; absent: no limit. */
+  maxRecordsPerSecond?: number;
   createdAt: string;
   revokedAt?: string;
 }
@@ -40,7 +42,7 @@ export class KeyStore {
   }
 
   /** Creates a key; the returned secret is the only time it is seen. */
-  create(options: { name: string; role: KeyRole; streams?: string[] }): { key: ApiKey; secret: string } {
+  create(options: { name: string; role: KeyRole; streams?: string[]; maxRecordsPerSecond?: number }): { key: ApiKey; secret: string } {
     if (!KEY_ROLES.includes(options.role)) throw new Error(`role must be one of ${KEY_ROLES.join(', ')}, not '${options.role}'`);
     const keys = this.#read();
     const id = randomBytes(5).toString('hex').slice(0, 8);
@@ -48,6 +50,7 @@ export class KeyStore {
     const stored: StoredKey = {
       id, name: options.name, role: options.role, createdAt: new Date().toISOString(), sha256: digest(secret),
       ...(options.streams && options.streams.length > 0 ? { streams: options.streams } : {}),
+      ...(options.maxRecordsPerSecond ? { maxRecordsPerSecond: options.maxRecordsPerSecond } : {}),
     };
     this.#write([...keys, stored]);
     return { key: withoutHash(stored), secret };

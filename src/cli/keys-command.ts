@@ -20,14 +20,22 @@ export function registerKeys(program: Command): void {
     .description('create a key and print it (it is shown this once)')
     .requiredOption('--name <name>', 'who or what the key is for, e.g. filebeat-eu')
     .option('--role <role>', `${KEY_ROLES.join(', ')} (default ingest)`, 'ingest')
-    .option('--streams <list>', 'an ingest key may write only to these streams (comma-separated)')
+    .option('--streams <list>', 'an ingest key writes, a reader key reads, only these streams (comma-separated)')
+    .option('--max-records-per-second <n>', 'an ingest key\'s rate limit (429 with Retry-After past it)')
     .option('-d, --data-dir <dir>', 'the server\'s data directory (default ./data; env TRIBUTARY_DATA_DIR)')
-    .action((flags: KeyFlags & { name: string; role: string; streams?: string }) => {
+    .action((flags: KeyFlags & { name: string; role: string; streams?: string; maxRecordsPerSecond?: string }) => {
       if (!(KEY_ROLES as readonly string[]).includes(flags.role)) {
         console.error(`tributary: --role must be one of ${KEY_ROLES.join(', ')}, not '${flags.role}'`);
         process.exit(2);
       }
-      const { key, secret } = store(flags).create({ name: flags.name, role: flags.role as KeyRole, ...(flags.streams ? { streams: commaList(flags.streams) } : {}) });
+      const rate = flags.maxRecordsPerSecond === undefined ? undefined : Number(flags.maxRecordsPerSecond);
+      if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+        console.error(`tributary: --max-records-per-second must be a positive number, not '${flags.maxRecordsPerSecond}'`);
+        process.exit(2);
+      }
+      const { key, secret } = store(flags).create({
+        name: flags.name, role: flags.role as KeyRole, ...(flags.streams ? { streams: commaList(flags.streams) } : {}), ...(rate ? { maxRecordsPerSecond: rate } : {}),
+      });
       console.log(secret);
       console.error(`key ${key.id} (${key.name}, ${key.role}${key.streams ? `, streams ${key.streams.join(', ')}` : ''}) created: send it as Authorization: Bearer <key>; it is not shown again`);
     });

@@ -15,6 +15,8 @@ interface StartFlags {
   syslogPort?: string;
   role?: string[];
   auth?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -33,6 +35,8 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     'sources.syslog.port': flags.syslogPort === undefined ? undefined : Number(flags.syslogPort),
     roles: flags.role,
     'auth.mode': flags.auth,
+    'tls.cert': flags.tlsCert,
+    'tls.key': flags.tlsKey,
   };
 }
 
@@ -42,6 +46,8 @@ export function registerStart(program: Command): void {
     .description('start Tributary: HTTP ingest and query API, log, indexing processor and store')
     .option('-p, --port <port>', 'HTTP port (default 3000; env PORT)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the network, which needs API keys)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (and --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--auth <mode>', 'API keys: auto (on unless the address is loopback), on or off (env TRIBUTARY_AUTH)')
     .option('-d, --data-dir <dir>', 'where the embedded log and store live (default ./data; env TRIBUTARY_DATA_DIR)')
     .option('-c, --config <file>', 'config file (default ./tributary.yaml when present; env TRIBUTARY_CONFIG)')

@@ -8,6 +8,8 @@ export interface Config {
   port: number;
   host: string;
   auth: { mode: 'auto' | 'on' | 'off' };
+  /** HTTPS on the main port when set. */
+  tls?: { cert: string; key: string };
   dataDir: string;
   roles: Role[];
   log: {
@@ -27,7 +29,7 @@ export interface Config {
   limits: RecordLimits;
   store: { engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number };
   indexer: { batchSize: number; maxWaitMs: number };
-  search: { defaultLimit: number; maxLimit: number };
+  search: { defaultLimit: number; maxLimit: number; timeoutMs: number };
   /** Pipelines declared in the config file, by name (the presets' own are added at start). */
   pipelines: Record<string, PipelineConfig>;
   /** Each preset's settings under its name (src/presets/). */

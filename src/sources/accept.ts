@@ -9,7 +9,7 @@ import { routeStream, type StreamLog, type StreamRoute } from '../log/stream-top
 import type { Metrics } from '../metrics.ts';
 import { BacklogGate, indexingBacklog } from './backlog-gate.ts';
 import { RECORD_ID_HEADER } from '../record/id.ts';
-import { streamRefusal } from '../auth/http-auth.ts';
+import { rateRefusal, streamRefusal } from '../auth/http-auth.ts';
 import { ApiError } from '../api/errors.ts';
 
 /** backlog: try again later (HTTP 429); too_large: send less (413); unavailable: try again later (503). */
@@ -64,6 +64,10 @@ export class Acceptor {
     // an ingest key confined to some streams (src/auth/http-auth.ts) writes to those only
     const refusal = streamRefusal(stream);
     if (refusal) return Promise.reject(new ApiError(403, 'forbidden_stream', refusal));
+    const waitS = rateRefusal(records.length);
+    if (waitS !== null) {
+      return Promise.reject(new ApiError(429, 'rate_limited', `this key's rate limit is reached: send again in ${waitS} s`, { retryAfterSeconds: waitS }));
+    }
     return this.#accept(stream, records, false, ids);
   }
 

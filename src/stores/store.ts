@@ -46,6 +46,8 @@ export interface Filter {
   fromMs?: number;
   toMs?: number;
   streams?: string[];
+  /** Aborted when the asker no longer wants the answer (the HTTP client went away): the query stops. */
+  signal?: AbortSignal;
 }
 
 export interface SearchRequest extends Filter {
@@ -220,6 +222,14 @@ export class StoreBusyError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreBusyError';
+  }
+}
+
+/** The query was stopped because its asker left; nobody reads the answer. */
+export class StoreCancelledError extends Error {
+  constructor(message = 'the query was cancelled: its client went away') {
+    super(message);
+    this.name = 'StoreCancelledError';
   }
 }
 

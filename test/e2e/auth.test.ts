@@ -90,6 +90,36 @@ describe('authentication with API keys', () => {
     assert.equal((await call(`${server.url}/api/v1/logs?stream=billing`, { method: 'POST', key: admin, body: '{"message":"ok"}' })).status, 202);
   });
 
+  it('a reader confined to streams sees those only', async () => {
+    const appReader = await keyFor(dataDir, '--name', 'app-team', '--role', 'reader', '--streams', 'app');
+    const own = await call(`${server.url}/api/v1/search?q=*`, { key: appReader });
+    assert.equal(own.status, 200);
+    assert.ok(own.body.hits.length > 0 && own.body.hits.every((hit: any) => hit.stream === 'app'), JSON.stringify(own.body.hits.map((hit: any) => hit.stream)));
+    const other = await call(`${server.url}/api/v1/search?q=*&stream=billing`, { key: appReader });
+    assert.equal(other.status, 403);
+    assert.match(other.body.error.message, /may read app, not 'billing'/);
+    const streams = await call(`${server.url}/api/v1/streams`, { key: appReader });
+    assert.deepEqual(streams.body.streams.map((s: any) => s.stream), ['app']);
+    const stats = await call(`${server.url}/api/v1/stats?by=stream&agg=count`, { key: appReader });
+    assert.deepEqual(stats.body.groups.map((g: any) => g.key.stream), ['app']);
+  });
+
+  it('a key over its rate limit gets 429 with Retry-After, and writes again after it', async () => {
+    const limited = await keyFor(dataDir, '--name', 'chatty', '--role', 'ingest', '--max-records-per-second', '5');
+    const batch = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ message: `burst ${i}` })).join('\n');
+    const post = (n: number) => fetch(`${server.url}/api/v1/logs?stream=limited`, {
+      method: 'POST', headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/x-ndjson' }, body: batch(n),
+    });
+    assert.equal((await post(20)).status, 202, 'a batch larger than a second\'s share passes when the bucket is full');
+    const refused = await post(1);
+    assert.equal(refused.status, 429);
+    const wait = Number(refused.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 4, `Retry-After ${wait}`);
+    assert.match(((await refused.json()) as any).error.message, /rate limit/);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000 + 100));
+    assert.equal((await post(1)).status, 202);
+  });
+
   it('a revoked key stops working at the next request', async () => {
     const temporary = await keyFor(dataDir, '--name', 'temp', '--role', 'reader');
     assert.equal((await call(`${server.url}/api/v1/streams`, { key: temporary })).status, 200);

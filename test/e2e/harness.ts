@@ -63,7 +63,7 @@ export async function startChild(dataDir: string, extraArgs: string[] = [], env:
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (https?:\/\/\S+)/.exec(output);
       if (match) { clearTimeout(timer); resolve(match[1]!); }
     };
     child.stdout!.on('data', check);

@@ -4,11 +4,12 @@
 // transaction that also records the consumer's offsets; reads use a small pool of connections so
 // queries run on DuckDB's threads beside the writers. Counts and histograms of time ranges read
 // per-minute counts (minute-counts.ts).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
-  StoreBusyError, StoreQueryError, UnstorableRecordError, aggregationName,
+  StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
   type HistogramRequest, type Filter, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
   type OrderStatisticsRequest, type OrderStatisticsResult,
@@ -50,6 +51,8 @@ export interface DuckDbStoreOptions {
   timeZoneOf?: (stream: string) => string;
   /** Typed columns one stream's templates may use (default 2000; shape-registry.ts). */
   maxColumnsPerStream?: number;
+  /** A read running longer is interrupted (default 30 s; config search.timeoutMs). */
+  queryTimeoutMs?: number;
   /**
    * Tests only (test/integration/move-visibility.test.ts): `true` commits a move beside running
    * reads, bypassing the read gate, to show the duplicates it prevents. Never set it otherwise.
@@ -88,6 +91,7 @@ interface StoreParts {
   ownIds: OwnIds;
   runs: SortedRuns;
   threads: number;
+  queryTimeoutMs: number;
   checkpointBytes: number;
   timeZoneOf: (stream: string) => string;
 }
@@ -150,6 +154,7 @@ export class DuckDbStore implements Store {
   private readonly fields: FieldResolverOptions;
   private activeLanes = 0;
   private readonly threads: number;
+  private readonly queryTimeoutMs: number;
   private singleThreaded = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private moveTimer: NodeJS.Timeout | undefined;
@@ -159,6 +164,13 @@ export class DuckDbStore implements Store {
   private constructor(parts: StoreParts) {
     const { registry, runs } = parts;
     this.threads = parts.threads;
+    this.queryTimeoutMs = parts.queryTimeoutMs;
+    // each public read runs with its request's signal in reach of query(), which stops the
+    // statement when the asker leaves, without every helper between them passing it along
+    for (const name of READS_WITH_SIGNAL) {
+      const read = this[name].bind(this) as (request: { signal?: AbortSignal }) => Promise<unknown>;
+      (this as Record<string, unknown>)[name] = (request: { signal?: AbortSignal }) => askerSignal.run(request.signal, () => read(request));
+    }
     this.file = parts.file;
     this.walFile = `${parts.file}.wal`;
     this.checkpointBytes = parts.checkpointBytes;
@@ -222,7 +234,7 @@ export class DuckDbStore implements Store {
     const writers = [writer];
     while (writers.length < Math.max(1, options.writers ?? DEFAULT_WRITERS)) writers.push(await instance.connect());
     return new DuckDbStore({
-      file, instance, writers, readers, readGate, registry, sources, ownIds, runs, threads: options.threads ?? DEFAULT_THREADS,
+      file, instance, writers, readers, readGate, registry, sources, ownIds, runs, threads: options.threads ?? DEFAULT_THREADS, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       checkpointBytes: byteSize(checkpointThreshold), timeZoneOf: options.timeZoneOf ?? (() => 'UTC'),
     });
   }
@@ -518,9 +530,12 @@ export class DuckDbStore implements Store {
   }
 
   private async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const signal = askerSignal.getStore();
+    if (signal?.aborted) throw new StoreCancelledError();
     return this.readers.use(async (connection) => {
       // without parameters the statement is not prepared first
-      const run = () => this.readGate.together(() => connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined));
+      const run = () => this.interruptible(connection, signal,
+        () => this.readGate.together(() => connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined)));
       try {
         return (await run()).getRowObjects() as Record<string, unknown>[];
       } catch (error) {
@@ -537,6 +552,36 @@ export class DuckDbStore implements Store {
       }
     });
   }
+
+  /**
+   * Runs a statement that is interrupted past the query timeout or when its asker leaves; the
+   * interrupt is sent only while it runs, never to the connection's next statement.
+   */
+  private async interruptible<T>(connection: DuckDBConnection, signal: AbortSignal | undefined, statement: () => Promise<T>): Promise<T> {
+    let why: 'timeout' | 'cancelled' | undefined;
+    let running = true;
+    const interrupt = (reason: 'timeout' | 'cancelled') => {
+      if (!running || why) return;
+      why = reason;
+      connection.interrupt();
+    };
+    const timer = setTimeout(() => interrupt('timeout'), this.queryTimeoutMs);
+    const onAbort = () => interrupt('cancelled');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await statement();
+    } catch (error) {
+      if (why === 'cancelled') throw new StoreCancelledError();
+      if (why === 'timeout') {
+        throw new StoreBusyError(`the query ran longer than search.timeoutMs (${this.queryTimeoutMs} ms) and was stopped: narrow the time range or the query`, { cause: error });
+      }
+      throw error;
+    } finally {
+      running = false;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
 }
 
 function toHit(row: Record<string, unknown>): Hit {
@@ -551,6 +596,11 @@ function toHit(row: Record<string, unknown>): Hit {
   };
 }
 
+/** The signal of the request a public read method is answering (DuckDbStore's constructor). */
+const askerSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+const READS_WITH_SIGNAL = ['search', 'facets', 'context', 'tail', 'histogram', 'stats'] as const;
+
+const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 const OUT_OF_MEMORY = /^Out of Memory Error/;
 const OUT_OF_MEMORY_RETRY_MS = 250;
 

@@ -37,6 +37,6 @@ export const embeddedStore: StoreEngine = {
   },
   async open(config) {
     const { DuckDbStore } = await import('./duckdb-store.ts');
-    return DuckDbStore.open(path.join(config.dataDir, 'store'), { ...config.store, timeZoneOf: (stream) => streamTimeZone(config, stream) });
+    return DuckDbStore.open(path.join(config.dataDir, 'store'), { ...config.store, queryTimeoutMs: config.search.timeoutMs, timeZoneOf: (stream) => streamTimeZone(config, stream) });
   },
 };
