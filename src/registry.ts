@@ -92,6 +92,12 @@ export const logEngine = (name: string): LogEngine => named(LOG_ENGINES, name, '
 export const storeEngine = (name: string): StoreEngine => named(STORE_ENGINES, name, 'store engine');
 export const stepKind = (name: string): StepKind => named(STEPS, name, 'pipeline step');
 
+/** Partitions of a stream's topic: streams.NAME.partitions, else its preset's, else log.partitions. */
+export function streamPartitions(config: Config): (stream: string) => number {
+  const presets: Record<string, number> = Object.assign({}, ...PRESETS.map((preset) => preset.streamPartitions?.(config) ?? {}));
+  return (stream) => config.streams[stream]?.partitions ?? presets[stream] ?? config.log.partitions;
+}
+
 /** The logs streams live on, most specific first: the sources' own, then the main log's. */
 export async function openStreamLogs(config: Config, main: Log): Promise<StreamLog[]> {
   const own = await Promise.all(SOURCES.map((source) => source.streamLogs?.(config, main) ?? Promise.resolve([])));

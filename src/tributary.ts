@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
-import { logEngine, openStreamLogs, SOURCES, storeEngine, type RunningSource } from './registry.ts';
+import { logEngine, openStreamLogs, SOURCES, storeEngine, streamPartitions, type RunningSource } from './registry.ts';
 import { Indexer } from './processors/indexer.ts';
 import { Metrics } from './metrics.ts';
 import { buildServer, type ServerDeps } from './api/server.ts';
@@ -71,11 +71,12 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   const store = await storeEngine(config.store.engine).open(config);
   opened.push(() => store.close());
   const processing = config.roles.includes('process');
+  const partitionsOf = streamPartitions(config);
   const indexers = processing ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   const pipelines = processing
-    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineRunner(name, pipeline, { streams, store, dataDir: config.dataDir, partitions: config.log.partitions, metrics }))
+    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineRunner(name, pipeline, { streams, store, dataDir: config.dataDir, partitionsOf, metrics }))
     : [];
-  const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics) : undefined;
+  const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics, partitionsOf) : undefined;
   let ready = false;
   const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines, auth: authOf(config, acceptor) });
   opened.push(() => server.close());

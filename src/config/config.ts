@@ -52,6 +52,7 @@ export interface TailSourceConfig {
 
 export interface StreamSettings {
   timeZone?: string;
+  partitions?: number;
 }
 
 /** The zone a stream's times without a zone are read in. */

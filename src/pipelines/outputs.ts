@@ -17,8 +17,8 @@ export interface OutputContext {
   group: string;
   streams: StreamLog[];
   store: Store;
-  /** Partitions of topics created for outputs. */
-  partitions: number;
+  /** Partitions of a stream's topic created for an output. */
+  partitionsOf: (stream: string) => number;
 }
 
 interface ResolvedTopic {
@@ -129,7 +129,7 @@ export class Outputs {
     if (!resolved) {
       resolved = (async () => {
         const route = routeStream(this.#context.streams, stream);
-        await route.log.createTopic(route.topic, { partitions: this.#context.partitions, ...route.mark });
+        await route.log.createTopic(route.topic, { partitions: this.#context.partitionsOf(stream), ...route.mark });
         return { log: route.log, topic: route.topic };
       })();
       resolved.catch(() => this.#topics.delete(stream));

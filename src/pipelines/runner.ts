@@ -27,7 +27,8 @@ export interface RunnerDeps {
   streams: StreamLog[];
   store: Store;
   dataDir: string;
-  partitions: number;
+  /** Partitions of a stream's or topic's topic when it is created here. */
+  partitionsOf: (stream: string) => number;
   metrics?: Metrics;
   now?: () => number;
 }
@@ -91,7 +92,7 @@ export class PipelineRunner {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#input = inputOf(config, deps.streams);
-    this.#outputs = new Outputs(config.outputs, { pipeline: name, group: this.group, streams: deps.streams, store: deps.store, partitions: deps.partitions });
+    this.#outputs = new Outputs(config.outputs, { pipeline: name, group: this.group, streams: deps.streams, store: deps.store, partitionsOf: deps.partitionsOf });
     if (!this.#outputs.has('default') && !config.steps.some((step) => 'route' in step)) {
       throw new Error(`pipelines.${name}.outputs: needs an output named default (or a route step naming outputs)`);
     }
@@ -113,9 +114,9 @@ export class PipelineRunner {
     await this.#outputs.loadStored();
     for (const stream of this.config.input.streams ?? []) {
       const route = routeStream(this.#deps.streams, stream);
-      await route.log.createTopic(route.topic, { partitions: this.#deps.partitions, ...route.mark });
+      await route.log.createTopic(route.topic, { partitions: this.#deps.partitionsOf(stream), ...route.mark });
     }
-    for (const topic of this.config.input.topics ?? []) await this.#input.log.createTopic(topic, { partitions: this.#deps.partitions });
+    for (const topic of this.config.input.topics ?? []) await this.#input.log.createTopic(topic, { partitions: this.#deps.partitionsOf(topic) });
     this.#startConsumer();
     this.#timer = setInterval(() => { void this.#enqueue(() => this.#tick()).catch(() => undefined); }, TICK_MS);
     this.#timer.unref();

@@ -18,6 +18,8 @@ export interface Preset extends Component {
   pipelines(config: Config): Record<string, PipelineConfig>;
   /** Its compatibility routes (when the process serves queries). */
   routes?(context: PresetRouteContext): void;
+  /** Partitions of its streams' topics, by stream, when it is on (streams.NAME.partitions overrides). */
+  streamPartitions?(config: Config): Record<string, number>;
 }
 
 /** A duration setting as the steps take it: 500ms, 10s, 15m, 1h30m, 7d. */

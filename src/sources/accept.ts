@@ -32,7 +32,7 @@ export interface Accepted {
 
 export type Acceptance = Accepted | { refused: Refusal };
 
-export type AcceptConfig = Pick<Config, 'roles' | 'log' | 'ingest'>;
+export type AcceptConfig = Pick<Config, 'roles' | 'log' | 'ingest'> & { streams?: Config['streams'] };
 
 export class Acceptor {
   readonly #streams: StreamLog[];
@@ -42,8 +42,10 @@ export class Acceptor {
   /** Topics ingested into, per log: the backlog the gates watch. */
   readonly #ingestedTopics: Map<Log, Set<string>>;
   readonly #gates: Map<Log, BacklogGate>;
+  readonly #partitionsOf: (stream: string) => number;
 
-  constructor(streams: StreamLog[], config: AcceptConfig, metrics: Metrics) {
+  constructor(streams: StreamLog[], config: AcceptConfig, metrics: Metrics, partitionsOf?: (stream: string) => number) {
+    this.#partitionsOf = partitionsOf ?? (() => config.log.partitions);
     this.#streams = streams;
     this.#config = config;
     this.#metrics = metrics;
@@ -118,9 +120,9 @@ export class Acceptor {
     let ready = this.#routes.get(key);
     if (!ready) {
       const route = raw ? { log: this.#streams.at(-1)!.log, topic: stream, mark: {} } : routeStream(this.#streams, stream);
-      const { partitions, retentionHours, retentionBytes } = this.#config.log;
+      const { retentionHours, retentionBytes } = this.#config.log;
       ready = route.log.createTopic(route.topic, {
-        partitions,
+        partitions: this.#partitionsOf(stream),
         retentionMs: retentionHours ? retentionHours * 3_600_000 : undefined,
         retentionBytes,
         ...route.mark,

@@ -129,4 +129,8 @@ export const functionCallLogsPreset: Preset = {
     const settings = presetSettings<FunctionCallLogsSettings>(config, 'function-call-logs');
     return settings.enabled ? functionCallLogPipelines(settings) : {};
   },
+  // the seed's topics: function calls spread over 3 partitions (3 consumers at most), leader activity in order on 1
+  streamPartitions(config): Record<string, number> {
+    return presetSettings<FunctionCallLogsSettings>(config, 'function-call-logs').enabled ? { [FUNCTION_CALL_LOGS]: 3, [LEADER_ACTIVITY_LOGS]: 1 } : {};
+  },
 };
