@@ -32,7 +32,7 @@ export interface Accepted {
 
 export type Acceptance = Accepted | { refused: Refusal };
 
-export type AcceptConfig = Pick<Config, 'roles' | 'log' | 'ingest'> & { streams?: Config['streams'] };
+export type AcceptConfig = Pick<Config, 'roles' | 'log' | 'ingest'>;
 
 export class Acceptor {
   readonly #streams: StreamLog[];
