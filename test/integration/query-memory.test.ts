@@ -1,9 +1,12 @@
 // A query that needs more memory than store.memoryLimit allows is refused as busy (the API's 503
 // with Retry-After), naming the setting, not an internal error; the store keeps answering others.
+// A query past search.timeoutMs is stopped and refused the same way; one whose asker leaves is
+// cancelled. Both in one process: a store closed while a statement still ran (the sibling of a
+// failed one) once left native work that kept the process from ever exiting.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
-import { StoreBusyError } from '../../src/stores/store.ts';
+import { StoreBusyError, StoreCancelledError } from '../../src/stores/store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import { withTempDir } from '../support/store-files.ts';
 
@@ -27,6 +30,35 @@ test('a query short of store memory is a busy error naming store.memoryLimit; th
       return true;
     });
     assert.equal((await store.search({ query: parseQuery('level:error'), limit: 0 })).total, 2000);
+  } finally {
+    await store.close();
+  }
+}));
+
+test('a query past search.timeoutMs is stopped and refused as busy naming it; one whose asker leaves is cancelled', withTempDir('query-timeout-', async (dir) => {
+  // the stats below take ~300 ms on this machine: a limit of 50 ms stops them (an interrupt before a
+  // statement has begun executing is not seen by DuckDB, so a limit of a few ms would not)
+  const slowStore = await DuckDbStore.open(dir, { queryTimeoutMs: 50 });
+  try {
+    for (let first = 0; first < 20_000; first += 1000) {
+      const entries = Array.from({ length: 1000 }, (_, i) => ({ offset: first + i, ingestedAt: Date.UTC(2025, 0, 2), value: Buffer.from(wide(first + i)) }));
+      await slowStore.write([{ stream: 'logs', partition: 0, entries }]);
+    }
+    await assert.rejects(slowStore.stats({ query: null, groupBy: ['attr_1', 'attr_2', 'attr_3'], aggregations: [{ fn: 'distinct', field: 'attr_50' }, { fn: 'p99', field: 'attr_7' }], limit: 1000 }), (error: unknown) => {
+      assert.ok(error instanceof StoreBusyError, `busy, not ${String(error)}`);
+      assert.match(error.message, /search\.timeoutMs \(50 ms\)/);
+      return true;
+    });
+  } finally {
+    await slowStore.close();
+  }
+  const store = await DuckDbStore.open(dir);
+  try {
+    const controller = new AbortController();
+    const asked = store.stats({ query: null, groupBy: ['attr_1', 'attr_2', 'attr_3'], aggregations: [{ fn: 'distinct', field: 'attr_50' }, { fn: 'p99', field: 'attr_7' }], limit: 1000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(asked, StoreCancelledError);
+    assert.equal((await store.search({ query: parseQuery('level:error'), limit: 0 })).total, 2000, 'the connection answers the next query');
   } finally {
     await store.close();
   }

@@ -5,6 +5,9 @@ export class ConnectionPool {
   private readonly idle: DuckDBConnection[];
   private readonly all: DuckDBConnection[];
   private readonly waiting: Array<(connection: DuckDBConnection) => void> = [];
+  private busy = 0;
+  private drained: (() => void) | undefined;
+  private closing = false;
 
   private constructor(connections: DuckDBConnection[]) {
     this.all = connections;
@@ -17,16 +20,31 @@ export class ConnectionPool {
   }
 
   async use<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error('the store is closing');
     const connection = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    this.busy++;
     try {
       return await work(connection);
     } finally {
-      const next = this.waiting.shift();
+      this.busy--;
+      const next = this.closing ? undefined : this.waiting.shift();
       if (next) next(connection); else this.idle.push(connection);
+      if (this.busy === 0) this.drained?.();
     }
   }
 
+  /**
+   * Stops the statements still running (a query whose sibling in a Promise.all failed keeps going)
+   * and waits for them before closing: a statement on a closed connection never settles, and its
+   * native work kept the process from exiting.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.busy > 0) {
+      const done = new Promise<void>((resolve) => { this.drained = resolve; });
+      for (const connection of this.all) if (!this.idle.includes(connection)) connection.interrupt();
+      await done;
+    }
     for (const connection of this.all) connection.closeSync();
   }
 }

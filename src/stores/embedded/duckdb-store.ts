@@ -565,7 +565,9 @@ export class DuckDbStore implements Store {
       why = reason;
       connection.interrupt();
     };
-    const timer = setTimeout(() => interrupt('timeout'), this.queryTimeoutMs);
+    // unref: a statement still running when the store closes (its sibling of a Promise.all failed
+    // first) never settles, and its timer must not keep the process alive
+    const timer = setTimeout(() => interrupt('timeout'), this.queryTimeoutMs).unref();
     const onAbort = () => interrupt('cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
