@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetQueries } from './datasets/dataset.ts';
-import type { BenchQuery } from './datasets/rows.ts';
+import { MESSAGE_FIELDS, type BenchQuery } from './datasets/rows.ts';
 import type { Truth } from './datasets/truth.ts';
 import { sleep } from './http-post.ts';
 import type { LoadSummary } from './loadgen.ts';
@@ -21,7 +21,6 @@ import { percentile } from './percentile.ts';
 import { directorySize, readProcessStats } from './sysstats.ts';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
-const MESSAGE_FIELDS = ['message', 'log_message', 'msg', 'log', 'text'];
 
 export interface PeerQueryFigure {
   /** Row name, or the aggregation id. */

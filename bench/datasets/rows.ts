@@ -25,7 +25,7 @@ export interface TimeSpan {
   endMs: number;
 }
 
-const MESSAGE_FIELDS = ['message', 'log_message', 'msg', 'log', 'text'];
+export const MESSAGE_FIELDS = ['message', 'log_message', 'msg', 'log', 'text'];
 const LEVEL_FIELDS = ['level', 'log_type', 'severity', 'severity_text', 'loglevel', 'lvl'];
 const LEVEL_ALIASES: Record<string, string> = {
   trace: 'trace', verbose: 'trace', debug: 'debug', dbg: 'debug',

@@ -45,7 +45,8 @@ export class KeyStore {
   create(options: { name: string; role: KeyRole; streams?: string[]; maxRecordsPerSecond?: number }): { key: ApiKey; secret: string } {
     if (!KEY_ROLES.includes(options.role)) throw new Error(`role must be one of ${KEY_ROLES.join(', ')}, not '${options.role}'`);
     const keys = this.#read();
-    const id = randomBytes(5).toString('hex').slice(0, 8);
+    let id: string;
+    do id = randomBytes(4).toString('hex'); while (keys.some((key) => key.id === id));
     const secret = `trb_${id}_${randomBytes(32).toString('base64url')}`;
     const stored: StoredKey = {
       id, name: options.name, role: options.role, createdAt: new Date().toISOString(), sha256: digest(secret),

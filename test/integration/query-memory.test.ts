@@ -63,3 +63,18 @@ test('a query past search.timeoutMs is stopped and refused as busy naming it; on
     await store.close();
   }
 }));
+
+test('closing the store ends the queries still running or waiting for a connection, and the process can exit', withTempDir('query-close-', async (dir) => {
+  const store = await DuckDbStore.open(dir, { readConnections: 1 });
+  for (let first = 0; first < 20_000; first += 1000) {
+    const entries = Array.from({ length: 1000 }, (_, i) => ({ offset: first + i, ingestedAt: Date.UTC(2025, 0, 2), value: Buffer.from(wide(first + i)) }));
+    await store.write([{ stream: 'logs', partition: 0, entries }]);
+  }
+  const heavy = () => store.stats({ query: null, groupBy: ['attr_1', 'attr_2', 'attr_3'], aggregations: [{ fn: 'distinct', field: 'attr_50' }], limit: 1000 });
+  const settled = Promise.allSettled([heavy(), heavy()]);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await store.close();
+  const outcomes = await settled;
+  assert.equal(outcomes[1].status, 'rejected', 'the waiting query is told the store closed');
+  assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /closing/);
+}));

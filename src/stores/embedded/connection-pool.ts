@@ -4,7 +4,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 export class ConnectionPool {
   private readonly idle: DuckDBConnection[];
   private readonly all: DuckDBConnection[];
-  private readonly waiting: Array<(connection: DuckDBConnection) => void> = [];
+  private readonly waiting: Array<{ resolve: (connection: DuckDBConnection) => void; reject: (error: Error) => void }> = [];
   private busy = 0;
   private drained: (() => void) | undefined;
   private closing = false;
@@ -21,14 +21,14 @@ export class ConnectionPool {
 
   async use<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closing) throw new Error('the store is closing');
-    const connection = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    const connection = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve, reject) => this.waiting.push({ resolve, reject })));
     this.busy++;
     try {
       return await work(connection);
     } finally {
       this.busy--;
       const next = this.closing ? undefined : this.waiting.shift();
-      if (next) next(connection); else this.idle.push(connection);
+      if (next) next.resolve(connection); else this.idle.push(connection);
       if (this.busy === 0) this.drained?.();
     }
   }
@@ -40,6 +40,8 @@ export class ConnectionPool {
    */
   async close(): Promise<void> {
     this.closing = true;
+    // callers still waiting for a connection are told, not left waiting forever
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('the store is closing'));
     if (this.busy > 0) {
       const done = new Promise<void>((resolve) => { this.drained = resolve; });
       for (const connection of this.all) if (!this.idle.includes(connection)) connection.interrupt();
