@@ -459,3 +459,22 @@ describe('embedded store: records whose members come and go', () => {
     }
   });
 });
+
+describe('embedded store: a write whose every line keeps its text', () => {
+  test('a pretty-printed record alone in a write, to a stream that has learned shapes, is stored', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-multiline-'));
+    const store = await DuckDbStore.open(dir);
+    try {
+      await store.write(batches(Array.from({ length: 20 }, (_, n) => dyte(n)), 0, 0));
+      // the Dyte sample as its file has it: one JSON document over several lines
+      const pretty = JSON.stringify(JSON.parse(dyte(99)), null, 2);
+      await store.write(batches([pretty], 20, 0));
+      const result = await store.search({ query: parseQuery('traceId:t99'), limit: 10 });
+      assert.equal(result.total, 1);
+      assert.equal(JSON.parse(result.hits[0]!.bodyJson).traceId, 't99');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -252,7 +252,8 @@ export class TypedWriter {
   private async insertTyped(stream: string, lines: Line[]): Promise<Line[]> {
     const zone = this.context.timeZoneOf(stream);
     const [first, ...rest] = inWriteOrder(this.registry.forStream(stream));
-    if (!first) return lines;
+    // a write whose lines of this stream all keep their text (multi-line ones) has none to type
+    if (!first || lines.length === 0) return lines;
     let missed = await this.tryTemplate(first, stream, lines, zone, lines.length);
     // templates with optional members hold lines of many keys: each tries all the misses
     for (const template of rest.filter(hasOptional)) {
