@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, install the protocol clients and start the engines the tests need (a
+# `npm test`: type-check, build the web UI, install the protocol clients and start the engines the tests need (a
 # real Kafka broker), run every test.
 # Under CI=true an engine that cannot start fails the run; elsewhere its tests skip with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tsc --noEmit
+tsc --noEmit -p ui
+# the explorer's tests load the page as built from ui/src now
+node scripts/build-ui.ts
 
 if ! bash scripts/clients.sh; then
   if [ "${CI:-}" = "true" ]; then echo "test.sh: the protocol clients did not install; see above" >&2; exit 1; fi

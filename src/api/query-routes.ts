@@ -1,6 +1,6 @@
 // Query routes: search, histogram, stats and streams over the same filter parameters.
 import type { FastifyInstance } from 'fastify';
-import type { Store, Hit, Aggregation } from '../stores/store.ts';
+import type { Store, Hit, Aggregation, Filter } from '../stores/store.ts';
 import { AGGREGATION_FNS } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from '../metrics.ts';
@@ -17,14 +17,19 @@ export function hitJson(hit: Hit): string {
   return `{"id":${JSON.stringify(hit.id)},"stream":${JSON.stringify(hit.stream)},"ts":"${new Date(hit.ts).toISOString()}","record":${hit.bodyJson}}`;
 }
 
-function autoInterval(fromMs: number | undefined, toMs: number | undefined): number {
-  if (fromMs === undefined) return 3_600_000;
-  const span = (toMs ?? Date.now()) - fromMs;
+function autoInterval(fromMs: number, toMs: number): number {
+  const span = toMs - fromMs;
   return NICE_INTERVALS.find((interval) => span / interval <= TARGET_BUCKETS) ?? NICE_INTERVALS.at(-1)!;
 }
 
-function parseInterval(text: string | undefined, fromMs?: number, toMs?: number): number {
-  if (text === undefined || text === '' || text === 'auto') return autoInterval(fromMs, toMs);
+/** The interval asked for, or one giving ~120 buckets over the range (over the stored records' span when open). */
+async function parseInterval(text: string | undefined, store: Store, filter: Filter): Promise<number> {
+  const { fromMs, toMs } = filter;
+  if (text === undefined || text === '' || text === 'auto') {
+    if (fromMs !== undefined) return autoInterval(fromMs, toMs ?? Date.now());
+    const bounds = await store.timeBounds(filter);
+    return bounds ? autoInterval(bounds.oldestTs, bounds.newestTs) : 3_600_000;
+  }
   try {
     return parseDuration(text);
   } catch (error) {
@@ -65,14 +70,15 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     const started = performance.now();
     const params = request.query as Params;
     const filter = parseFilter(params, reply);
-    const intervalMs = parseInterval(param(params, 'interval'), filter.fromMs, filter.toMs);
-    const result = await store.histogram({ ...filter, intervalMs });
+    const intervalMs = await parseInterval(param(params, 'interval'), store, filter);
+    const groupBy = param(params, 'by')?.trim() || undefined;
+    const result = await store.histogram({ ...filter, intervalMs, groupBy });
     const tookMs = Math.round(performance.now() - started);
     metrics.querySeconds.observe({ kind: 'histogram' }, tookMs / 1000);
     return {
       intervalMs: result.intervalMs,
       total: result.buckets.reduce((sum, bucket) => sum + bucket.count, 0),
-      buckets: result.buckets.map((bucket) => ({ ts: new Date(bucket.ts).toISOString(), count: bucket.count })),
+      buckets: result.buckets.map((bucket) => ({ ts: new Date(bucket.ts).toISOString(), count: bucket.count, ...(bucket.groups ? { groups: bucket.groups } : {}) })),
       tookMs,
     };
   });

@@ -12,6 +12,8 @@ import { registerPipelineRoutes } from './pipeline-routes.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
+import { registerExportRoutes } from './export-routes.ts';
+import { registerUiRoutes, wantsPage } from './ui-routes.ts';
 import { ApiError, sendError } from './errors.ts';
 import { StoreBusyError, StoreCancelledError, StoreQueryError } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
@@ -84,15 +86,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (config.roles.includes('query')) {
     registerQueryRoutes(app, deps);
     registerExploreRoutes(app, deps);
+    registerExportRoutes(app, deps);
     for (const preset of PRESETS) preset.routes?.({ app, store: deps.store, config });
   }
   registerLogRoutes(app, deps);
   registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
 
-  // A browser gets the text page; a client (Elasticsearch's, a shipper's probe) the version block it expects.
-  app.get('/', async (request, reply) => /text\/(html|plain)/.test(request.headers.accept ?? '')
-    ? reply.type('text/plain').send(
-      'Tributary is running.\n  POST /api/v1/logs  ingest (JSON, array or NDJSON)\n  POST /_bulk  ingest (Elasticsearch bulk API)\n  GET  /api/v1/search?q=...  search\n  GET  /api/v1/histogram, /api/v1/stats, /api/v1/facets, /api/v1/context, /api/v1/tail, /api/v1/streams, /api/v1/pipelines\n  GET  /healthz /readyz /metrics\n')
+  // A browser gets the explorer; a client (Elasticsearch's, a shipper's probe) the version block it expects.
+  const ui = registerUiRoutes(app);
+  app.get('/', async (request, reply) => wantsPage(request.headers.accept)
+    ? ui.sendPage(reply)
     : reply.header(PRODUCT_HEADER, PRODUCT).send(rootInfo(TRIBUTARY_VERSION)));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => deps.isReady()

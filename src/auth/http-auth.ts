@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { sendError } from '../api/errors.ts';
+import { wantsPage } from '../api/ui-routes.ts';
 import type { ApiKey, KeyRole, KeyStore } from './keys.ts';
 
 /** probe: what a shipper asks before it writes (GET /, /_license …): ingest and reader keys alike. */
@@ -135,7 +136,8 @@ export function registerAuth(app: FastifyInstance, options: { keys: KeyStore; au
   const { keys, audit } = options;
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    const need = needOf(request.method, path);
+    // the explorer's page and assets hold no data: the page asks for a key before it reads
+    const need = request.method === 'GET' && ((path === '/' && wantsPage(request.headers.accept)) || path.startsWith('/ui/')) ? 'public' : needOf(request.method, path);
     if (need === 'public') return;
     const deny = (status: 401 | 403, code: string, message: string, key?: ApiKey) => {
       audit({

@@ -69,11 +69,26 @@ export interface SearchResult {
 
 export interface HistogramRequest extends Filter {
   intervalMs: number;
+  /** Split each bucket's count by this field's values (the commonest few, the rest as OTHER_GROUP). */
+  groupBy?: string;
+}
+
+/** Most values a split histogram shows apart; the rest are counted together. */
+export const MAX_HISTOGRAM_GROUPS = 10;
+export const OTHER_GROUP = '(other)';
+/** The group of matches without the field. */
+export const MISSING_GROUP = '(none)';
+
+export interface HistogramBucket {
+  ts: number;
+  count: number;
+  /** With groupBy: the count of each value in this bucket (values absent from it left out). */
+  groups?: Record<string, number>;
 }
 
 export interface HistogramResult {
   intervalMs: number;
-  buckets: Array<{ ts: number; count: number }>;
+  buckets: HistogramBucket[];
 }
 
 export const AGGREGATION_FNS = ['count', 'sum', 'avg', 'min', 'max', 'median', 'p50', 'p90', 'p95', 'p99', 'distinct'] as const;
@@ -203,6 +218,8 @@ export interface Store {
    */
   tail(request: TailRequest): Promise<Hit[]>;
   describe(): Promise<{ streams: StreamInfo[]; bytesOnDisk: number }>;
+  /** Times holding every matching record's ts (not exact: whole minutes when cheaper), for a histogram over all time. */
+  timeBounds(filter: Filter): Promise<{ oldestTs: number; newestTs: number } | null>;
   close(): Promise<void>;
 }
 

@@ -65,6 +65,20 @@ describe('authentication with API keys', () => {
     assert.equal((await call(`${server.url}/api/v1/search`, { key: 'trb_00000000_notarealkeynotarealkeynotarealkeynotarealkey0' })).status, 401);
   });
 
+  it('serves the explorer\'s page to a browser without a key (it holds no data), and its reads still need one', async () => {
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${server.url}${script}`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control')!, /immutable/);
+    assert.equal((await fetch(`${server.url}/ui/pipelines`, { headers: { accept: 'text/html' } })).status, 200);
+    // a client that is not a browser asking for / is a shipper's probe: it needs a key
+    assert.equal((await call(`${server.url}/`)).status, 401);
+    assert.equal((await call(`${server.url}/api/v1/export?q=*`)).status, 401);
+  });
+
   it('an ingest key writes to its streams only, in any header form, and cannot read', async () => {
     for (const header of ['bearer', 'apikey', 'x-api-key', 'es'] as const) {
       const answer = await call(`${server.url}/api/v1/logs?stream=app`, { method: 'POST', key: appWriter, header, body: JSON.stringify({ message: `from ${header}` }) });

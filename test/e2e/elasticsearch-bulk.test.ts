@@ -82,7 +82,7 @@ describe('the Elasticsearch ingest API', () => {
     assert.equal(root.headers.get('x-elastic-product'), 'Elasticsearch');
     assert.equal(root.body.tagline, 'You Know, for Search');
     const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
-    assert.match(await page.text(), /Tributary is running/);
+    assert.match(await page.text(), /<div id="app">/, 'a browser gets the explorer');
     assert.equal((await fetch(`${server.url}/`, { method: 'HEAD' })).status, 200);
     assert.equal((await send(`${server.url}/_license`, 'GET')).body.license.status, 'active');
     assert.equal((await send(`${server.url}/_cluster/health`, 'GET')).body.status, 'green');

@@ -76,4 +76,38 @@ describe('explore API', () => {
     await posting;
     assert.deepEqual(seen.sort((a, b) => a - b), [102, 105, 108, 111, 114, 117]);
   });
+
+  it('splits the histogram by level, and picks its interval from the records\' span when the range is open', async () => {
+    const { body } = await getJson(`${url}/api/v1/histogram?stream=app&q=${encodeURIComponent('n:<30')}&by=level`);
+    // 30 records one second apart: an open range gets 1 s buckets, not a fixed hour
+    assert.equal(body.intervalMs, 1000);
+    assert.equal(body.buckets.length, 30);
+    for (const [n, bucket] of body.buckets.entries()) {
+      assert.deepEqual(bucket.groups, { [n % 3 === 0 ? 'error' : 'info']: 1 }, bucket.ts);
+    }
+    assert.equal(body.total, 30);
+    const hourly = (await getJson(`${url}/api/v1/histogram?stream=app&q=${encodeURIComponent('n:<30')}&by=resourceId&interval=1h`)).body;
+    assert.deepEqual(hourly.buckets, [{ ts: new Date(T0).toISOString(), count: 30, groups: { 'server-0': 15, 'server-1': 15 } }]);
+  });
+
+  it('exports the whole match as NDJSON or CSV, every page of it', async () => {
+    const lines = Array.from({ length: 12_000 }, (_, n) => line(1000 + n, { bulk: true, note: n === 5 ? '=HYPERLINK("http://evil")' : n === 6 ? 'a "quoted", text' : undefined }));
+    assert.equal((await postJson(`${url}/api/v1/logs?stream=export`, lines.join('\n'), ndjson)).status, 202);
+    await waitForTotal(url, 12_000, 'bulk:true');
+    const ndjsonExport = await fetch(`${url}/api/v1/export?stream=export&format=ndjson`);
+    assert.equal(ndjsonExport.headers.get('content-type'), 'application/x-ndjson');
+    assert.match(ndjsonExport.headers.get('content-disposition')!, /attachment; filename="tributary-.*\.ndjson"/);
+    const exported = (await ndjsonExport.text()).trimEnd().split('\n').map((text) => JSON.parse(text) as { n: number });
+    assert.equal(exported.length, 12_000, 'past the 5,000 of one page');
+    assert.deepEqual(exported.map((record) => record.n), Array.from({ length: 12_000 }, (_, i) => 12_999 - i), 'newest first, each once');
+    const csv = await (await fetch(`${url}/api/v1/export?stream=export&format=csv&fields=timestamp,n,note&q=${encodeURIComponent('n:[1004 TO 1006]')}`)).text();
+    assert.deepEqual(csv.trimEnd().split('\r\n'), [
+      'timestamp,n,note',
+      `${new Date(T0 + 1006_000).toISOString()},1006,"a ""quoted"", text"`,
+      `${new Date(T0 + 1005_000).toISOString()},1005,"'=HYPERLINK(""http://evil"")"`,
+      `${new Date(T0 + 1004_000).toISOString()},1004,`,
+    ]);
+    assert.equal((await getJson(`${url}/api/v1/export?format=xml`)).body.error.code, 'bad_format');
+    assert.equal((await getJson(`${url}/api/v1/export?q=${encodeURIComponent('level:(')}`)).body.error.code, 'bad_query');
+  });
 });

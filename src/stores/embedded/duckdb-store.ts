@@ -11,7 +11,7 @@ import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type D
 import {
   StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
-  type HistogramRequest, type Filter, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type HistogramRequest, type Filter, MAX_HISTOGRAM_GROUPS, OTHER_GROUP, MISSING_GROUP, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
   type OrderStatisticsRequest, type OrderStatisticsResult,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
@@ -34,7 +34,7 @@ import { ExclusiveGate } from './exclusive-gate.ts';
 import { byteSize } from './byte-size.ts';
 import { quantileSql } from './quantile-sql.ts';
 import { orderStatisticsSql } from './order-statistics-sql.ts';
-import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly } from './minute-counts.ts';
+import { MINUTE_COUNTS_TABLE, MINUTE_MS, bucketSql, countMinutesSql, countSql, histogramSql, isTimeOnly, tsBoundsSql } from './minute-counts.ts';
 
 export interface DuckDbStoreOptions {
   /** DuckDB memory limit, e.g. '1GB'. */
@@ -459,12 +459,36 @@ export class DuckDbStore implements Store {
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
     const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
+    if (request.groupBy !== undefined) return this.splitHistogram(request, request.groupBy, interval);
     const counted = isTimeOnly(request) && interval % BigInt(MINUTE_MS) === 0n
       ? histogramSql(request, Number(interval), this.mayHaveRecentRows())
       : recordsHistogramSql(filterSql(request, this.fields), interval);
     const rows = await this.query(counted.sql, counted.params);
     const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.n)]));
     return { intervalMs: Number(interval), buckets: fillBuckets(counts, Number(interval), request.fromMs, request.toMs) };
+  }
+
+  private async splitHistogram(request: HistogramRequest, field: string, interval: bigint): Promise<HistogramResult> {
+    const where = filterSql(request, this.fields);
+    const key = fieldText(field, this.fields);
+    const rows = await this.query(`WITH g AS (
+        SELECT ${bucketSql('ts', `${interval}::BIGINT`)} AS bucket, coalesce(${key.sql}, ?) AS k, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1, 2),
+      top AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT ${MAX_HISTOGRAM_GROUPS})
+      SELECT bucket, CASE WHEN k IN (SELECT k FROM top) THEN k ELSE ? END AS k, sum(n) AS n FROM g GROUP BY 1, 2 ORDER BY 1`,
+    [...key.params, MISSING_GROUP, ...where.params, OTHER_GROUP]);
+    const groups = new Map<number, Record<string, number>>();
+    const counts = new Map<number, number>();
+    for (const row of rows) {
+      const bucket = Number(row.bucket);
+      const n = Number(row.n);
+      counts.set(bucket, (counts.get(bucket) ?? 0) + n);
+      const split = groups.get(bucket) ?? {};
+      split[String(row.k)] = n;
+      groups.set(bucket, split);
+    }
+    const buckets = fillBuckets(counts, Number(interval), request.fromMs, request.toMs)
+      .map((bucket) => ({ ...bucket, groups: groups.get(bucket.ts) ?? {} }));
+    return { intervalMs: Number(interval), buckets };
   }
 
   async stats(request: StatsRequest): Promise<StatsResult> {
@@ -505,6 +529,15 @@ export class DuckDbStore implements Store {
       values: Object.fromEntries(request.aggregations.map((aggregation, i) => [aggregationName(aggregation), toNumber(row[`v${i}`])])),
     }));
     return { groups, totalGroups: rows.length > 0 ? Number(rows[0]!._groups) : 0 };
+  }
+
+  async timeBounds(filter: Filter): Promise<{ oldestTs: number; newestTs: number } | null> {
+    const everything = isTimeOnly(filter) && !filter.streams?.length;
+    const where = everything ? null : filterSql(filter, this.fields);
+    const [row] = where
+      ? await this.query(`SELECT min(ts) AS lo, max(ts) AS hi FROM records WHERE ${where.sql}`, where.params)
+      : await this.query(tsBoundsSql(filter.fromMs, filter.toMs), []);
+    return row?.lo === null || row?.lo === undefined ? null : { oldestTs: Number(row.lo), newestTs: Number(row.hi) };
   }
 
   async describe(): Promise<{ streams: StreamInfo[]; bytesOnDisk: number }> {

@@ -1,0 +1,97 @@
+// The HTTP API as the explorer uses it. A key (when the server asks for one) is kept in this
+// browser's localStorage and sent as a header, never in a URL.
+const KEY_STORAGE = 'tributary.apiKey';
+/** Dispatched on window when the server answers 401: the key prompt opens. */
+export const KEY_NEEDED = 'tributary:key-needed';
+
+export interface Hit {
+  id: string;
+  stream: string;
+  ts: string;
+  record: Record<string, unknown>;
+}
+
+export interface SearchResult { total: number | null; hits: Hit[]; cursor: string | null; tookMs: number }
+export interface HistogramBucket { ts: string; count: number; groups?: Record<string, number> }
+export interface HistogramResult { intervalMs: number; total: number; buckets: HistogramBucket[]; tookMs: number }
+export interface FacetField { values: Array<{ value: string; count: number }>; distinct: number; missing: number }
+export interface FacetsResult { total: number; fields: Record<string, FacetField>; tookMs: number }
+export interface ContextResult { before: Hit[]; anchor: Hit; after: Hit[] }
+export interface StreamInfo { stream: string; records: number; oldestTs: string | null; newestTs: string | null }
+export interface StatsGroup { key: Record<string, string | null>; values: Record<string, number | null> }
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** Where a bad query is wrong (characters from its start). */
+  readonly position: number | undefined;
+  constructor(status: number, code: string, message: string, position?: number) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.position = position;
+  }
+}
+
+export function apiKey(): string | null {
+  return localStorage.getItem(KEY_STORAGE);
+}
+
+export function setApiKey(key: string | null): void {
+  if (key) localStorage.setItem(KEY_STORAGE, key);
+  else localStorage.removeItem(KEY_STORAGE);
+}
+
+export function authHeaders(): Record<string, string> {
+  const key = apiKey();
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+export type Params = Record<string, string | number | boolean | undefined | null>;
+
+export function queryString(params: Params): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  }
+  return search.toString();
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  const body = await response.json().catch(() => null) as { error?: { code?: string; message?: string; position?: number; details?: { position?: number } } } | null;
+  const error = body?.error;
+  if (response.status === 401) dispatchEvent(new Event(KEY_NEEDED));
+  return new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`, error?.position ?? error?.details?.position);
+}
+
+export async function get<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
+  const qs = queryString(params);
+  const response = await fetch(qs ? `${path}?${qs}` : path, { headers: authHeaders(), signal });
+  if (!response.ok) throw await failure(response);
+  return await response.json() as T;
+}
+
+/** Server-sent events read through fetch (EventSource cannot send the key header). */
+export async function events(path: string, params: Params, onEvent: (name: string, data: string) => void, signal: AbortSignal): Promise<void> {
+  const response = await fetch(`${path}?${queryString(params)}`, { headers: authHeaders(), signal });
+  if (!response.ok || !response.body) throw await failure(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length > 0) onEvent(name, data.join('\n'));
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// The log explorer: query bar, histogram, field sidebar, results, record panel, context and live tail.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { get, type Hit, type HistogramResult, type SearchResult, ApiError } from '../api.ts';
+import { filterParams, readState, stateSearch, type SearchState } from '../state.ts';
+import { go, useLocation } from '../App.tsx';
+import { QueryBar } from '../components/QueryBar.tsx';
+import { TimePicker } from '../components/TimePicker.tsx';
+import { StreamPicker } from '../components/StreamPicker.tsx';
+import { Histogram } from '../components/Histogram.tsx';
+import { Sidebar } from '../components/Sidebar.tsx';
+import { Results } from '../components/Results.tsx';
+import { RecordPanel } from '../components/RecordPanel.tsx';
+import { ContextView } from '../components/ContextView.tsx';
+import { ExportMenu } from '../components/ExportMenu.tsx';
+import { useLiveTail } from '../components/live-tail.ts';
+import { useDeadLetterStreams } from '../components/dead-letter-streams.ts';
+
+const PAGE = 200;
+
+export interface Loaded {
+  hits: Hit[];
+  total: number | null;
+  cursor: string | null;
+  tookMs: number;
+  /** The absolute span the search ran on, so the next pages read the same one. */
+  params: Record<string, string | undefined>;
+}
+
+export function Explorer({ deadLetters }: { deadLetters: boolean }) {
+  const location = useLocation();
+  const urlState = useMemo(() => readState(location.search), [location.search]);
+  const dlqStreams = useDeadLetterStreams(deadLetters);
+  const state: SearchState = deadLetters
+    ? { ...urlState, streams: urlState.streams.length ? urlState.streams : dlqStreams ?? [], columns: urlState.columns.length ? urlState.columns : ['reason', 'error'] }
+    : urlState;
+  const ready = !deadLetters || dlqStreams !== null;
+
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [histogram, setHistogram] = useState<HistogramResult | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [selected, setSelected] = useState<Hit | null>(null);
+  const [context, setContext] = useState<Hit | null>(null);
+  const [live, setLive] = useState(false);
+  const searchKey = `${state.q}|${state.range}|${state.from}|${state.to}|${state.streams.join(',')}`;
+  const moreRequest = useRef<AbortController | null>(null);
+
+  const update = (next: Partial<SearchState>) => {
+    const merged = { ...urlState, ...next };
+    go(`${location.pathname}${stateSearch(merged)}`);
+  };
+
+  useEffect(() => {
+    if (!ready) return;
+    const controller = new AbortController();
+    moreRequest.current?.abort();
+    const params = filterParams(state);
+    setLoading(true);
+    setError(null);
+    const search = get<SearchResult>('/api/v1/search', { ...params, limit: PAGE }, controller.signal)
+      .then((result) => setLoaded({ hits: result.hits, total: result.total, cursor: result.cursor, tookMs: result.tookMs, params }));
+    const chart = get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal).then(setHistogram);
+    Promise.all([search, chart])
+      .catch((failure: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(failure instanceof ApiError ? failure : new ApiError(0, 'network', String(failure)));
+        setLoaded(null);
+        setHistogram(null);
+      })
+      .finally(() => { if (!controller.signal.aborted) setLoading(false); });
+    return () => controller.abort();
+  }, [searchKey, ready]);
+
+  const loadMore = useCallback(() => {
+    if (!loaded?.cursor || moreRequest.current) return;
+    const controller = new AbortController();
+    moreRequest.current = controller;
+    get<SearchResult>('/api/v1/search', { ...loaded.params, limit: PAGE, total: false, cursor: loaded.cursor }, controller.signal)
+      .then((result) => setLoaded((current) => current && current.cursor === loaded.cursor
+        ? { ...current, hits: [...current.hits, ...result.hits], cursor: result.cursor }
+        : current))
+      .catch(() => undefined)
+      .finally(() => { if (moreRequest.current === controller) moreRequest.current = null; });
+  }, [loaded]);
+
+  const arrived = useLiveTail(live && ready, state);
+  useEffect(() => {
+    if (arrived.length === 0) return;
+    setLoaded((current) => {
+      if (!current) return current;
+      // the tail looks a few seconds back: records the search already showed are not added twice
+      const shown = new Set(current.hits.slice(0, 5_000).map((hit) => hit.id));
+      const fresh = arrived.filter((hit) => !shown.has(hit.id));
+      return fresh.length === 0 ? current : { ...current, hits: [...fresh, ...current.hits], total: current.total === null ? null : current.total + fresh.length };
+    });
+  }, [arrived]);
+
+  useEffect(() => {
+    const keys = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') { setContext(null); setSelected(null); }
+    };
+    addEventListener('keydown', keys);
+    return () => removeEventListener('keydown', keys);
+  }, []);
+
+  const toggleColumn = (field: string) => update({ columns: state.columns.includes(field) ? state.columns.filter((c) => c !== field) : [...state.columns, field] });
+
+  return (
+    <main class="explorer">
+      <div class="searchbar">
+        <StreamPicker selected={state.streams} onChange={(streams) => update({ streams })} only={deadLetters ? dlqStreams ?? [] : undefined} />
+        <QueryBar query={state.q} error={error} state={state} onSearch={(q) => update({ q })} />
+        <TimePicker state={state} onChange={(range) => update(range)} />
+      </div>
+      {error ? <div class="error-banner" role="alert">{error.message}</div> : null}
+      <Histogram result={histogram} onZoom={(from, to) => update({ range: 'custom', from, to })} />
+      <div class="workspace">
+        <Sidebar state={state} hits={loaded?.hits ?? []} columns={state.columns}
+          onFilter={(q) => update({ q })} onToggleColumn={toggleColumn} />
+        <section class="results-pane">
+          <div class="results-head">
+            <span class="count" data-testid="total">
+              {loaded ? `${loaded.total === null ? loaded.hits.length : loaded.total.toLocaleString('en')} records` : loading ? 'Searching…' : ''}
+              {loaded ? <span class="muted"> · {loaded.tookMs} ms</span> : null}
+            </span>
+            <span class="spacer" />
+            <label class="live-toggle" title="Stream new matching records as they arrive">
+              <input type="checkbox" checked={live} onChange={(event) => setLive(event.currentTarget.checked)} /> Live
+            </label>
+            <ExportMenu state={state} columns={state.columns} />
+          </div>
+          <Results hits={loaded?.hits ?? []} columns={state.columns} more={Boolean(loaded?.cursor)} selectedId={selected?.id ?? null}
+            onSelect={setSelected} onNearEnd={loadMore} live={live} />
+        </section>
+        {selected ? (
+          <RecordPanel hit={selected} columns={state.columns} onClose={() => setSelected(null)} onToggleColumn={toggleColumn}
+            onFilter={(term) => update({ q: term(state.q) })} onContext={() => setContext(selected)} />
+        ) : null}
+      </div>
+      {context ? <ContextView anchor={context} columns={state.columns} onClose={() => setContext(null)} /> : null}
+    </main>
+  );
+}
