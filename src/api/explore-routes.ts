@@ -1,5 +1,6 @@
 // The explorer's reads over the same filter parameters as search: top values of fields (facets),
-// the records around one record (context), and a live tail as server-sent events.
+// the kinds of message (patterns), the records around one record (context), and a live tail as
+// server-sent events.
 import type { FastifyInstance } from 'fastify';
 import type { Store, Hit } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
@@ -8,6 +9,7 @@ import { parseFilter, parseLimit, param, type Params } from './query-params.ts';
 import { hitJson } from './query-routes.ts';
 import { ApiError } from './errors.ts';
 import { readRefusal } from '../auth/http-auth.ts';
+import { messagePatterns } from '../query/message-patterns.ts';
 
 const MAX_FACET_FIELDS = 20;
 const MAX_CONTEXT = 500;
@@ -19,16 +21,18 @@ const TAIL_POLL_MS = 250;
  */
 const TAIL_LOOKBACK_MS = 5_000;
 const TAIL_BATCH = 1_000;
+/** Patterns are read from the newest matches: the kinds of message, not an exact census. */
+const PATTERN_SAMPLE = 10_000;
 
 function list(params: Params, name: string): string[] {
   return (param(params, name) ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 }
 
-function count(params: Params, name: string, fallback: number): number {
+function count(params: Params, name: string, fallback: number, max = MAX_CONTEXT, min = 0): number {
   const text = param(params, name);
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > MAX_CONTEXT) throw new ApiError(400, `bad_${name}`, `${name} must be an integer from 0 to ${MAX_CONTEXT}, got '${text}'`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ApiError(400, `bad_${name}`, `${name} must be an integer from ${min} to ${max}, got '${text}'`);
   return value;
 }
 
@@ -46,6 +50,18 @@ export function registerExploreRoutes(app: FastifyInstance, deps: { store: Store
     const tookMs = Math.round(performance.now() - started);
     metrics.querySeconds.observe({ kind: 'facets' }, tookMs / 1000);
     return { ...result, tookMs };
+  });
+
+  app.get('/api/v1/patterns', async (request, reply) => {
+    const started = performance.now();
+    const params = request.query as Params;
+    const sample = count(params, 'sample', Math.min(PATTERN_SAMPLE, config.search.maxLimit), config.search.maxLimit, 1);
+    const limit = parseLimit(params, 50, 1_000);
+    const result = await store.search({ ...parseFilter(params, reply), limit: sample, total: true, cursor: null });
+    const messages = result.hits.map((hit) => hit.message).filter((message): message is string => message !== null && message !== '');
+    const tookMs = Math.round(performance.now() - started);
+    metrics.querySeconds.observe({ kind: 'patterns' }, tookMs / 1000);
+    return { total: result.total, sampled: result.hits.length, patterns: messagePatterns(messages, limit), tookMs };
   });
 
   app.get('/api/v1/context', async (request, reply) => {

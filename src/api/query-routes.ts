@@ -89,11 +89,18 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     const filter = parseFilter(params, reply);
     const groupBy = (param(params, 'by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const aggregations = parseAggregations(param(params, 'agg'));
-    const limit = parseLimit(params, config.search.defaultLimit, config.search.maxLimit);
-    const result = await store.stats({ ...filter, groupBy, aggregations, limit });
+    // interval: a series over time (auto: ~120 buckets), each bucket a group keyed _time
+    const intervalText = param(params, 'interval');
+    const bucketMs = intervalText === undefined || intervalText === '' ? undefined : await parseInterval(intervalText, store, filter);
+    const top = param(params, 'top');
+    if (top !== undefined && (groupBy.length !== 1 || !/^[1-9]\d{0,2}$/.test(top))) {
+      throw new ApiError(400, 'bad_top', `top: a number from 1 to 999 of the commonest values of the one 'by' field, got '${top}'${groupBy.length === 1 ? '' : ` with ${groupBy.length} by fields`}`);
+    }
+    const limit = parseLimit(params, bucketMs === undefined ? config.search.defaultLimit : config.search.maxLimit, config.search.maxLimit);
+    const result = await store.stats({ ...filter, groupBy, aggregations, limit, bucketMs, topGroups: top === undefined ? undefined : Number(top) });
     const tookMs = Math.round(performance.now() - started);
     metrics.querySeconds.observe({ kind: 'stats' }, tookMs / 1000);
-    return { ...result, tookMs };
+    return { ...result, ...(bucketMs === undefined ? {} : { intervalMs: bucketMs }), tookMs };
   });
 
   app.get('/api/v1/streams', async () => {

@@ -103,9 +103,15 @@ export interface Aggregation {
 export interface StatsRequest extends Filter {
   groupBy: string[];
   aggregations: Aggregation[];
-  /** Most groups returned, largest count first. */
+  /** Most groups returned, largest count first (with bucketMs: oldest bucket first). */
   limit: number;
+  /** Also group by time: buckets of this size, keyed TIME_KEY (ISO start), a series over time. */
+  bucketMs?: number;
+  /** With one groupBy field: only its commonest values over the whole match (a chart's few lines). */
+  topGroups?: number;
 }
+
+export const TIME_KEY = '_time';
 
 export interface StatsGroup {
   key: Record<string, string | null>;

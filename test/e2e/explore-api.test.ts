@@ -110,4 +110,18 @@ describe('explore API', () => {
     assert.equal((await getJson(`${url}/api/v1/export?format=xml`)).body.error.code, 'bad_format');
     assert.equal((await getJson(`${url}/api/v1/export?q=${encodeURIComponent('level:(')}`)).body.error.code, 'bad_query');
   });
+
+  it('gives a numeric field over time: aggregations per interval, for the commonest values of a field', async () => {
+    const q = encodeURIComponent('n:<30');
+    const { body } = await getJson(`${url}/api/v1/stats?stream=app&q=${q}&agg=count,avg:n,max:n&interval=10s&by=resourceId&top=1`);
+    assert.equal(body.intervalMs, 10_000);
+    // resourceIds tie at 15 each: the first by name is kept; buckets oldest first
+    assert.deepEqual(body.groups.map((group: { key: Record<string, string> }) => group.key), [0, 1, 2].map((b) => ({ _time: new Date(T0 + b * 10_000).toISOString(), resourceId: 'server-0' })));
+    assert.deepEqual(body.groups.map((group: { values: Record<string, number> }) => group.values), [
+      { count: 5, 'avg(n)': 4, 'max(n)': 8 }, { count: 5, 'avg(n)': 14, 'max(n)': 18 }, { count: 5, 'avg(n)': 24, 'max(n)': 28 },
+    ]);
+    const p99 = (await getJson(`${url}/api/v1/stats?stream=app&q=${q}&agg=p99:n&interval=30s`)).body;
+    assert.deepEqual(p99.groups.map((group: { values: Record<string, number> }) => group.values['p99(n)']), [28.71]);
+    assert.equal((await getJson(`${url}/api/v1/stats?stream=app&agg=count&interval=10s&top=3`)).body.error.code, 'bad_top');
+  });
 });

@@ -2,14 +2,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Explorer } from './pages/Explorer.tsx';
 import { Pipelines } from './pages/Pipelines.tsx';
+import { Charts } from './pages/Charts.tsx';
 import { KeyPrompt } from './components/KeyPrompt.tsx';
 import { ThemeToggle } from './components/ThemeToggle.tsx';
 
-type View = 'explore' | 'pipelines' | 'dead-letters';
+type View = 'explore' | 'pipelines' | 'dead-letters' | 'charts';
 
 function viewOf(pathname: string): View {
   if (pathname.startsWith('/ui/pipelines')) return 'pipelines';
   if (pathname.startsWith('/ui/dead-letters')) return 'dead-letters';
+  if (pathname.startsWith('/ui/charts')) return 'charts';
   return 'explore';
 }
 
@@ -42,6 +44,7 @@ export function App() {
         <span class="brand">Tributary</span>
         <nav>
           {link('explore', '/', 'Explore')}
+          {link('charts', '/ui/charts', 'Charts')}
           {link('pipelines', '/ui/pipelines', 'Pipelines')}
           {link('dead-letters', '/ui/dead-letters', 'Dead letters')}
         </nav>
@@ -49,7 +52,7 @@ export function App() {
         <KeyPrompt />
         <ThemeToggle />
       </header>
-      {view === 'pipelines' ? <Pipelines /> : <Explorer key={view} deadLetters={view === 'dead-letters'} />}
+      {view === 'pipelines' ? <Pipelines /> : view === 'charts' ? <Charts /> : <Explorer key={view} deadLetters={view === 'dead-letters'} />}
     </div>
   );
 }

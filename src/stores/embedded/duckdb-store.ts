@@ -11,7 +11,7 @@ import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type D
 import {
   StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
-  type HistogramRequest, type Filter, MAX_HISTOGRAM_GROUPS, OTHER_GROUP, MISSING_GROUP, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type HistogramRequest, type Filter, MAX_HISTOGRAM_GROUPS, OTHER_GROUP, MISSING_GROUP, TIME_KEY, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
   type OrderStatisticsRequest, type OrderStatisticsResult,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
@@ -492,11 +492,21 @@ export class DuckDbStore implements Store {
   }
 
   async stats(request: StatsRequest): Promise<StatsResult> {
-    const where = filterSql(request, this.fields);
-    const keys = request.groupBy.map((field, i) => {
+    let where = filterSql(request, this.fields);
+    const bucket = request.bucketMs === undefined ? undefined : BigInt(Math.max(1, Math.round(request.bucketMs)));
+    const names = [...(bucket === undefined ? [] : [TIME_KEY]), ...request.groupBy];
+    const keys = names.map((field, i) => {
+      if (i === 0 && bucket !== undefined) return { sql: `${bucketSql('ts', `${bucket}::BIGINT`)} AS k0`, params: [] };
       const text = fieldText(field, this.fields);
       return { sql: `${text.sql} AS k${i}`, params: text.params };
     });
+    if (request.topGroups !== undefined && request.groupBy.length === 1) {
+      const key = fieldText(request.groupBy[0]!, this.fields);
+      where = combine(where, {
+        sql: `${key.sql} IN (SELECT k FROM (SELECT ${key.sql} AS k, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY n DESC, k LIMIT ${Math.max(1, Math.floor(request.topGroups))}))`,
+        params: [...key.params, ...key.params, ...where.params],
+      });
+    }
     const ctes: string[] = [];
     const cteParams: unknown[] = [];
     const quantiles: string[] = [];
@@ -520,12 +530,16 @@ export class DuckDbStore implements Store {
     const groupBy = keys.length > 0 ? `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}` : '';
     ctes.push(`main AS (SELECT ${[...keys.map((key) => key.sql), 'count(*) AS _n', ...values].join(', ')} FROM records WHERE ${where.sql} ${groupBy})`);
     const quantileValues = request.aggregations.flatMap((aggregation, i) => (quantileOf(aggregation.fn) === undefined ? [] : [`q${i}.value AS v${i}`]));
-    const order = ['_n DESC', ...keys.map((_, i) => `main.k${i}`)].join(', ');
+    const order = [...(bucket === undefined ? [] : ['main.k0']), '_n DESC', ...keys.map((_, i) => `main.k${i}`)].join(', ');
     const sql = `WITH ${ctes.join(',\n')}
       SELECT ${['main.*', ...quantileValues, 'count(*) OVER () AS _groups'].join(', ')} FROM main ${quantiles.join(' ')} ORDER BY ${order} LIMIT ?`;
     const rows = await this.query(sql, [...cteParams, ...keys.flatMap((key) => key.params), ...valueParams, ...where.params, request.limit]);
     const groups = rows.map((row) => ({
-      key: Object.fromEntries(request.groupBy.map((field, i) => [field, row[`k${i}`] === null ? null : String(row[`k${i}`])])),
+      key: Object.fromEntries(names.map((field, i) => {
+        const value = row[`k${i}`];
+        if (value === null) return [field, null];
+        return [field, i === 0 && bucket !== undefined ? new Date(Number(value)).toISOString() : String(value)];
+      })),
       values: Object.fromEntries(request.aggregations.map((aggregation, i) => [aggregationName(aggregation), toNumber(row[`v${i}`])])),
     }));
     return { groups, totalGroups: rows.length > 0 ? Number(rows[0]!._groups) : 0 };

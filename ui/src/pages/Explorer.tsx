@@ -12,6 +12,7 @@ import { Results } from '../components/Results.tsx';
 import { RecordPanel } from '../components/RecordPanel.tsx';
 import { ContextView } from '../components/ContextView.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
+import { Patterns } from '../components/Patterns.tsx';
 import { useLiveTail } from '../components/live-tail.ts';
 import { useDeadLetterStreams } from '../components/dead-letter-streams.ts';
 
@@ -42,6 +43,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const [selected, setSelected] = useState<Hit | null>(null);
   const [context, setContext] = useState<Hit | null>(null);
   const [live, setLive] = useState(false);
+  const [tab, setTab] = useState<'records' | 'patterns'>('records');
   const searchKey = `${state.q}|${state.range}|${state.from}|${state.to}|${state.streams.join(',')}`;
   const moreRequest = useRef<AbortController | null>(null);
 
@@ -119,6 +121,10 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
           onFilter={(q) => update({ q })} onToggleColumn={toggleColumn} />
         <section class="results-pane">
           <div class="results-head">
+            <span class="tabs" role="tablist">
+              <button role="tab" aria-selected={tab === 'records'} class={tab === 'records' ? 'on' : ''} onClick={() => setTab('records')}>Records</button>
+              <button role="tab" aria-selected={tab === 'patterns'} class={tab === 'patterns' ? 'on' : ''} onClick={() => setTab('patterns')}>Patterns</button>
+            </span>
             <span class="count" data-testid="total">
               {loaded ? `${loaded.total === null ? loaded.hits.length : loaded.total.toLocaleString('en')} records` : loading ? 'Searching…' : ''}
               {loaded ? <span class="muted"> · {loaded.tookMs} ms</span> : null}
@@ -129,8 +135,10 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
             </label>
             <ExportMenu state={state} columns={state.columns} />
           </div>
-          <Results hits={loaded?.hits ?? []} columns={state.columns} more={Boolean(loaded?.cursor)} selectedId={selected?.id ?? null}
-            onSelect={setSelected} onNearEnd={loadMore} live={live} />
+          {tab === 'patterns' ? <Patterns state={state} onFilter={(q) => { setTab('records'); update({ q }); }} /> : (
+            <Results hits={loaded?.hits ?? []} columns={state.columns} more={Boolean(loaded?.cursor)} selectedId={selected?.id ?? null}
+              onSelect={setSelected} onNearEnd={loadMore} live={live} />
+          )}
         </section>
         {selected ? (
           <RecordPanel hit={selected} columns={state.columns} onClose={() => setSelected(null)} onToggleColumn={toggleColumn}
