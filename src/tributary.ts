@@ -15,6 +15,8 @@ import { KeyStore } from './auth/keys.ts';
 import { Acceptor } from './sources/accept.ts';
 import { PipelineRunner } from './pipelines/runner.ts';
 import { configuredPipelines } from './pipelines/pipelines.ts';
+import { SavedSearches } from './alerts/saved-searches.ts';
+import { AlertScheduler, ALERTS_STREAM } from './alerts/alert-scheduler.ts';
 
 export interface Tributary {
   config: Config;
@@ -78,7 +80,8 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
     : [];
   const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics, partitionsOf) : undefined;
   let ready = false;
-  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines, auth: authOf(config, acceptor) });
+  const savedSearches = config.roles.includes('query') ? new SavedSearches(config.dataDir) : undefined;
+  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines, savedSearches, auth: authOf(config, acceptor) });
   opened.push(() => server.close());
   for (const indexer of indexers) indexer.start();
   opened.push(() => Promise.all(indexers.map((indexer) => indexer.stop())));
@@ -87,6 +90,15 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   const sources: RunningSource[] = [];
   opened.push(async () => { for (const source of sources) await source.stop(); });
   if (acceptor) for (const source of SOURCES) if (source.start) sources.push(await source.start({ acceptor, config, metrics }));
+  // alerts write their records to _alerts: the process that checks them also ingests
+  const alerts = savedSearches && acceptor
+    ? new AlertScheduler(savedSearches, store, async (record) => {
+      const result = await acceptor.accept(ALERTS_STREAM, [Buffer.from(JSON.stringify(record))]);
+      if ('refused' in result) throw new Error(`its record was not written to ${ALERTS_STREAM}: ${result.refused.message}`);
+    })
+    : undefined;
+  alerts?.start();
+  opened.push(async () => alerts?.stop());
   await server.listen({ port: config.port, host: config.host });
   ready = true;
   const address = server.server.address() as AddressInfo;
@@ -98,6 +110,7 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
     close() {
       closing ??= (async () => {
         ready = false;
+        await alerts?.stop();
         for (const source of sources) await source.stop();
         await server.close();
         await Promise.all(pipelines.map((pipeline) => pipeline.stop()));

@@ -14,6 +14,8 @@ import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { registerExportRoutes } from './export-routes.ts';
 import { registerUiRoutes, wantsPage } from './ui-routes.ts';
+import { registerSavedSearchRoutes } from './saved-search-routes.ts';
+import type { SavedSearches } from '../alerts/saved-searches.ts';
 import { ApiError, sendError } from './errors.ts';
 import { StoreBusyError, StoreCancelledError, StoreQueryError } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
@@ -35,6 +37,8 @@ export interface ServerDeps {
   acceptor?: Acceptor;
   /** The pipelines this process runs (none without the process role). */
   pipelines?: () => readonly PipelineRunner[];
+  /** Saved searches and their alerts (with the query role). */
+  savedSearches?: SavedSearches;
   /** API keys, when authentication is on (src/auth/http-auth.ts). */
   auth?: { keys: KeyStore; audit: (record: AuditRecord) => void };
 }
@@ -87,6 +91,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerQueryRoutes(app, deps);
     registerExploreRoutes(app, deps);
     registerExportRoutes(app, deps);
+    if (deps.savedSearches) registerSavedSearchRoutes(app, deps.savedSearches);
     for (const preset of PRESETS) preset.routes?.({ app, store: deps.store, config });
   }
   registerLogRoutes(app, deps);

@@ -10,6 +10,7 @@ import { registerPipelineTest } from './pipeline-test-command.ts';
 import { registerPipelines } from './pipelines-command.ts';
 import { registerDlq } from './dlq-command.ts';
 import { registerKeys } from './keys-command.ts';
+import { registerSaved } from './saved-command.ts';
 
 const program = new Command();
 program
@@ -29,5 +30,6 @@ registerPipelineTest(program);
 registerPipelines(program);
 registerDlq(program);
 registerKeys(program);
+registerSaved(program);
 
 await program.parseAsync(process.argv);

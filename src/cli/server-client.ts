@@ -13,9 +13,15 @@ export function authHeaders(): Record<string, string> {
 export class CliError extends Error {}
 
 export async function getJson(url: string): Promise<unknown> {
+  return requestJson(url);
+}
+
+/** A JSON request to the server; a refusal is a CliError with the server's message. */
+export async function requestJson(url: string, method = 'GET', sent?: unknown): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: authHeaders() });
+    const headers = sent === undefined ? authHeaders() : { ...authHeaders(), 'content-type': 'application/json' };
+    response = await fetch(url, { method, headers, body: sent === undefined ? undefined : JSON.stringify(sent) });
   } catch {
     const base = new URL(url).origin;
     throw new CliError(`cannot reach Tributary at ${base}: start it with 'npx tributary start', or pass --url / set TRIBUTARY_URL`);

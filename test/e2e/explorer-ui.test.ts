@@ -25,6 +25,7 @@ function dyteRecords(count: number): Array<Record<string, unknown>> {
     spanId: `span-${n}`,
     commit: n % 2 ? '5e5342f' : 'a1b2c3d',
     metadata: { parentResourceId: `server-${n % 5}` },
+    latency_ms: (n * 7) % 300,
   }));
 }
 
@@ -53,11 +54,15 @@ async function shownTotal(page: Page): Promise<number> {
   return Number(/([\d,]+) records/.exec(text ?? '')![1]!.replaceAll(',', ''));
 }
 
-/** Waits until the page shows this many records. */
+/** Waits until the page shows this many records; a timeout says what it showed. */
 async function expectShown(page: Page, expected: number): Promise<void> {
+  const text = `${expected.toLocaleString('en')} records`;
   // a function, not a string: the page's Content-Security-Policy forbids eval
-  await page.waitForFunction((text) => ((globalThis as unknown as PageGlobals).document.querySelector('[data-testid=total]')?.textContent ?? '').startsWith(text),
-    `${expected.toLocaleString('en')} records`, { timeout: 10_000 });
+  await page.waitForFunction((wanted) => ((globalThis as unknown as PageGlobals).document.querySelector('[data-testid=total]')?.textContent ?? '').startsWith(wanted), text, { timeout: 10_000 })
+    .catch(async (error: Error) => {
+      const shown = await page.locator('[data-testid=total]').textContent().catch(() => null);
+      throw new Error(`expected '${text}' at ${page.url()}, the page shows '${shown}' (query box: '${await page.getByLabel('Query').inputValue().catch(() => '?')}'): ${error.message.split('\n')[0]}`);
+    });
 }
 
 async function search(page: Page, query: string): Promise<void> {
@@ -230,6 +235,53 @@ describe('the web explorer', { skip }, () => {
     assert.deepEqual((await other.locator('[data-testid=results] .row .cell.column').allTextContents()).slice(0, 5), newest);
     await screenshot(other, 'explorer-shared-url');
     await other.close();
+    await page.close();
+  });
+
+  it('saves a search on the server with an alert, and opens it from its link', async () => {
+    await open('/?q=level:error&columns=resourceId');
+    await expectShown(page, await total(server.url, { q: 'level:error' }));
+    await page.getByRole('button', { name: 'Saved ▾' }).click();
+    await page.getByLabel('Name of the saved search').fill('all errors');
+    await page.getByText('Alert when the count').click();
+    await page.getByLabel('Threshold').fill('1000');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('.saved-list li', { hasText: 'all errors' }).waitFor();
+    const saved = (await getJson(`${server.url}/api/v1/saved-searches`)).body.searches.find((s: { name: string }) => s.name === 'all errors');
+    assert.deepEqual([saved.search.q, saved.search.columns, saved.alert.comparison, saved.alert.threshold], ['level:error', ['resourceId'], '>=', 1000]);
+    const other = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await other.goto(`${server.url}/?saved=${saved.id}`);
+    await other.waitForURL(/q=level%3Aerror/);
+    await expectShown(other, await total(server.url, { q: 'level:error' }));
+    assert.ok((await other.locator('.results .row.header .cell').allTextContents()).includes('resourceId'));
+    await screenshot(page, 'explorer-saved-search');
+    await other.close();
+    await page.close();
+  });
+
+  it('groups the messages into patterns, and filters by one', async () => {
+    await open('/?stream=logs');
+    await expectShown(page, await total(server.url, { stream: 'logs' }));
+    await page.getByRole('tab', { name: 'Patterns' }).click();
+    const pattern = page.locator('[data-testid=patterns] .pattern', { hasText: 'Request <*> handled in <*> ms' });
+    const count = Number((await pattern.locator('.pattern-count').textContent())!.replaceAll(',', ''));
+    assert.equal(count, records.filter((r) => String(r.message).startsWith('Request ')).length);
+    await screenshot(page, 'explorer-patterns');
+    await pattern.click();
+    const query = 'message:"Request" AND message:"handled in"';
+    assert.equal(await page.getByLabel('Query').inputValue(), query);
+    await expectShown(page, await total(server.url, { stream: 'logs', q: query }));
+    await page.close();
+  });
+
+  it('charts a numeric field over time, one line per value of a field', async () => {
+    await open('/ui/charts?stream=logs&agg=p99&field=latency_ms&by=resourceId');
+    await page.locator('[data-testid=chart] canvas').waitFor();
+    const legend = await page.locator('[data-testid=chart] .u-legend .u-label').allTextContents();
+    for (const resource of RESOURCES) assert.ok(legend.includes(resource), `${resource} in the legend: ${legend.join(', ')}`);
+    await page.getByLabel('Aggregation').selectOption('count');
+    await page.waitForURL(/agg=count/);
+    await screenshot(page, 'explorer-charts');
     await page.close();
   });
 

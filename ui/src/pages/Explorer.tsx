@@ -13,6 +13,7 @@ import { RecordPanel } from '../components/RecordPanel.tsx';
 import { ContextView } from '../components/ContextView.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
 import { Patterns } from '../components/Patterns.tsx';
+import { SavedMenu, savedState, type SavedSearch } from '../components/SavedMenu.tsx';
 import { useLiveTail } from '../components/live-tail.ts';
 import { useDeadLetterStreams } from '../components/dead-letter-streams.ts';
 
@@ -34,7 +35,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const state: SearchState = deadLetters
     ? { ...urlState, streams: urlState.streams.length ? urlState.streams : dlqStreams ?? [], columns: urlState.columns.length ? urlState.columns : ['reason', 'error'] }
     : urlState;
-  const ready = !deadLetters || dlqStreams !== null;
+  const ready = (!deadLetters || dlqStreams !== null) && !new URLSearchParams(location.search).get('saved');
 
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [histogram, setHistogram] = useState<HistogramResult | null>(null);
@@ -46,6 +47,15 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const [tab, setTab] = useState<'records' | 'patterns'>('records');
   const searchKey = `${state.q}|${state.range}|${state.from}|${state.to}|${state.streams.join(',')}`;
   const moreRequest = useRef<AbortController | null>(null);
+
+  // a saved search's link (/?saved=ID) opens as its search, in the URL like any other
+  const savedId = new URLSearchParams(location.search).get('saved');
+  useEffect(() => {
+    if (!savedId) return;
+    get<SavedSearch>(`/api/v1/saved-searches/${encodeURIComponent(savedId)}`)
+      .then((saved) => go(`${location.pathname}${stateSearch(savedState(saved))}`, true))
+      .catch((failure: unknown) => setError(failure instanceof ApiError ? failure : new ApiError(0, 'network', String(failure))));
+  }, [savedId]);
 
   const update = (next: Partial<SearchState>) => {
     const merged = { ...urlState, ...next };
@@ -113,6 +123,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
         <StreamPicker selected={state.streams} onChange={(streams) => update({ streams })} only={deadLetters ? dlqStreams ?? [] : undefined} />
         <QueryBar query={state.q} error={error} state={state} onSearch={(q) => update({ q })} />
         <TimePicker state={state} onChange={(range) => update(range)} />
+        {deadLetters ? null : <SavedMenu state={state} />}
       </div>
       {error ? <div class="error-banner" role="alert">{error.message}</div> : null}
       <Histogram result={histogram} onZoom={(from, to) => update({ range: 'custom', from, to })} />
