@@ -62,3 +62,8 @@ export function timeSpan(state: SearchState, now = Date.now()): { from?: string;
 export function filterParams(state: SearchState, now = Date.now()): Record<string, string | undefined> {
   return { q: state.q || undefined, stream: state.streams.join(',') || undefined, ...timeSpan(state, now) };
 }
+
+/** What a search's reads depend on: a relative range counts as its name, not its moving bounds. */
+export function searchKey(state: SearchState): string {
+  return JSON.stringify([state.q, state.range, state.from, state.to, state.streams]);
+}

@@ -2,7 +2,7 @@
 // parts masked, commonest first; a click filters by one.
 import { useEffect, useState } from 'preact/hooks';
 import { get, ApiError } from '../api.ts';
-import { filterParams, type SearchState } from '../state.ts';
+import { filterParams, searchKey, type SearchState } from '../state.ts';
 import { addTerm, visible } from '../text.ts';
 
 interface Pattern { pattern: string; count: number; example: string; query: string }
@@ -11,7 +11,7 @@ interface PatternsResult { total: number; sampled: number; patterns: Pattern[]; 
 export function Patterns({ state, onFilter }: { state: SearchState; onFilter: (q: string) => void }) {
   const [result, setResult] = useState<PatternsResult | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const key = JSON.stringify(filterParams(state));
+  const key = searchKey(state);
   useEffect(() => {
     const controller = new AbortController();
     setResult(null);

@@ -2,7 +2,7 @@
 // each value a click away from the query.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, type FacetField, type FacetsResult } from '../api.ts';
-import { filterParams, type SearchState } from '../state.ts';
+import { filterParams, searchKey, type SearchState } from '../state.ts';
 import { addTerm, fieldEntries, termFor, valueText, visible } from '../text.ts';
 import { learnFields } from './known-fields.ts';
 import type { Hit } from '../api.ts';
@@ -38,7 +38,7 @@ export function Sidebar({ state, hits, columns, onFilter, onToggleColumn }: {
   }, [sample.length > 0 ? sample[0]!.id : '', sample.length]);
   const shown = fields.slice(0, FIELDS);
   const counted = shown.filter((field) => !idLike.has(field));
-  const key = `${JSON.stringify(filterParams(state))}|${counted.join(',')}`;
+  const key = `${searchKey(state)}|${counted.join(',')}`;
 
   useEffect(() => {
     setOpened({});

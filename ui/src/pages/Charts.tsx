@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { get, ApiError, type Hit, type SearchResult, type StatsGroup } from '../api.ts';
-import { filterParams, readState, stateSearch, type SearchState } from '../state.ts';
+import { filterParams, readState, searchKey, stateSearch, type SearchState } from '../state.ts';
 import { go, useLocation } from '../App.tsx';
 import { QueryBar } from '../components/QueryBar.tsx';
 import { TimePicker } from '../components/TimePicker.tsx';
@@ -88,7 +88,7 @@ export function Charts() {
   const [error, setError] = useState<ApiError | null>(null);
   const update = (next: Partial<SearchState>, nextSpec: Partial<ChartSpec> = {}) => go(`/ui/charts${chartSearch({ ...state, ...next }, { ...spec, ...nextSpec })}`);
   const valueName = spec.agg === 'count' || !spec.field ? 'count' : `${spec.agg}(${spec.field})`;
-  const filterKey = JSON.stringify(filterParams(state));
+  const filterKey = searchKey(state);
 
   useEffect(() => {
     const controller = new AbortController();
