@@ -21,7 +21,8 @@ const PAGE = 200;
 
 export interface Loaded {
   hits: Hit[];
-  total: number | null;
+  /** Records the live tail added since the search (the histogram's total counts the rest). */
+  liveAdded: number;
   cursor: string | null;
   tookMs: number;
   /** The absolute span the search ran on, so the next pages read the same one. */
@@ -69,8 +70,9 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
     const params = filterParams(state);
     setLoading(true);
     setError(null);
-    const search = get<SearchResult>('/api/v1/search', { ...params, limit: PAGE }, controller.signal)
-      .then((result) => setLoaded({ hits: result.hits, total: result.total, cursor: result.cursor, tookMs: result.tookMs, params }));
+    // the histogram counts every match: the rows need not count them again (a pass over all of them)
+    const search = get<SearchResult>('/api/v1/search', { ...params, limit: PAGE, total: false }, controller.signal)
+      .then((result) => setLoaded({ hits: result.hits, liveAdded: 0, cursor: result.cursor, tookMs: result.tookMs, params }));
     const chart = get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal).then(setHistogram);
     Promise.all([search, chart])
       .catch((failure: unknown) => {
@@ -103,7 +105,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       // the tail looks a few seconds back: records the search already showed are not added twice
       const shown = new Set(current.hits.slice(0, 5_000).map((hit) => hit.id));
       const fresh = arrived.filter((hit) => !shown.has(hit.id));
-      return fresh.length === 0 ? current : { ...current, hits: [...fresh, ...current.hits], total: current.total === null ? null : current.total + fresh.length };
+      return fresh.length === 0 ? current : { ...current, hits: [...fresh, ...current.hits], liveAdded: current.liveAdded + fresh.length };
     });
   }, [arrived]);
 
@@ -137,7 +139,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
               <button role="tab" aria-selected={tab === 'patterns'} class={tab === 'patterns' ? 'on' : ''} onClick={() => setTab('patterns')}>Patterns</button>
             </span>
             <span class="count" data-testid="total">
-              {loaded ? `${loaded.total === null ? loaded.hits.length : loaded.total.toLocaleString('en')} records` : loading ? 'Searching…' : ''}
+              {loaded ? `${histogram ? (histogram.total + loaded.liveAdded).toLocaleString('en') : `${loaded.hits.length.toLocaleString('en')}${loaded.cursor ? '+' : ''}`} records` : loading ? 'Searching…' : ''}
               {loaded ? <span class="muted"> · {loaded.tookMs} ms</span> : null}
             </span>
             <span class="spacer" />
