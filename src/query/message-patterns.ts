@@ -1,6 +1,9 @@
 // Messages grouped into patterns: the parts that vary between messages of one kind (ids, numbers,
 // durations, hosts, addresses) masked as <*>, so a million lines read as their few dozen kinds.
 // Each pattern carries a query (its constant runs as phrases) that finds its messages again.
+import type { QueryNode } from './ast.ts';
+import { DEFAULT_FIELD } from './fields.ts';
+import { formatQuery } from './format-query.ts';
 
 export const WILDCARD = '<*>';
 
@@ -33,15 +36,12 @@ export function patternOf(message: string): string {
   }).join(' ');
 }
 
-function quote(text: string): string {
-  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-}
-
 /** The pattern's constant runs, each a phrase the message must contain. */
 export function patternQuery(pattern: string): string {
   const runs = pattern.split(WILDCARD).map((run) => run.trim()).filter((run) => run.length >= 3);
   if (runs.length === 0) return '*';
-  return runs.map((run) => `message:${quote(run)}`).join(' AND ');
+  const terms: QueryNode[] = runs.map((value) => ({ type: 'term', field: DEFAULT_FIELD, value, quoted: true }));
+  return formatQuery(terms.length === 1 ? terms[0]! : { type: 'and', children: terms });
 }
 
 export function messagePatterns(messages: Iterable<string>, limit: number): MessagePattern[] {

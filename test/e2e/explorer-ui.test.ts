@@ -160,7 +160,7 @@ describe('the web explorer', { skip }, () => {
     await expectShown(page, await total(server.url, { q: 'resourceId:"server-5678"' }));
     assert.equal(await page.getByLabel('Query').inputValue(), 'resourceId:"server-5678"');
     await page.locator('.facet[data-field=level] button[aria-label="Exclude info"]').click();
-    const query = 'resourceId:"server-5678" -level:"info"';
+    const query = 'resourceId:"server-5678" NOT level:"info"';
     assert.equal(await page.getByLabel('Query').inputValue(), query);
     await expectShown(page, await total(server.url, { q: query }));
     await screenshot(page, 'explorer-sidebar-filter');

@@ -1,5 +1,7 @@
 // How record content is shown: always as text (never markup), control characters made visible so
 // an ANSI escape cannot restyle a terminal a value is copied to, and values quoted for the query language.
+import { formatQuery } from '../../src/query/format-query.ts';
+import { splitFieldPath, valueAt } from '../../src/record/field-path.ts';
 
 /** ESC and the other C0/C1 controls as visible symbols; tabs and newlines kept. */
 export function visible(text: string): string {
@@ -16,11 +18,10 @@ export function valueText(value: unknown): string {
   return String(value);
 }
 
-/** `field:"value"` as the query language reads it (a quote and a backslash escaped). */
+/** `field:"value"` (or `NOT field:"value"`), written by the query language's own formatter. */
 export function termFor(field: string, value: string, negate = false): string {
-  const quoted = `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-  const name = field.replace(/([\s():"\\*?/[\]{}])/g, '\\$1');
-  return `${negate ? '-' : ''}${name}:${quoted}`;
+  const term = { type: 'term', field, value, quoted: true } as const;
+  return formatQuery(negate ? { type: 'not', child: term } : term);
 }
 
 /** Adds a term to a query, as an AND of the two. */
@@ -50,12 +51,8 @@ export function fieldPaths(record: unknown): string[] {
 }
 
 export function valueAtPath(record: unknown, path: string): unknown {
-  let value = record;
-  for (const segment of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
+  const segments = splitFieldPath(path);
+  return segments ? valueAt(record, segments) : undefined;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];

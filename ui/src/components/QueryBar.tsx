@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, type ApiError, type FacetsResult } from '../api.ts';
 import { filterParams, type SearchState } from '../state.ts';
 import { knownFields } from './known-fields.ts';
+import { termFor } from '../text.ts';
 
 const KEYWORDS = ['AND', 'OR', 'NOT'];
 const HELP: Array<[string, string]> = [
@@ -80,7 +81,7 @@ export function QueryBar({ query, error, state, onSearch }: { query: string; err
     get<FacetsResult>('/api/v1/facets', { ...scope, fields: field, limit: 50 }, controller.signal).then((result) => {
       const values = (result.fields[field]?.values ?? []).filter((item) => item.value.toLowerCase().includes(typed)).slice(0, 10);
       setSuggestions(values.map((item) => ({
-        text: `${field}:${/^[\w.@-]+$/.test(item.value) ? item.value : `"${item.value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`} `,
+        text: `${termFor(field, item.value)} `,
         label: `${item.value}  (${item.count.toLocaleString('en')})`,
         kind: 'value',
       })));

@@ -1,7 +1,7 @@
 // The log explorer: query bar, histogram, field sidebar, results, record panel, context and live tail.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, type Hit, type HistogramResult, type SearchResult, ApiError } from '../api.ts';
-import { filterParams, readState, stateSearch, type SearchState } from '../state.ts';
+import { filterParams, readState, searchKey, stateSearch, type SearchState } from '../state.ts';
 import { go, useLocation } from '../App.tsx';
 import { QueryBar } from '../components/QueryBar.tsx';
 import { TimePicker } from '../components/TimePicker.tsx';
@@ -39,14 +39,15 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const ready = (!deadLetters || dlqStreams !== null) && !new URLSearchParams(location.search).get('saved');
 
   const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const [histogram, setHistogram] = useState<HistogramResult | null>(null);
+  /** With the parameters it answered: its total is the rows' total only when theirs are the same. */
+  const [histogram, setHistogram] = useState<{ result: HistogramResult; params: Loaded['params'] } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
   const [selected, setSelected] = useState<Hit | null>(null);
   const [context, setContext] = useState<Hit | null>(null);
   const [live, setLive] = useState(false);
   const [tab, setTab] = useState<'records' | 'patterns'>('records');
-  const searchKey = `${state.q}|${state.range}|${state.from}|${state.to}|${state.streams.join(',')}`;
+  const key = searchKey(state);
   const moreRequest = useRef<AbortController | null>(null);
 
   // a saved search's link (/?saved=ID) opens as its search, in the URL like any other
@@ -73,7 +74,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
     // the histogram counts every match: the rows need not count them again (a pass over all of them)
     const search = get<SearchResult>('/api/v1/search', { ...params, limit: PAGE, total: false }, controller.signal)
       .then((result) => setLoaded({ hits: result.hits, liveAdded: 0, cursor: result.cursor, tookMs: result.tookMs, params }));
-    const chart = get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal).then(setHistogram);
+    const chart = get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal).then((result) => setHistogram({ result, params }));
     Promise.all([search, chart])
       .catch((failure: unknown) => {
         if (controller.signal.aborted) return;
@@ -83,7 +84,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       })
       .finally(() => { if (!controller.signal.aborted) setLoading(false); });
     return () => controller.abort();
-  }, [searchKey, ready]);
+  }, [key, ready]);
 
   const loadMore = useCallback(() => {
     if (!loaded?.cursor || moreRequest.current) return;
@@ -128,7 +129,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
         {deadLetters ? null : <SavedMenu state={state} />}
       </div>
       {error ? <div class="error-banner" role="alert">{error.message}</div> : null}
-      <Histogram result={histogram} onZoom={(from, to) => update({ range: 'custom', from, to })} />
+      <Histogram result={histogram?.result ?? null} onZoom={(from, to) => update({ range: 'custom', from, to })} />
       <div class="workspace">
         <Sidebar state={state} hits={loaded?.hits ?? []} columns={state.columns}
           onFilter={(q) => update({ q })} onToggleColumn={toggleColumn} />
@@ -139,7 +140,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
               <button role="tab" aria-selected={tab === 'patterns'} class={tab === 'patterns' ? 'on' : ''} onClick={() => setTab('patterns')}>Patterns</button>
             </span>
             <span class="count" data-testid="total">
-              {loaded ? `${histogram ? (histogram.total + loaded.liveAdded).toLocaleString('en') : `${loaded.hits.length.toLocaleString('en')}${loaded.cursor ? '+' : ''}`} records` : loading ? 'Searching…' : ''}
+              {loaded ? `${histogram?.params === loaded.params ? (histogram.result.total + loaded.liveAdded).toLocaleString('en') : `${loaded.hits.length.toLocaleString('en')}${loaded.cursor ? '+' : ''}`} records` : loading ? 'Searching…' : ''}
               {loaded ? <span class="muted"> · {loaded.tookMs} ms</span> : null}
             </span>
             <span class="spacer" />
