@@ -8,33 +8,36 @@ import { parseBoolean, parseFilter, parseLimit, param, type Params } from './que
 import { parseDuration } from '../query/duration.ts';
 import { ApiError } from './errors.ts';
 import { readableStreams } from '../auth/http-auth.ts';
+import { autoInterval, EMPTY_HISTOGRAM_INTERVAL } from '../stores/histogram-interval.ts';
 
-const NICE_INTERVALS = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800].map((s) => s * 1000);
-const TARGET_BUCKETS = 120;
 
 /** A hit as the API shows it; the original record is spliced in as stored, never re-serialized. */
 export function hitJson(hit: Hit): string {
   return `{"id":${JSON.stringify(hit.id)},"stream":${JSON.stringify(hit.stream)},"ts":"${new Date(hit.ts).toISOString()}","record":${hit.bodyJson}}`;
 }
 
-function autoInterval(fromMs: number, toMs: number): number {
-  const span = toMs - fromMs;
-  return NICE_INTERVALS.find((interval) => span / interval <= TARGET_BUCKETS) ?? NICE_INTERVALS.at(-1)!;
-}
-
-/** The interval asked for, or one giving ~120 buckets over the range (over the stored records' span when open). */
-async function parseInterval(text: string | undefined, store: Store, filter: Filter): Promise<number> {
+/**
+ * The interval asked for, or one giving ~120 buckets over the range; undefined for an open range,
+ * where the store picks it from the matches' span.
+ */
+function parseInterval(text: string | undefined, filter: Filter): number | undefined {
   const { fromMs, toMs } = filter;
   if (text === undefined || text === '' || text === 'auto') {
-    if (fromMs !== undefined) return autoInterval(fromMs, toMs ?? Date.now());
-    const bounds = await store.timeBounds(filter);
-    return bounds ? autoInterval(bounds.oldestTs, bounds.newestTs) : 3_600_000;
+    return fromMs === undefined ? undefined : autoInterval((toMs ?? Date.now()) - fromMs);
   }
   try {
     return parseDuration(text);
   } catch (error) {
     throw new ApiError(400, 'bad_interval', `interval: ${(error as Error).message}`);
   }
+}
+
+/** A stats series' interval: as for a histogram, over the matches' span when the range is open. */
+async function statsInterval(text: string, store: Store, filter: Filter): Promise<number> {
+  const interval = parseInterval(text, filter);
+  if (interval !== undefined) return interval;
+  const bounds = await store.timeBounds(filter);
+  return bounds ? autoInterval(bounds.newestTs - bounds.oldestTs) : EMPTY_HISTOGRAM_INTERVAL;
 }
 
 function parseAggregations(text: string | undefined): Aggregation[] {
@@ -70,7 +73,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     const started = performance.now();
     const params = request.query as Params;
     const filter = parseFilter(params, reply);
-    const intervalMs = await parseInterval(param(params, 'interval'), store, filter);
+    const intervalMs = parseInterval(param(params, 'interval'), filter);
     const groupBy = param(params, 'by')?.trim() || undefined;
     const result = await store.histogram({ ...filter, intervalMs, groupBy });
     const tookMs = Math.round(performance.now() - started);
@@ -91,7 +94,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
     const aggregations = parseAggregations(param(params, 'agg'));
     // interval: a series over time (auto: ~120 buckets), each bucket a group keyed _time
     const intervalText = param(params, 'interval');
-    const bucketMs = intervalText === undefined || intervalText === '' ? undefined : await parseInterval(intervalText, store, filter);
+    const bucketMs = intervalText === undefined || intervalText === '' ? undefined : await statsInterval(intervalText, store, filter);
     const top = param(params, 'top');
     if (top !== undefined && (groupBy.length !== 1 || !/^[1-9]\d{0,2}$/.test(top))) {
       throw new ApiError(400, 'bad_top', `top: a number from 1 to 999 of the commonest values of the one 'by' field, got '${top}'${groupBy.length === 1 ? '' : ` with ${groupBy.length} by fields`}`);

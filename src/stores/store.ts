@@ -68,7 +68,8 @@ export interface SearchResult {
 }
 
 export interface HistogramRequest extends Filter {
-  intervalMs: number;
+  /** Absent: ~120 buckets over the time the matches span (histogram-interval.ts). */
+  intervalMs?: number;
   /** Split each bucket's count by this field's values (the commonest few, the rest as OTHER_GROUP). */
   groupBy?: string;
 }

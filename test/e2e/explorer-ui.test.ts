@@ -328,6 +328,69 @@ describe('the web explorer', { skip }, () => {
     await page.close();
   });
 
+  it('says it is searching until the answer comes, and only then that nothing matched', async () => {
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/api/v1/search?**', async (route) => { await held; await route.continue(); });
+    await page.goto(`${server.url}/?q=${encodeURIComponent('resourceId:nowhere')}`);
+    await page.locator('[data-testid=results] .searching').waitFor();
+    assert.equal(await page.locator('.empty-results').count(), 0, 'no "No matching records" before the answer');
+    assert.equal(await page.locator('.histogram.empty').count(), 0, 'no "No records in this range" before the answer');
+    release();
+    await page.locator('.empty-results').waitFor();
+    await page.locator('.histogram.empty').waitFor();
+    assert.equal(await page.locator('[data-testid=results] .searching').count(), 0);
+    await page.close();
+  });
+
+  it('completes field names and their values in the query box, from the keyboard', async () => {
+    await open();
+    await expectShown(page, await total(server.url, {}));
+    const box = page.getByLabel('Query');
+    await page.keyboard.press('/');
+    assert.equal(await box.evaluate((element) => (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement === element), true, '/ focuses the query box');
+    await box.pressSequentially('resou');
+    await page.locator('.suggestions li.field', { hasText: 'resourceId' }).waitFor();
+    await box.press('Tab');
+    assert.equal(await box.inputValue(), 'resourceId:');
+    // the field's values over the current range, with their counts
+    const count = await total(server.url, { q: 'resourceId:server-5678' });
+    await page.locator('.suggestions li.value', { hasText: `server-5678  (${count})` }).waitFor();
+    await box.pressSequentially('5678');
+    await page.waitForFunction(() => [...(globalThis as unknown as PageGlobals).document.querySelectorAll('.suggestions li.value')].length === 1);
+    assert.deepEqual(await page.locator('.suggestions li.value').allTextContents(), [`server-5678  (${count})`]);
+    await box.press('ArrowDown');
+    await box.press('Tab');
+    assert.equal(await box.inputValue(), 'resourceId:"server-5678" ', 'the value written as the query language quotes it');
+    await box.press('Enter');
+    await expectShown(page, await total(server.url, { q: 'resourceId:server-5678' }));
+    await screenshot(page, 'explorer-autocomplete');
+    await page.close();
+  });
+
+  it('switches to dark mode and keeps it on the next visit', async () => {
+    await open();
+    const theme = () => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: { theme?: string } } } }).document.documentElement.dataset.theme);
+    const before = await theme();
+    const other = before === 'dark' ? 'light' : 'dark';
+    await page.getByLabel(`Switch to ${other} mode`).click();
+    assert.equal(await theme(), other);
+    const background = () => page.evaluate(() => {
+      const window = globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string }; document: { body: unknown } };
+      return window.getComputedStyle(window.document.body).backgroundColor;
+    });
+    const shade = await background();
+    await page.reload();
+    await page.getByLabel(`Switch to ${before} mode`).waitFor();
+    assert.equal(await theme(), other, 'kept across visits');
+    assert.equal(await background(), shade, 'the same colours after the reload');
+    await screenshot(page, `explorer-${other}`);
+    await page.getByLabel(`Switch to ${before} mode`).click();
+    await page.close();
+  });
+
   it('asks the server once per search over a relative range, not again at every render', async () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const reads: string[] = [];

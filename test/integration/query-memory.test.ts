@@ -78,3 +78,28 @@ test('closing the store ends the queries still running or waiting for a connecti
   assert.equal(outcomes[1].status, 'rejected', 'the waiting query is told the store closed');
   assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /closing/);
 }));
+
+test('reads queued for a connection end when their askers leave, before the read ahead of them finishes', withTempDir('query-queue-', async (dir) => {
+  const store = await DuckDbStore.open(dir, { readConnections: 1 });
+  try {
+    for (let first = 0; first < 20_000; first += 1000) {
+      const entries = Array.from({ length: 1000 }, (_, i) => ({ offset: first + i, ingestedAt: Date.UTC(2025, 0, 2), value: Buffer.from(wide(first + i)) }));
+      await store.write([{ stream: 'logs', partition: 0, entries }]);
+    }
+    const order: string[] = [];
+    const ahead = store.stats({ query: null, groupBy: ['attr_1', 'attr_2', 'attr_3'], aggregations: [{ fn: 'distinct', field: 'attr_50' }], limit: 1000 })
+      .then(() => order.push('ahead'));
+    // a browser that searched at every keystroke and left: facets of many fields, one statement each
+    const controllers = Array.from({ length: 10 }, () => new AbortController());
+    const queued = controllers.map((controller, i) => store.facets({ query: parseQuery(`level:error OR resourceId:host-${i}`), fields: ['attr_1', 'attr_2', 'attr_3', 'resourceId'], limit: 10, signal: controller.signal })
+      .then(() => 'answered', (error: unknown) => (error instanceof StoreCancelledError ? 'cancelled' : String(error)))
+      .then((outcome) => { order.push(outcome); }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const controller of controllers) controller.abort();
+    await Promise.all([ahead, ...queued]);
+    assert.deepEqual(order, [...Array(10).fill('cancelled'), 'ahead'], 'every queued read is cancelled while the one ahead still runs');
+    assert.equal((await store.search({ query: parseQuery('level:error'), limit: 0 })).total, 2000, 'the store answers the next query');
+  } finally {
+    await store.close();
+  }
+}));

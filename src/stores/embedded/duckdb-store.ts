@@ -23,10 +23,12 @@ import { OwnIds } from './own-ids.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
 import { encodeCursor, decodeCursor, afterCursorSql, beforeCursorSql, rowKey, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
 import { facetSql, recordSql } from './explore-sql.ts';
-import { filterSql, type SqlFragment } from './filter-sql.ts';
+import { filterConditions, filterSql, whereSql, withCheap, type Conditions, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
-import { ConnectionPool } from './connection-pool.ts';
-import { afterTs, oldestShownTs, type Span } from './newest-first.ts';
+import { ConnectionPool, PoolWaitError } from './connection-pool.ts';
+import { autoCountsSql, countsSql, splitCountsSql } from './histogram-sql.ts';
+import { autoInterval, EMPTY_HISTOGRAM_INTERVAL, TARGET_BUCKETS } from '../histogram-interval.ts';
+import { oldestShownTs, tsWindow, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
 import { PreparedStatements } from './prepared-statements.ts';
@@ -51,7 +53,7 @@ export interface DuckDbStoreOptions {
   timeZoneOf?: (stream: string) => string;
   /** Typed columns one stream's templates may use (default 2000; shape-registry.ts). */
   maxColumnsPerStream?: number;
-  /** A read running longer is interrupted (default 30 s; config search.timeoutMs). */
+  /** A read (all its statements, waits included) running longer is stopped (default 30 s; config search.timeoutMs). */
   queryTimeoutMs?: number;
   /**
    * Tests only (test/integration/move-visibility.test.ts): `true` commits a move beside running
@@ -165,11 +167,13 @@ export class DuckDbStore implements Store {
     const { registry, runs } = parts;
     this.threads = parts.threads;
     this.queryTimeoutMs = parts.queryTimeoutMs;
-    // each public read runs with its request's signal in reach of query(), which stops the
-    // statement when the asker leaves, without every helper between them passing it along
+    // each public read runs with its request's signal and deadline in reach of query(), which
+    // stops its statements when the asker leaves or the time is up, without every helper between
+    // them passing it along; the deadline covers the whole read (facets run one query per field)
     for (const name of READS_WITH_SIGNAL) {
       const read = this[name].bind(this) as (request: { signal?: AbortSignal }) => Promise<unknown>;
-      (this as Record<string, unknown>)[name] = (request: { signal?: AbortSignal }) => askerSignal.run(request.signal, () => read(request));
+      (this as Record<string, unknown>)[name] = (request: { signal?: AbortSignal }) =>
+        asker.run({ signal: request.signal, deadline: performance.now() + this.queryTimeoutMs }, () => read(request));
     }
     this.file = parts.file;
     this.walFile = `${parts.file}.wal`;
@@ -360,9 +364,10 @@ export class DuckDbStore implements Store {
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
-    const where = filterSql(request, this.fields);
+    const conditions = filterConditions(request, this.fields);
+    const where = whereSql(conditions);
     const cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
-    const page = cursor ? combine(where, afterCursorSql(cursor)) : where;
+    const page = cursor ? withCheap(conditions, afterCursorSql(cursor)) : conditions;
     const [rows, countRows] = await Promise.all([
       request.limit === 0 ? [] : this.newest(page, request.limit, { fromMs: request.fromMs, toMs: Math.min(request.toMs ?? Infinity, cursor?.ts ?? Infinity) }),
       request.total === false ? null : this.count(request, where),
@@ -387,10 +392,10 @@ export class DuckDbStore implements Store {
   }
 
   /** The newest `limit` rows of the page, newest first; only they have their body rebuilt. */
-  private async newest(page: SqlFragment, limit: number, span: Span): Promise<Record<string, unknown>[]> {
+  private async newest(page: Conditions, limit: number, span: Span): Promise<Record<string, unknown>[]> {
     const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span);
     if (oldest === null) return [];
-    const shown = afterTs(page, oldest);
+    const shown = whereSql(withCheap(page, tsWindow(oldest)));
     return this.query(`SELECT ${this.hitColumns()}
       FROM (SELECT * FROM records WHERE ${shown.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
     [...shown.params, limit]);
@@ -458,37 +463,39 @@ export class DuckDbStore implements Store {
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
-    const interval = BigInt(Math.max(1, Math.round(request.intervalMs)));
-    if (request.groupBy !== undefined) return this.splitHistogram(request, request.groupBy, interval);
+    const split = request.groupBy !== undefined;
+    const key = split ? fieldText(request.groupBy!, this.fields) : { sql: 'NULL', params: [] };
+    if (request.intervalMs === undefined && !isTimeOnly(request)) {
+      // open range, a query: the interval comes from the matches' span, found in the same pass
+      const [table] = await this.query(tsBoundsSql(request.fromMs, request.toMs), []);
+      if (table?.hi === null || table?.hi === undefined) return { intervalMs: EMPTY_HISTOGRAM_INTERVAL, buckets: [] };
+      const fine = autoInterval(Number(table.hi) - Number(table.lo), TARGET_BUCKETS * FINE_PER_BUCKET);
+      const conditions = filterConditions(request, this.fields);
+      const counted = autoCountsSql(whereSql(conditions), key, fine);
+      const rows = await this.query(counted.sql, counted.params);
+      if (rows.length === 0) return { intervalMs: EMPTY_HISTOGRAM_INTERVAL, buckets: [] };
+      const { interval, lo, hi } = rows[0]!;
+      const wanted = autoInterval(Number(hi) - Number(lo));
+      if (wanted >= Number(interval)) return histogramOf(rows, Number(interval), request, split);
+      // the matches span less than the fine interval can show: counted again over just their span
+      const within = splitCountsSql(whereSql(withCheap(conditions, tsWindow(Number(lo), Number(hi) + 1))), key, BigInt(wanted));
+      return histogramOf(await this.query(within.sql, within.params), wanted, request, split);
+    }
+    const interval = BigInt(Math.max(1, Math.round(request.intervalMs ?? await this.spanInterval(request))));
+    if (split) {
+      const counted = splitCountsSql(filterSql(request, this.fields), key, interval);
+      return histogramOf(await this.query(counted.sql, counted.params), Number(interval), request, true);
+    }
     const counted = isTimeOnly(request) && interval % BigInt(MINUTE_MS) === 0n
       ? histogramSql(request, Number(interval), this.mayHaveRecentRows())
-      : recordsHistogramSql(filterSql(request, this.fields), interval);
-    const rows = await this.query(counted.sql, counted.params);
-    const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.n)]));
-    return { intervalMs: Number(interval), buckets: fillBuckets(counts, Number(interval), request.fromMs, request.toMs) };
+      : countsSql(filterSql(request, this.fields), interval);
+    return histogramOf(await this.query(counted.sql, counted.params), Number(interval), request, false);
   }
 
-  private async splitHistogram(request: HistogramRequest, field: string, interval: bigint): Promise<HistogramResult> {
-    const where = filterSql(request, this.fields);
-    const key = fieldText(field, this.fields);
-    const rows = await this.query(`WITH g AS (
-        SELECT ${bucketSql('ts', `${interval}::BIGINT`)} AS bucket, coalesce(${key.sql}, ?) AS k, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1, 2),
-      top AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT ${MAX_HISTOGRAM_GROUPS})
-      SELECT bucket, CASE WHEN k IN (SELECT k FROM top) THEN k ELSE ? END AS k, sum(n) AS n FROM g GROUP BY 1, 2 ORDER BY 1`,
-    [...key.params, MISSING_GROUP, ...where.params, OTHER_GROUP]);
-    const groups = new Map<number, Record<string, number>>();
-    const counts = new Map<number, number>();
-    for (const row of rows) {
-      const bucket = Number(row.bucket);
-      const n = Number(row.n);
-      counts.set(bucket, (counts.get(bucket) ?? 0) + n);
-      const split = groups.get(bucket) ?? {};
-      split[String(row.k)] = n;
-      groups.set(bucket, split);
-    }
-    const buckets = fillBuckets(counts, Number(interval), request.fromMs, request.toMs)
-      .map((bucket) => ({ ...bucket, groups: groups.get(bucket.ts) ?? {} }));
-    return { intervalMs: Number(interval), buckets };
+  /** An interval giving ~120 buckets over the time the matches span. */
+  private async spanInterval(filter: Filter): Promise<number> {
+    const bounds = await this.timeBounds(filter);
+    return bounds ? autoInterval(bounds.newestTs - bounds.oldestTs) : EMPTY_HISTOGRAM_INTERVAL;
   }
 
   async stats(request: StatsRequest): Promise<StatsResult> {
@@ -577,11 +584,12 @@ export class DuckDbStore implements Store {
   }
 
   private async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    const signal = askerSignal.getStore();
-    if (signal?.aborted) throw new StoreCancelledError();
+    const read = asker.getStore() ?? { deadline: performance.now() + this.queryTimeoutMs };
+    const timedOut = (cause?: unknown) => new StoreBusyError(`the query ran longer than search.timeoutMs (${this.queryTimeoutMs} ms) and was stopped: narrow the time range or the query`, { cause });
+    if (read.signal?.aborted) throw new StoreCancelledError();
     return this.readers.use(async (connection) => {
       // without parameters the statement is not prepared first
-      const run = () => this.interruptible(connection, signal,
+      const run = () => this.interruptible(connection, read, timedOut,
         () => this.readGate.together(() => connection.runAndReadAll(sql, params.length > 0 ? params as DuckDBValue[] : undefined)));
       try {
         return (await run()).getRowObjects() as Record<string, unknown>[];
@@ -597,14 +605,24 @@ export class DuckDbStore implements Store {
         throw new StoreBusyError('the query needs more memory than the store may use now (store.memoryLimit): ' +
           'retry, narrow the time range or the query, or raise store.memoryLimit', { cause: error });
       }
+    }, { signal: read.signal, maxWaitMs: read.deadline - performance.now() }).catch((error: unknown) => {
+      if (!(error instanceof PoolWaitError)) throw error;
+      if (error.why === 'cancelled') throw new StoreCancelledError();
+      if (error.why === 'timeout') throw timedOut();
+      if (error.why === 'queue_full') throw new StoreBusyError('too many queries are waiting for the store: retry in a moment');
+      throw error;
     });
   }
 
   /**
-   * Runs a statement that is interrupted past the query timeout or when its asker leaves; the
-   * interrupt is sent only while it runs, never to the connection's next statement.
+   * Runs a statement that is interrupted at its read's deadline or when its asker leaves (also
+   * when that happened before it began); the interrupt is sent only while it runs, never to the
+   * connection's next statement.
    */
-  private async interruptible<T>(connection: DuckDBConnection, signal: AbortSignal | undefined, statement: () => Promise<T>): Promise<T> {
+  private async interruptible<T>(connection: DuckDBConnection, read: Asker, timedOut: (cause?: unknown) => Error, statement: () => Promise<T>): Promise<T> {
+    if (read.signal?.aborted) throw new StoreCancelledError();
+    const left = read.deadline - performance.now();
+    if (left <= 0) throw timedOut();
     let why: 'timeout' | 'cancelled' | undefined;
     let running = true;
     const interrupt = (reason: 'timeout' | 'cancelled') => {
@@ -614,21 +632,19 @@ export class DuckDbStore implements Store {
     };
     // unref: a statement still running when the store closes (its sibling of a Promise.all failed
     // first) never settles, and its timer must not keep the process alive
-    const timer = setTimeout(() => interrupt('timeout'), this.queryTimeoutMs).unref();
+    const timer = setTimeout(() => interrupt('timeout'), left).unref();
     const onAbort = () => interrupt('cancelled');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    read.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await statement();
     } catch (error) {
       if (why === 'cancelled') throw new StoreCancelledError();
-      if (why === 'timeout') {
-        throw new StoreBusyError(`the query ran longer than search.timeoutMs (${this.queryTimeoutMs} ms) and was stopped: narrow the time range or the query`, { cause: error });
-      }
+      if (why === 'timeout') throw timedOut(error);
       throw error;
     } finally {
       running = false;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      read.signal?.removeEventListener('abort', onAbort);
     }
   }
 }
@@ -645,8 +661,12 @@ function toHit(row: Record<string, unknown>): Hit {
   };
 }
 
-/** The signal of the request a public read method is answering (DuckDbStore's constructor). */
-const askerSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+/** The request a public read method is answering: its signal and when its time is up (performance.now()). */
+interface Asker {
+  signal?: AbortSignal;
+  deadline: number;
+}
+const asker = new AsyncLocalStorage<Asker>();
 const READS_WITH_SIGNAL = ['search', 'facets', 'context', 'tail', 'histogram', 'stats'] as const;
 
 const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
@@ -700,16 +720,30 @@ async function countMinutesOnce(writer: DuckDBConnection): Promise<void> {
   }
 }
 
-function recordsHistogramSql(where: SqlFragment, interval: bigint): SqlFragment {
-  // a BIGINT literal: an untyped BigInt parameter binds as HUGEINT, and grouping on HUGEINT is 30x slower
-  return { sql: `SELECT ${bucketSql('ts', `${interval}::BIGINT`)} AS bucket, count(*) AS n FROM records WHERE ${where.sql} GROUP BY 1 ORDER BY 1`, params: where.params };
-}
-
 function combine(a: SqlFragment, b: SqlFragment): SqlFragment {
   return { sql: `(${a.sql}) AND ${b.sql}`, params: [...a.params, ...b.params] };
 }
 
 const MAX_FILLED_BUCKETS = 10_000;
+/** How much finer than the picked interval an auto histogram first counts (autoCountsSql). */
+const FINE_PER_BUCKET = 100;
+
+/** Rows of bucket, n (and k when split) as a histogram with every bucket of its span, empty ones too. */
+function histogramOf(rows: Record<string, unknown>[], interval: number, filter: Filter, split: boolean): HistogramResult {
+  const groups = new Map<number, Record<string, number>>();
+  const counts = new Map<number, number>();
+  for (const row of rows) {
+    const bucket = Number(row.bucket);
+    const n = Number(row.n);
+    counts.set(bucket, (counts.get(bucket) ?? 0) + n);
+    if (!split) continue;
+    const groupCounts = groups.get(bucket) ?? {};
+    groupCounts[String(row.k)] = n;
+    groups.set(bucket, groupCounts);
+  }
+  const buckets = fillBuckets(counts, interval, filter.fromMs, filter.toMs);
+  return { intervalMs: interval, buckets: split ? buckets.map((bucket) => ({ ...bucket, groups: groups.get(bucket.ts) ?? {} })) : buckets };
+}
 
 function fillBuckets(counts: Map<number, number>, interval: number, fromMs?: number, toMs?: number): Array<{ ts: number; count: number }> {
   const present = [...counts.keys()];

@@ -3,16 +3,13 @@
 // the search first finds the oldest ts among the newest `limit` matches, reading only the filter's
 // columns and ts, then fetches the rows at or after it: those are few, and in time-ordered runs
 // only the vectors holding them are read.
-import type { SqlFragment } from './filter-sql.ts';
+import { whereSql, withCheap, type Conditions, type SqlFragment } from './filter-sql.ts';
 import { tsBoundsSql } from './minute-counts.ts';
 
 type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** Fractions of the searched span tried at its newest end, widest last, before the whole span. */
+/** Fractions of the searched span at its newest end where the windows begin, widest last; the rest is the last window. */
 const WINDOWS = [1 / 128, 1 / 16, 1 / 2];
-
-/** Text matching over the message or a JSON body: a cost per value, unlike comparisons on typed columns. */
-const TEXT_MATCH = /\b(contains|regexp_matches|i?like|json_extract_string)\b/i;
 
 export interface Span {
   /** Inclusive bounds of the search, ms; open ends are taken from the table. */
@@ -20,38 +17,38 @@ export interface Span {
   toMs?: number;
 }
 
-/**
- * `ts >= ?` and the filter, with the filter evaluated only on rows the time bound lets through.
- * DuckDB pushes a filter into the table scan, where it runs over every row before the time bound
- * is applied; for text matching that reads and decodes the whole message column (at 10M records,
- * 250 ms against 60 ms). Inside a CASE on the bound it is not pushed down. Comparisons on typed
- * columns are cheaper pushed down, so they stay as they are.
- */
-export function afterTs(where: SqlFragment, ts: number, always = false): SqlFragment {
-  if (!always && !TEXT_MATCH.test(where.sql)) return { sql: `ts >= ? AND ${where.sql}`, params: [BigInt(ts), ...where.params] };
-  return { sql: `ts >= ? AND CASE WHEN ts >= ? THEN (${where.sql}) END`, params: [BigInt(ts), BigInt(ts), ...where.params] };
+/** Only `ts` at or after `from` (when given) and before `below` (when given). */
+export function tsWindow(from: number | undefined, below?: number): SqlFragment {
+  const parts = [...(from === undefined ? [] : [{ sql: 'ts >= ?', value: from }]), ...(below === undefined ? [] : [{ sql: 'ts < ?', value: below }])];
+  return { sql: parts.map((part) => part.sql).join(' AND '), params: parts.map((part) => BigInt(part.value)) };
 }
 
 /**
- * The oldest ts among the newest `limit` matches, or null when nothing matches. Windows at the
- * newest end of the span come first: when one holds `limit` matches, no match outside it (all
- * older than the window) can be among the newest, so the filter need not run over the whole span.
- * A common match is answered by the first window; a rare one widens until it is found.
+ * The oldest ts among the newest `limit` matches, or null when nothing matches. The span is cut
+ * into disjoint windows, newest first and each wider than the last; each is asked only for the
+ * matches still missing, and the walk stops once `limit` are found, since every match of an
+ * older window is older than all of them. A common match is answered by the first, narrow
+ * window; a rare or absent one costs one pass over the span at most.
  */
-export async function oldestShownTs(run: Run, where: SqlFragment, limit: number, span: Span): Promise<number | null> {
-  const newest = (filter: SqlFragment) => run(`SELECT count(*) AS n, min(ts) AS oldest FROM (SELECT ts FROM records
-    WHERE ${filter.sql} ORDER BY ts DESC LIMIT ?)`, [...filter.params, limit]);
+export async function oldestShownTs(run: Run, conditions: Conditions, limit: number, span: Span): Promise<number | null> {
   const [table] = await run(tsBoundsSql(span.fromMs, span.toMs), []);
   if (table?.hi === null || table?.hi === undefined) return null;
   const hi = Math.min(Number(table.hi), span.toMs ?? Infinity);
   const lo = Math.max(Number(table.lo), span.fromMs ?? -Infinity);
-  for (const fraction of WINDOWS) {
-    const width = Math.ceil((hi - lo) * fraction);
-    if (width <= 0) break;
-    // Only ts and the filter's columns are read here, so the bound goes first even for comparisons.
-    const [found] = await newest(afterTs(where, hi - width, true));
-    if (Number(found!.n) === limit) return Number(found!.oldest);
+  // lower bounds of the windows, newest first; the last window takes the rest of the span
+  const bounds = WINDOWS.map((fraction) => hi - Math.ceil((hi - lo) * fraction)).filter((bound, i, all) => bound > lo && (i === 0 || bound < all[i - 1]!));
+  let missing = limit;
+  let oldest: number | null = null;
+  for (let i = 0; i <= bounds.length; i++) {
+    const below = i === 0 ? undefined : bounds[i - 1]!;
+    const window = whereSql(i === 0 && bounds.length === 0 ? conditions : withCheap(conditions, tsWindow(bounds[i], below)));
+    const [found] = await run(`SELECT count(*) AS n, min(ts) AS oldest FROM (SELECT ts FROM records
+      WHERE ${window.sql} ORDER BY ts DESC LIMIT ?)`, [...window.params, missing]);
+    const n = Number(found!.n);
+    if (n > 0) oldest = Number(found!.oldest);
+    missing -= n;
+    if (missing === 0) return oldest;
   }
-  const [found] = await newest(where);
-  return Number(found!.n) === 0 ? null : Number(found!.oldest);
+  return oldest;
 }
+

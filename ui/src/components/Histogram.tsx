@@ -16,7 +16,8 @@ export function Histogram({ result, onZoom }: { result: HistogramResult | null; 
   const [drag, setDrag] = useState<{ start: number; end: number } | null>(null);
   const [hover, setHover] = useState<number | null>(null);
   const buckets = result?.buckets ?? [];
-  if (!result || buckets.length === 0) return <div class="histogram empty" data-testid="histogram">{result ? 'No records in this range' : ''}</div>;
+  if (!result) return <div class="histogram pending" data-testid="histogram" />;
+  if (buckets.length === 0) return <div class="histogram empty" data-testid="histogram">No records in this range</div>;
 
   const max = Math.max(1, ...buckets.map((bucket) => bucket.count));
   const first = Date.parse(buckets[0]!.ts);

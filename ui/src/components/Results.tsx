@@ -8,8 +8,10 @@ import { formatTs, levelClass, valueAtPath, valueText, visible } from '../text.t
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 12;
 
-export function Results({ hits, columns, more, selectedId, onSelect, onNearEnd, live }: {
+export function Results({ hits, columns, more, selectedId, onSelect, onNearEnd, live, searching }: {
   hits: Hit[]; columns: string[]; more: boolean; selectedId: string | null; onSelect: (hit: Hit) => void; onNearEnd: () => void; live: boolean;
+  /** A search is running: no rows yet means not yet, not none. */
+  searching: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -74,7 +76,8 @@ export function Results({ hits, columns, more, selectedId, onSelect, onNearEnd, 
             );
           })}
         </div>
-        {hits.length === 0 ? <div class="empty-results muted">No matching records. Widen the time range or change the query.</div> : null}
+        {hits.length > 0 ? null : searching ? <div class="searching muted">Searching…</div>
+          : <div class="empty-results muted">No matching records. Widen the time range or change the query.</div>}
       </div>
     </div>
   );

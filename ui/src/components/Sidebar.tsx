@@ -14,8 +14,11 @@ const SKIP = new Set(['timestamp', 'message', '@timestamp', 'time', 'ts']);
 /** Sampled values needed to call a field's values unique. */
 const UNIQUE_SAMPLE = 20;
 
-export function Sidebar({ state, hits, columns, onFilter, onToggleColumn }: {
-  state: SearchState; hits: Hit[]; columns: string[]; onFilter: (q: string) => void; onToggleColumn: (field: string) => void;
+export function Sidebar({ state, hits, columns, ready, onFilter, onToggleColumn }: {
+  state: SearchState; hits: Hit[]; columns: string[];
+  /** The rows and histogram are in: the facets (the heaviest reads) wait for them, not compete. */
+  ready: boolean;
+  onFilter: (q: string) => void; onToggleColumn: (field: string) => void;
 }) {
   const [facets, setFacets] = useState<FacetsResult | null>(null);
   const [opened, setOpened] = useState<Record<string, FacetField>>({});
@@ -42,12 +45,13 @@ export function Sidebar({ state, hits, columns, onFilter, onToggleColumn }: {
 
   useEffect(() => {
     setOpened({});
+    if (!ready) return;
     if (counted.length === 0) return setFacets(null);
     const controller = new AbortController();
     get<FacetsResult>('/api/v1/facets', { ...filterParams(state), fields: counted.join(','), limit: VALUES }, controller.signal)
       .then(setFacets).catch(() => undefined);
     return () => controller.abort();
-  }, [key]);
+  }, [key, ready]);
 
   const open = (field: string) => {
     if (!idLike.has(field) || opened[field]) return;

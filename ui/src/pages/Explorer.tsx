@@ -29,6 +29,11 @@ export interface Loaded {
   params: Record<string, string | undefined>;
 }
 
+/** Resolves once the browser has painted what was just rendered. */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const location = useLocation();
   const urlState = useMemo(() => readState(location.search), [location.search]);
@@ -43,6 +48,8 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const [histogram, setHistogram] = useState<{ result: HistogramResult; params: Loaded['params'] } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
+  // true from the first render: before the first search begins, no rows means not yet, not none
+  const [rowsLoading, setRowsLoading] = useState(true);
   const [selected, setSelected] = useState<Hit | null>(null);
   const [context, setContext] = useState<Hit | null>(null);
   const [live, setLive] = useState(false);
@@ -70,12 +77,17 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
     moreRequest.current?.abort();
     const params = filterParams(state);
     setLoading(true);
+    setRowsLoading(true);
     setError(null);
-    // the histogram counts every match: the rows need not count them again (a pass over all of them)
-    const search = get<SearchResult>('/api/v1/search', { ...params, limit: PAGE, total: false }, controller.signal)
-      .then((result) => setLoaded({ hits: result.hits, liveAdded: 0, cursor: result.cursor, tookMs: result.tookMs, params }));
-    const chart = get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal).then((result) => setHistogram({ result, params }));
-    Promise.all([search, chart])
+    // One after the other, the histogram once the rows are painted: on a small machine the two
+    // reads share the store's cores (and the browser's), and the rows are what the reader waits
+    // for; the histogram counts every match, so the rows need not count them.
+    get<SearchResult>('/api/v1/search', { ...params, limit: PAGE, total: false }, controller.signal)
+      .then((result) => setLoaded({ hits: result.hits, liveAdded: 0, cursor: result.cursor, tookMs: result.tookMs, params }))
+      .finally(() => { if (!controller.signal.aborted) setRowsLoading(false); })
+      .then(afterPaint)
+      .then(() => get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal))
+      .then((result) => setHistogram({ result, params }))
       .catch((failure: unknown) => {
         if (controller.signal.aborted) return;
         setError(failure instanceof ApiError ? failure : new ApiError(0, 'network', String(failure)));
@@ -131,7 +143,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       {error ? <div class="error-banner" role="alert">{error.message}</div> : null}
       <Histogram result={histogram?.result ?? null} onZoom={(from, to) => update({ range: 'custom', from, to })} />
       <div class="workspace">
-        <Sidebar state={state} hits={loaded?.hits ?? []} columns={state.columns}
+        <Sidebar state={state} hits={loaded?.hits ?? []} columns={state.columns} ready={!loading}
           onFilter={(q) => update({ q })} onToggleColumn={toggleColumn} />
         <section class="results-pane">
           <div class="results-head">
@@ -151,7 +163,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
           </div>
           {tab === 'patterns' ? <Patterns state={state} onFilter={(q) => { setTab('records'); update({ q }); }} /> : (
             <Results hits={loaded?.hits ?? []} columns={state.columns} more={Boolean(loaded?.cursor)} selectedId={selected?.id ?? null}
-              onSelect={setSelected} onNearEnd={loadMore} live={live} />
+              onSelect={setSelected} onNearEnd={loadMore} live={live} searching={rowsLoading} />
           )}
         </section>
         {selected ? (

@@ -1,0 +1,13 @@
+// The interval of a histogram nobody gave one: about TARGET_BUCKETS buckets over the span, each a
+// "nice" width. Every width divides every wider one, so counts kept at a fine width add up exactly
+// into any wider bucket (the embedded store picks the width after one pass at a fine one).
+
+export const NICE_INTERVALS = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800].map((s) => s * 1000);
+export const TARGET_BUCKETS = 120;
+/** The interval of a histogram over nothing. */
+export const EMPTY_HISTOGRAM_INTERVAL = 3_600_000;
+
+/** The narrowest nice interval giving at most `buckets` buckets over a span of `spanMs`. */
+export function autoInterval(spanMs: number, buckets = TARGET_BUCKETS): number {
+  return NICE_INTERVALS.find((interval) => spanMs / interval <= buckets) ?? NICE_INTERVALS.at(-1)!;
+}
