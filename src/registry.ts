@@ -24,6 +24,10 @@ import type { Preset } from './presets/preset.ts';
 import { userLoginPreset } from './presets/user-login/preset.ts';
 import { apiRequestsPreset } from './presets/api-requests/preset.ts';
 import { functionCallLogsPreset } from './presets/function-call-logs/preset.ts';
+import { sunbirdTelemetryPreset } from './presets/sunbird-telemetry/preset.ts';
+import { sunbirdExtractStep } from './presets/sunbird-telemetry/extract-step.ts';
+import { sunbirdPreprocessStep } from './presets/sunbird-telemetry/preprocess-step.ts';
+import { sunbirdRouteStep } from './presets/sunbird-telemetry/route-step.ts';
 import { parseStep } from './pipelines/steps/parse/parse.ts';
 import { validateStep } from './pipelines/steps/validate/validate.ts';
 import { dedupStep } from './pipelines/steps/dedup/dedup.ts';
@@ -79,8 +83,10 @@ export interface Source extends Component {
 export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
 export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
 export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlpSource, lokiSource, kafkaTopicSource, fileTailSource, syslogSource];
-export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset, functionCallLogsPreset];
-export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep];
+export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset, functionCallLogsPreset, sunbirdTelemetryPreset];
+export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep,
+  // the steps only the Sunbird telemetry preset needs
+  sunbirdExtractStep, sunbirdPreprocessStep, sunbirdRouteStep];
 
 function named<T extends Component>(list: readonly T[], name: string, what: string): T {
   const found = list.find((component) => component.name === name);

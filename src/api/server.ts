@@ -86,7 +86,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see GET /api/v1/search, POST /api/v1/logs`));
 
   const { acceptor } = deps;
-  if (acceptor) for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
+  if (acceptor) {
+    for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
+    for (const preset of PRESETS) preset.ingestRoutes?.({ app, acceptor, config, metrics });
+  }
   if (config.roles.includes('query')) {
     registerQueryRoutes(app, deps);
     registerExploreRoutes(app, deps);

@@ -4,7 +4,7 @@
 // naming its key (pipelines.NAME.steps.2.window.size).
 import type { StepKind } from './step.ts';
 
-export const DEAD_LETTER_FORMATS = ['tributary', 'user-login'] as const;
+export const DEAD_LETTER_FORMATS = ['tributary', 'user-login', 'sunbird'] as const;
 export type DeadLetterFormat = (typeof DEAD_LETTER_FORMATS)[number];
 
 /** Where one output's records go: a topic of the log (a stream, indexed like any other) or straight into a store stream. */
@@ -75,7 +75,7 @@ export function pipelinesSchema(steps: readonly StepKind[]): Record<string, unkn
         additionalProperties: false,
         properties: {
           topic: { ...TOPIC, default: DEFAULT_DEAD_LETTER_STREAM, description: 'Rejected records go to this topic (a stream).' },
-          format: { enum: [...DEAD_LETTER_FORMATS], default: 'tributary', description: 'tributary: original, reason, pipeline, step, origin, time; user-login: seed 001\'s {topic_name, message, error, processed_at_utc}.' },
+          format: { enum: [...DEAD_LETTER_FORMATS], default: 'tributary', description: 'tributary: original, reason, pipeline, step, origin, time; user-login: seed 001\'s {topic_name, message, error, processed_at_utc}; sunbird: seed 003\'s event with flags.pp_validation_processed false and metadata.validation_error.' },
         },
         default: {},
       },

@@ -22,6 +22,7 @@ export function deadLetterBody(letter: DeadLetter, format: DeadLetterFormat, str
   if (format === 'user-login') {
     return { topic_name: streamOf(record.origin.topic), message: record.body, error: reason, processed_at_utc: formatTime(at, 'iso') };
   }
+  if (format === 'sunbird') return sunbirdFailed(record.body, reason);
   return {
     timestamp: new Date(at).toISOString(),
     level: 'error',
@@ -35,6 +36,20 @@ export function deadLetterBody(letter: DeadLetter, format: DeadLetterFormat, str
     offset: record.origin.offset,
     ingestedAt: new Date(record.origin.ingestedAt).toISOString(),
     record: record.body,
+  };
+}
+
+/** What the validate step says when no schema fits the record's eid. */
+const NO_SCHEMA = /^no (schema for \S+ |\S+: cannot choose a schema)/;
+
+/** Seed 003's telemetry.failed event: the event itself, flagged, with the reason in its metadata. */
+function sunbirdFailed(event: Record<string, unknown>, reason: string): Record<string, unknown> {
+  const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+  const validationError = NO_SCHEMA.test(reason) ? `Schema not found: eid looks incorrect, sending to failed (${reason})` : reason;
+  return {
+    ...event,
+    flags: { ...(isObject(event.flags) ? event.flags : {}), pp_validation_processed: false },
+    metadata: { ...(isObject(event.metadata) ? event.metadata : {}), validation_error: validationError, src: 'PipelinePreprocessor' },
   };
 }
 

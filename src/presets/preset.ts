@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../stores/store.ts';
 import type { PipelineConfig } from '../pipelines/config.ts';
-import type { Component } from '../registry.ts';
+import type { Component, SourceContext } from '../registry.ts';
 
 export interface PresetRouteContext {
   app: FastifyInstance;
@@ -18,6 +18,8 @@ export interface Preset extends Component {
   pipelines(config: Config): Record<string, PipelineConfig>;
   /** Its compatibility routes (when the process serves queries). */
   routes?(context: PresetRouteContext): void;
+  /** Its ingest endpoints (when the process ingests): they hand records to the acceptor like any source. */
+  ingestRoutes?(context: SourceContext): void;
   /** Partitions of its streams' topics, by stream, when it is on (streams.NAME.partitions overrides). */
   streamPartitions?(config: Config): Record<string, number>;
 }

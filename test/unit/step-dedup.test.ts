@@ -210,4 +210,23 @@ describe('dedup step: options', () => {
       assert.equal(check(bad), false, JSON.stringify(bad));
     }
   });
+
+  it('sends duplicates to an output of their own, marked, deduplicates only what `when` matches, and can take a missing key as a duplicate', async () => {
+    const { create } = setup();
+    const step = await create({ key: 'mid', ttl: '1h', when: 'NOT eid:LOG', missing: 'duplicate', duplicatesTo: 'duplicate', mark: 'flags.pp_duplicate' });
+    const input = [
+      rec({ eid: 'START', mid: 'a', flags: { ex_processed: true } }),
+      rec({ eid: 'START', mid: 'a', flags: { ex_processed: true } }),
+      rec({ eid: 'LOG', mid: 'l' }),
+      rec({ eid: 'LOG', mid: 'l' }),
+      rec({ eid: 'END' }),
+    ];
+    const result = await step.process(input);
+    assert.deepEqual(result.records.map((r) => [r.body.eid, r.output ?? 'default', (r.body.flags as { pp_duplicate?: boolean } | undefined)?.pp_duplicate ?? false]), [
+      ['START', 'default', false], ['START', 'duplicate', true], ['LOG', 'default', false], ['LOG', 'default', false], ['END', 'duplicate', true],
+    ]);
+    assert.equal(step.duplicates, 2);
+    assert.deepEqual(input[1]!.body.flags, { ex_processed: true }, 'the input record is left as it was');
+    await assert.rejects(Promise.resolve().then(() => create({ key: 'mid', ttl: '1h', mark: 'flags.dup' })), /mark needs duplicatesTo/);
+  });
 });

@@ -1,8 +1,10 @@
 // The dedup step: drops a record whose key was already seen within the TTL (processing time),
-// including a repeat within the same batch. Keys are bounded by maxKeys (oldest evicted first)
+// including a repeat within the same batch, or sends it to an output of its own, marked (Sunbird's
+// telemetry.duplicate with flags.pp_duplicate). Only records matching `when` are deduplicated. Keys are bounded by maxKeys (oldest evicted first)
 // and kept across restarts in the pipeline's checkpoint (with the offsets they were seen up to).
 import type { PipelineRecord, Rejection, Step, StepContext, StepKind } from '../../step.ts';
-import { splitFieldPath, valueAt } from '../../../record/field-path.ts';
+import { setAt, splitFieldPath, valueAt, writableCopy } from '../../../record/field-path.ts';
+import { recordPredicate } from '../../record-predicate.ts';
 import { parseDuration } from '../../../query/duration.ts';
 import { SeenKeys } from './seen-keys.ts';
 import { readState, type DedupState } from './state.ts';
@@ -13,8 +15,14 @@ export interface DedupOptions {
   /** How long a key counts as seen: "10m", "1h". */
   ttl: string;
   maxKeys?: number;
-  /** A record lacking a key field (absent or null): passed on (default) or rejected. */
-  missing?: 'pass' | 'reject';
+  /** A record lacking a key field (absent or null): passed on (default), rejected, or taken as a duplicate. */
+  missing?: 'pass' | 'reject' | 'duplicate';
+  /** Only records matching this query are deduplicated; the others pass (Sunbird: NOT eid:LOG). */
+  when?: string;
+  /** Duplicates go to this output instead of being dropped… */
+  duplicatesTo?: string;
+  /** …with this field (dotted path) set to true. */
+  mark?: string;
 }
 
 export interface DedupStep extends Step {
@@ -37,7 +45,10 @@ const optionsSchema = {
     },
     ttl: { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$', description: 'How long a key counts as seen, e.g. 10m, 1h.' },
     maxKeys: { type: 'integer', minimum: 1, default: 1_000_000, description: 'Keys kept at most; the oldest go first.' },
-    missing: { enum: ['pass', 'reject'], default: 'pass', description: 'A record without the key: passed on or rejected.' },
+    missing: { enum: ['pass', 'reject', 'duplicate'], default: 'pass', description: 'A record without the key: passed on, rejected, or taken as a duplicate.' },
+    when: { type: 'string', minLength: 1, description: 'Only records matching this query are deduplicated; the others pass, e.g. NOT eid:LOG.' },
+    duplicatesTo: { type: 'string', minLength: 1, description: 'The output duplicates go to (counted all the same); absent: they are dropped.' },
+    mark: { type: 'string', minLength: 1, description: 'With duplicatesTo: a field (dotted path) set to true on each duplicate, e.g. flags.pp_duplicate.' },
   },
   required: ['key', 'ttl'],
   additionalProperties: false,
@@ -66,6 +77,10 @@ export const dedupStep = {
     const maxKeys = options.maxKeys ?? 1_000_000;
     if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new Error(`dedup: maxKeys must be a positive integer, not ${maxKeys}`);
     const missing = options.missing ?? 'pass';
+    const applies = options.when === undefined ? () => true : recordPredicate(options.when, () => context.now());
+    const markPath = options.mark === undefined ? undefined : splitFieldPath(options.mark);
+    if (options.mark !== undefined && !markPath) throw new Error(`dedup: mark '${options.mark}' is not a field path (an empty segment)`);
+    if (markPath && options.duplicatesTo === undefined) throw new Error('dedup: mark needs duplicatesTo (dropped duplicates are not seen)');
 
     const seen = new SeenKeys(ttlMs, maxKeys);
     const saved = readState(context.restored);
@@ -89,17 +104,29 @@ export const dedupStep = {
         seen.expire(now);
         const passed: PipelineRecord[] = [];
         const rejected: Rejection[] = [];
+        const duplicate = (record: PipelineRecord) => {
+          duplicates += 1;
+          if (options.duplicatesTo === undefined) return;
+          const body = markPath ? writableCopy(record.body, [markPath]) : record.body;
+          if (markPath) setAt(body, markPath, true);
+          passed.push({ ...record, body, output: options.duplicatesTo });
+        };
         for (const record of records) {
+          if (!applies(record)) {
+            passed.push(record);
+            continue;
+          }
           const values = paths.map((path) => valueAt(record.body, path));
           const absent = values.findIndex((value) => value == null);
           if (absent >= 0) {
             if (missing === 'pass') passed.push(record);
+            else if (missing === 'duplicate') duplicate(record);
             else rejected.push({ record, reason: `dedup: no ${fields[absent]} to deduplicate by` });
             continue;
           }
           // JSON keeps "1" and 1 apart, and a composite key's parts apart.
           const key = JSON.stringify(values.length === 1 ? values[0] : values);
-          if (seen.seen(key, now)) duplicates += 1;
+          if (seen.seen(key, now)) duplicate(record);
           else passed.push(record);
         }
         return { records: passed, rejected };

@@ -8,7 +8,7 @@
 import type { PipelineRecord, Step, StepContext, StepKind, StepResult } from '../../step.ts';
 import { parseQuery } from '../../../query/parser.ts';
 import { compilePredicate, type EvalRecord, type RecordPredicate } from '../../../query/evaluate.ts';
-import { eventTime } from '../../../record/time.ts';
+import { evalRecord } from '../../record-predicate.ts';
 
 export interface RouteOptions {
   routes: Array<{ when: string; to: string }>;
@@ -48,16 +48,6 @@ const OPTIONS_SCHEMA = {
     all: { type: 'boolean', default: false, description: 'Send a copy of the record to every matching route, not only the first.' },
   },
 };
-
-/** What a predicate sees of a pipeline record: its body, the event time (else the log's append time) and its topic as stream. */
-function evalRecord(record: PipelineRecord): EvalRecord {
-  return {
-    body: record.body,
-    ts: eventTime(record.body) ?? record.origin.ingestedAt,
-    stream: record.origin.topic,
-    ingestedAt: record.origin.ingestedAt,
-  };
-}
 
 function compileRoutes(options: RouteOptions, context: StepContext): CompiledRoute[] {
   return options.routes.map((route, index) => {

@@ -1,0 +1,109 @@
+// Preset sunbird-telemetry (seed 003): Sunbird clients POST telemetry batches to /v1/telemetry;
+// the extractor splits them into events (batches deduplicated on params.msgid), the preprocessor
+// validates each against the telemetry v3 schema of its eid, corrects it, deduplicates it on mid
+// and routes it by eid (PIPELINE_NOTES.md). Every topic is a searchable stream of its name.
+import { fileURLToPath } from 'node:url';
+import type { Preset } from '../preset.ts';
+import { DURATION, presetSettings } from '../preset.ts';
+import type { PipelineConfig } from '../../pipelines/config.ts';
+import { EVENT_SCHEMAS, TOPICS } from './topics.ts';
+import { EXTRACT_OUTPUTS } from './extract-step.ts';
+import { ROUTE_OUTPUTS } from './route-step.ts';
+import { registerTelemetryRoutes } from './telemetry-routes.ts';
+
+export interface SunbirdTelemetrySettings {
+  enabled: boolean;
+  dedup: { ttl: string; maxKeys: number };
+  maxEventBytes: number;
+  defaultChannel: string;
+}
+
+const SCHEMA_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
+
+export function sunbirdPipelines(settings: SunbirdTelemetrySettings): Record<string, PipelineConfig> {
+  const dedup = { ttl: settings.dedup.ttl, maxKeys: settings.dedup.maxKeys };
+  return {
+    'sunbird-telemetry-extractor': {
+      description: 'seed 003: telemetry.ingest batches → events on telemetry.raw (LOG → druid.events.log), batches deduplicated on params.msgid',
+      group: 'telemetry-extractor-group',
+      input: { streams: [TOPICS.ingest] },
+      steps: [
+        { dedup: { key: 'params.msgid', ...dedup, duplicatesTo: 'batch-duplicate', mark: 'flags.extractor_duplicate' } },
+        { 'sunbird-extract': { maxEventBytes: settings.maxEventBytes, channel: settings.defaultChannel } },
+      ],
+      outputs: {
+        default: { topic: TOPICS.raw },
+        [EXTRACT_OUTPUTS.log]: { topic: TOPICS.log },
+        [EXTRACT_OUTPUTS.failed]: { topic: TOPICS.failed },
+        [EXTRACT_OUTPUTS.badBatch]: { topic: TOPICS.extractorFailed },
+        'batch-duplicate': { topic: TOPICS.extractorDuplicate },
+      },
+    },
+    'sunbird-telemetry-preprocessor': {
+      description: 'seed 003: telemetry.raw events → validated by eid (failures → telemetry.failed), corrected, deduplicated on mid, routed by eid',
+      group: 'pipeline-preprocessor-group',
+      input: { streams: [TOPICS.raw] },
+      steps: [
+        {
+          validate: {
+            by: 'eid',
+            schemas: Object.fromEntries(EVENT_SCHEMAS.map((eid) => [eid, `${SCHEMA_DIR}${eid.toLowerCase()}.json`])),
+            refs: { 'resource:/schemas/telemetry/3.0/': SCHEMA_DIR },
+          },
+        },
+        { 'sunbird-preprocess': { defaultChannel: settings.defaultChannel } },
+        // LOG is not deduplicated; an event without a mid counts as a duplicate (as in the original)
+        { dedup: { key: 'mid', ...dedup, when: 'NOT eid:LOG', missing: 'duplicate', duplicatesTo: 'duplicate', mark: 'flags.pp_duplicate' } },
+        { 'sunbird-route': {} },
+      ],
+      outputs: {
+        default: { topic: TOPICS.unique },
+        log: { topic: TOPICS.log },
+        duplicate: { topic: TOPICS.duplicate },
+        [ROUTE_OUTPUTS.error]: { topic: TOPICS.error },
+        [ROUTE_OUTPUTS.unique]: { topic: TOPICS.unique },
+        [ROUTE_OUTPUTS.primary]: { topic: TOPICS.primary },
+        [ROUTE_OUTPUTS.secondary]: { topic: TOPICS.secondary },
+        [ROUTE_OUTPUTS.audit]: { topic: TOPICS.audit },
+        [ROUTE_OUTPUTS.cbAudit]: { topic: TOPICS.cbAudit },
+      },
+      deadLetters: { topic: TOPICS.failed, format: 'sunbird' },
+    },
+  };
+}
+
+export const sunbirdTelemetryPreset: Preset = {
+  name: 'sunbird-telemetry',
+  description: 'seed 003: Sunbird telemetry v3 batches → extracted, validated, deduplicated and routed events',
+  config: {
+    section: 'presets',
+    properties: {
+      'sunbird-telemetry': {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          enabled: { type: 'boolean', default: true },
+          dedup: {
+            type: 'object',
+            additionalProperties: false,
+            default: {},
+            properties: {
+              ttl: { ...DURATION, default: '1h', description: 'How long a batch msgid or an event mid counts as seen (the original: 3600 s).' },
+              maxKeys: { type: 'integer', minimum: 1, default: 1_000_000 },
+            },
+          },
+          maxEventBytes: { type: 'integer', minimum: 1, default: 1_048_576, description: 'An event larger than this goes to telemetry.failed (the original\'s event.max.size).' },
+          defaultChannel: { type: 'string', minLength: 1, default: 'b00bc992ef25f1a9a8d63291e20efc8d', description: 'The channel of an event sent with a blank one.' },
+        },
+      },
+    },
+  },
+  pipelines(config): Record<string, PipelineConfig> {
+    const settings = presetSettings<SunbirdTelemetrySettings>(config, 'sunbird-telemetry');
+    return settings.enabled ? sunbirdPipelines(settings) : {};
+  },
+  ingestRoutes(context): void {
+    if (presetSettings<SunbirdTelemetrySettings>(context.config, 'sunbird-telemetry').enabled) registerTelemetryRoutes(context);
+  },
+};

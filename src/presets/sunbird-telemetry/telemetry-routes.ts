@@ -1,0 +1,80 @@
+// Sunbird's telemetry API: POST /v1/telemetry (and /api/data/v1/telemetry, its path behind the
+// portal's proxy) takes a batch envelope ({id, ver, params: {msgid}, events: [...]}) and puts it on
+// telemetry.ingest, answering in Sunbird's response format once the log has it. A bad envelope
+// gets Sunbird's error format and a 400; a full backlog a 429 with Retry-After.
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SourceContext } from '../../registry.ts';
+import { parseIngestBody } from '../../sources/http/json-body.ts';
+import { IngestError } from '../../sources/http/ingest-error.ts';
+import { TOPICS } from './topics.ts';
+
+const REFUSAL_STATUS = { backlog: 429, too_large: 413, unavailable: 503 } as const;
+
+interface Answer {
+  status: number;
+  msgid: string | null;
+  error?: { code: string; message: string };
+  retryAfterSeconds?: number;
+}
+
+function send(reply: FastifyReply, answer: Answer) {
+  const failed = answer.error !== undefined;
+  if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
+  return reply.code(answer.status).type('application/json').send({
+    id: 'api.telemetry',
+    ver: '3.0',
+    ts: new Date().toISOString(),
+    params: { resmsgid: randomUUID(), msgid: answer.msgid, status: failed ? 'failed' : 'successful', err: answer.error?.code ?? null, errmsg: answer.error?.message ?? null },
+    responseCode: failed ? (answer.status >= 500 || answer.status === 429 ? 'SERVER_ERROR' : 'CLIENT_ERROR') : 'SUCCESS',
+    result: {},
+  });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** What is wrong with a batch envelope, or undefined. */
+export function envelopeProblem(batch: unknown): string | undefined {
+  if (!isObject(batch)) return 'the body must be a JSON object: {"id": "api.sunbird.telemetry", "ver": "3.0", "params": {"msgid": "…"}, "events": [...]}';
+  if (!Array.isArray(batch.events)) return batch.events === undefined ? 'the batch has no events array' : 'events must be an array of telemetry events';
+  if (batch.params !== undefined && !isObject(batch.params)) return 'params must be an object';
+  return undefined;
+}
+
+export function registerTelemetryRoutes({ app, acceptor, config, metrics }: SourceContext): void {
+  const receive = async (request: FastifyRequest, reply: FastifyReply) => {
+    const raw = request.body;
+    if (!Buffer.isBuffer(raw)) return send(reply, { status: 400, msgid: null, error: { code: 'INVALID_REQUEST', message: 'the body is empty: send a telemetry batch' } });
+    let record: Buffer;
+    let batch: unknown;
+    try {
+      const records = await parseIngestBody(raw, {
+        contentType: 'application/json',
+        contentEncoding: request.headers['content-encoding'],
+        maxBodyBytes: config.ingest.maxBodyBytes,
+        limits: config.limits,
+      });
+      if (records.length !== 1) throw new IngestError(400, 'not_an_object', 'the body must be one batch object, not an array');
+      record = records[0]!;
+      batch = JSON.parse(record.toString('utf8'));
+    } catch (error) {
+      if (!(error instanceof IngestError)) throw error;
+      metrics.rejectedRequests.inc({ code: error.code });
+      return send(reply, { status: error.status, msgid: null, error: { code: 'INVALID_REQUEST', message: error.message } });
+    }
+    const msgid = isObject(batch) && isObject(batch.params) && typeof batch.params.msgid === 'string' ? batch.params.msgid : null;
+    const problem = envelopeProblem(batch);
+    if (problem) {
+      metrics.rejectedRequests.inc({ code: 'bad_telemetry_batch' });
+      return send(reply, { status: 400, msgid, error: { code: 'INVALID_REQUEST', message: problem } });
+    }
+    const result = await acceptor.accept(TOPICS.ingest, [record]);
+    if ('refused' in result) {
+      const status = REFUSAL_STATUS[result.refused.kind];
+      return send(reply, { status, msgid, error: { code: result.refused.code.toUpperCase(), message: result.refused.message }, ...(status === 429 || status === 503 ? { retryAfterSeconds: 1 } : {}) });
+    }
+    return send(reply, { status: 200, msgid });
+  };
+  app.post('/v1/telemetry', receive);
+  app.post('/api/data/v1/telemetry', receive);
+}

@@ -1,0 +1,158 @@
+// Preset sunbird-telemetry (seed 003) end to end: Sunbird batches posted to /v1/telemetry are
+// answered in Sunbird's format, extracted (batches deduplicated on params.msgid), validated
+// against the telemetry v3 schema of each eid, corrected, deduplicated on mid and routed by eid.
+// Every event's streams are checked against a brute-force model of PIPELINE_NOTES.md's routes,
+// with validity from an Ajv of the test's own over the same schema files.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { childServerForSuite, getJson, postJson, waitFor, type ChildServer } from './harness.ts';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/sunbird/', import.meta.url));
+const SCHEMAS = fileURLToPath(new URL('../../src/presets/sunbird-telemetry/schemas/', import.meta.url));
+const STREAMS = ['telemetry.raw', 'druid.events.log', 'telemetry.failed', 'telemetry.duplicate', 'telemetry.error', 'telemetry.unique',
+  'telemetry.unique.primary', 'telemetry.unique.secondary', 'telemetry.audit', 'telemetry.cb.audit', 'telemetry.extractor.duplicate'];
+
+type Event = Record<string, any>;
+const fixtures = (file: string): Array<Record<string, any>> => readFileSync(path.join(FIXTURES, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+
+/** Validity as the preprocessor should judge it: the schema file of the eid, when there is one. */
+async function validator(): Promise<(event: Event) => boolean> {
+  const checks = new Map<string, (data: unknown) => boolean>();
+  const eids = ['ASSESS', 'AUDIT', 'CB_AUDIT', 'END', 'ERROR', 'EXDATA', 'FEEDBACK', 'HEARTBEAT', 'IMPRESSION', 'INTERACT', 'INTERRUPT', 'LOG', 'METRICS', 'RESPONSE', 'SEARCH', 'SHARE', 'START', 'SUMMARY'];
+  const load = (file: string) => JSON.parse(readFileSync(path.join(SCHEMAS, file), 'utf8'));
+  for (const eid of eids) {
+    const ajv = new Ajv({ strict: false, logger: false, loadSchema: async (uri) => load(uri.replace('resource:/schemas/telemetry/3.0/', '')) });
+    ajv.removeKeyword('id');
+    checks.set(eid, await ajv.compileAsync(load(`${eid.toLowerCase()}.json`)));
+  }
+  return (event) => checks.get(String(event.eid))?.(event) ?? false;
+}
+
+/** The streams an event of a batch should land on, by PIPELINE_NOTES.md; `seen` holds the mids deduplicated so far. */
+function expectedStreams(event: Event, valid: boolean, seen: Set<string>): Array<[string, string]> {
+  // as the stats API names a missing eid
+  const eid = String(event.eid ?? null);
+  if (eid === 'LOG') return [['druid.events.log', 'LOG']];
+  if (!valid) return [['telemetry.failed', eid]];
+  if (typeof event.mid !== 'string' || seen.has(event.mid)) return [['telemetry.duplicate', eid]];
+  seen.add(event.mid);
+  if (eid === 'ERROR') return [['telemetry.error', eid]];
+  const lane: [string, string] = [['INTERACT', 'IMPRESSION'].includes(eid) ? 'telemetry.unique.secondary' : 'telemetry.unique.primary', eid];
+  if (eid === 'AUDIT') return [lane, ['telemetry.audit', eid], ['telemetry.unique', eid]];
+  if (eid === 'CB_AUDIT') return [lane, ['telemetry.cb.audit', eid]];
+  if (eid === 'SHARE') {
+    const items = (event.edata.items as Event[]).flatMap((item) => (Array.isArray(item.params) && item.params.length > 0 ? item.params : [undefined]));
+    return [lane, ['telemetry.unique', eid], ...items.flatMap((): Array<[string, string]> => [['telemetry.unique', 'SHARE_ITEM'], ['telemetry.unique.secondary', 'SHARE_ITEM']])];
+  }
+  return [lane, ['telemetry.unique', eid]];
+}
+
+async function streamCounts(url: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const stream of STREAMS) {
+    const { body } = await getJson(`${url}/api/v1/stats?stream=${stream}&by=eid&agg=count&limit=100`);
+    for (const group of body.groups ?? []) counts.set(`${stream} ${group.key.eid}`, group.values.count);
+  }
+  return counts;
+}
+
+const sorted = (counts: Map<string, number>) => [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
+
+describe('preset sunbird-telemetry', () => {
+  const suite = childServerForSuite('sunbird');
+  let server: ChildServer;
+  let valid: (event: Event) => boolean;
+
+  before(async () => {
+    server = suite.server();
+    valid = await validator();
+  });
+
+  it('answers in Sunbird\'s format, and refuses a bad envelope with a 400 naming the problem', async () => {
+    const batch = fixtures('telemetry-extractor.batches.jsonl').find((f) => f.fixture === 'EMPTY_BATCH_EVENTS')!.event;
+    const ok = await postJson(`${server.url}/v1/telemetry`, JSON.stringify(batch));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.responseCode, 'SUCCESS');
+    assert.equal(ok.body.params.status, 'successful');
+    assert.match(ok.body.params.resmsgid, /^[0-9a-f-]{36}$/);
+    // the batch's audit event, counting its 0 events, is searchable before the next test counts streams
+    await waitFor(async () => ((await getJson(`${server.url}/api/v1/search?stream=druid.events.log&q=${encodeURIComponent('edata.type:telemetry_audit')}&limit=0`)).body.total === 1 ? true : undefined), 15_000, 'the audit event');
+    const invalidJson = fixtures('telemetry-extractor.batches.jsonl').find((f) => f.fixture === 'INVALID_BATCH_EVENT')!;
+    for (const [body, problem] of [[invalidJson.raw_invalid_json, /not valid JSON/], [JSON.stringify({ id: 'api.sunbird.telemetry', params: { msgid: 'm-1' } }), /no events array/], ['[{"eid":"LOG"},{"eid":"LOG"}]', /one batch object/]] as const) {
+      const bad = await postJson(`${server.url}/api/data/v1/telemetry`, body);
+      assert.equal(bad.status, 400, String(body).slice(0, 40));
+      assert.equal(bad.body.responseCode, 'CLIENT_ERROR');
+      assert.equal(bad.body.params.status, 'failed');
+      assert.match(bad.body.params.errmsg, problem);
+    }
+  });
+
+  it('routes every event of the reference fixtures as the original pipeline does; a re-sent batch and a re-sent event are duplicates', async () => {
+    const before = await streamCounts(server.url);
+    const events = fixtures('pipeline-preprocessor.events.jsonl').map((f) => f.event as Event);
+    const extractorBatch = fixtures('telemetry-extractor.batches.jsonl').find((f) => f.fixture === 'EVENT_WITH_MESSAGE_ID')!.event;
+    const batches = [
+      { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'fixtures-1' }, events },
+      extractorBatch,
+      extractorBatch, // the same msgid again: the whole batch is a duplicate
+      { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'fixtures-2' }, events: events.slice(0, 3) }, // events sent again
+    ];
+    const seen = new Set<string>();
+    const expected = new Map<string, number>();
+    const add = (key: string, n = 1) => expected.set(key, (expected.get(key) ?? 0) + n);
+    const seenBatches = new Set<string>();
+    for (const batch of batches) {
+      assert.equal((await postJson(`${server.url}/v1/telemetry`, JSON.stringify(batch))).status, 200);
+      if (seenBatches.has(batch.params.msgid)) {
+        add('telemetry.extractor.duplicate null');
+        continue;
+      }
+      seenBatches.add(batch.params.msgid);
+      add('druid.events.log LOG'); // the batch's audit event
+      for (const event of batch.events as Event[]) {
+        if (event.eid !== 'LOG') add(`telemetry.raw ${event.eid ?? null}`);
+        for (const [stream, eid] of expectedStreams(event, valid(event), seen)) add(`${stream} ${eid}`);
+      }
+    }
+    const want = sorted(new Map([...expected].map(([key, n]) => [key, n + (before.get(key) ?? 0)])));
+    const total = want.reduce((sum, [, n]) => sum + n, 0);
+    const got = await waitFor(async () => {
+      const counts = await streamCounts(server.url);
+      return [...counts.values()].reduce((sum, n) => sum + n, 0) >= total ? counts : undefined;
+    }, 30_000, `${total} events routed`);
+    assert.deepEqual(sorted(got), want);
+  });
+
+  it('stamps, corrects and explains: syncts, hub, SHARE items, the duplicate and failure flags', async () => {
+    const search = async (stream: string, q: string) => (await getJson(`${server.url}/api/v1/search?stream=${stream}&q=${encodeURIComponent(q)}&limit=50`)).body.hits.map((hit: { record: Event }) => hit.record);
+    const [interact] = await search('telemetry.unique.secondary', 'eid:INTERACT');
+    assert.equal(typeof interact.syncts, 'number');
+    assert.equal(interact['@timestamp'], new Date(interact.syncts).toISOString());
+    assert.equal(interact.flags.ex_processed, true);
+    assert.equal(interact.flags.pp_validation_processed, true);
+    assert.equal(interact.type, 'events');
+    assert.equal(typeof interact.context.hub, 'string');
+    const duplicate = (await search('telemetry.duplicate', '_exists_:mid'))[0];
+    assert.equal(duplicate.flags.pp_duplicate, true);
+    const batchDuplicate = (await search('telemetry.extractor.duplicate', '*'))[0];
+    assert.equal(batchDuplicate.flags.extractor_duplicate, true);
+    const failed = await search('telemetry.failed', 'eid:NO_EID');
+    assert.ok(failed.length > 0);
+    for (const event of failed) {
+      assert.equal(event.flags.pp_validation_processed, false);
+      assert.match(event.metadata.validation_error, /^Schema not found: eid looks incorrect/);
+      assert.equal(event.metadata.src, 'PipelinePreprocessor');
+    }
+    const items = await search('telemetry.unique', 'eid:SHARE_ITEM');
+    const share = fixtures('pipeline-preprocessor.events.jsonl').map((f) => f.event as Event).find((event) => event.eid === 'SHARE')!;
+    assert.deepEqual(items.map((item: Event) => item.object.rollup.l1), items.map(() => share.object.id));
+    assert.deepEqual(items.map((item: Event) => item.edata.type).sort(), ['download', 'download', 'import'], 'transfers 0 (or no params) download, else import');
+    assert.ok(items.every((item: Event) => item.mid.startsWith(`${share.mid}-`)));
+    const audits = await search('druid.events.log', 'edata.type:telemetry_audit');
+    assert.ok(audits.some((audit: Event) => audit.edata.params[0].events_count === 17));
+  });
+});
