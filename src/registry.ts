@@ -28,6 +28,7 @@ import { sunbirdTelemetryPreset } from './presets/sunbird-telemetry/preset.ts';
 import { sunbirdExtractStep } from './presets/sunbird-telemetry/extract-step.ts';
 import { sunbirdPreprocessStep } from './presets/sunbird-telemetry/preprocess-step.ts';
 import { sunbirdRouteStep } from './presets/sunbird-telemetry/route-step.ts';
+import { sunbirdDenormalizeStep } from './presets/sunbird-telemetry/denormalize-step.ts';
 import { parseStep } from './pipelines/steps/parse/parse.ts';
 import { validateStep } from './pipelines/steps/validate/validate.ts';
 import { dedupStep } from './pipelines/steps/dedup/dedup.ts';
@@ -86,7 +87,7 @@ export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlp
 export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset, functionCallLogsPreset, sunbirdTelemetryPreset];
 export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep,
   // the steps only the Sunbird telemetry preset needs
-  sunbirdExtractStep, sunbirdPreprocessStep, sunbirdRouteStep];
+  sunbirdExtractStep, sunbirdPreprocessStep, sunbirdRouteStep, sunbirdDenormalizeStep];
 
 function named<T extends Component>(list: readonly T[], name: string, what: string): T {
   const found = list.find((component) => component.name === name);

@@ -20,6 +20,7 @@ export interface PipelineView {
   deadLetters?: Record<string, number>;
   lateRecords?: number;
   duplicates?: number;
+  dropped?: number;
   stateBytes?: number;
   state?: Record<string, number>;
   lastCheckpointAt?: number | null;
@@ -69,7 +70,7 @@ export function formatPipeline(p: PipelineView): string {
     `Steps: ${p.steps.join(' → ') || '-'}`,
     `Outputs: ${outputs.join(', ')}`,
     `Dead letters: topic ${p.deadLetterTopic ?? '_dead_letters'}`,
-    `Records in: ${orDash(p.recordsIn)}  Late: ${orDash(p.lateRecords)}  Duplicates: ${orDash(p.duplicates)}  Lag: ${orDash(p.lag)}`,
+    `Records in: ${orDash(p.recordsIn)}  Late: ${orDash(p.lateRecords)}  Duplicates: ${orDash(p.duplicates)}  Dropped: ${orDash(p.dropped)}  Lag: ${orDash(p.lag)}`,
     `State: ${state.join(', ') || 'none'}  (${orDash(p.stateBytes)} bytes checkpointed)`,
     `Last checkpoint: ${p.lastCheckpointAt ? new Date(p.lastCheckpointAt).toISOString() : 'never'}`,
     ...(counters.length > 0 ? ['', formatTable(['COUNTER', 'NAME', 'RECORDS'], counters)] : []),

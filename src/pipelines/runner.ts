@@ -43,6 +43,8 @@ export interface PipelineStats {
   lateRecords: number;
   /** Records a dedup step dropped as already seen. */
   duplicates: number;
+  /** Records a step dropped on purpose, counted (Sunbird's denormalizer: events too old). */
+  dropped: number;
   /** Bytes of the last checkpoint. */
   stateBytes: number;
   /** Open windows, keys held: what each stateful step holds now. */
@@ -98,7 +100,7 @@ export class PipelineRunner {
     }
     this.#checkpointFile = checkpointFile(deps.dataDir, name);
     this.#checkpointEveryMs = parseDuration(config.checkpointEvery ?? '1s');
-    this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, duplicates: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
+    this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, duplicates: 0, dropped: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
   }
 
   readonly #streamOf = (topic: string): string => this.#deps.streams.find((streamLog) => streamLog.log === this.#input.log)?.topics.streamOf(topic) ?? topic;
@@ -187,8 +189,8 @@ export class PipelineRunner {
       if (held.openGroups !== undefined) state[`${name}.openWindows`] = held.openGroups;
       if (held.keys !== undefined) state[`${name}.keys`] = held.keys;
     }
-    const total = (counter: 'lateRecords' | 'duplicates') => this.#steps.reduce((sum, { step }) => sum + ((step as Partial<Record<typeof counter, number>>)[counter] ?? 0), 0);
-    return { ...this.#stats, out: { ...this.#stats.out }, deadLetters: { ...this.#stats.deadLetters }, state, lateRecords: total('lateRecords'), duplicates: total('duplicates') };
+    const total = (counter: 'lateRecords' | 'duplicates' | 'dropped') => this.#steps.reduce((sum, { step }) => sum + ((step as Partial<Record<typeof counter, number>>)[counter] ?? 0), 0);
+    return { ...this.#stats, out: { ...this.#stats.out }, deadLetters: { ...this.#stats.deadLetters }, state, lateRecords: total('lateRecords'), duplicates: total('duplicates'), dropped: total('dropped') };
   }
 
   #enqueue(task: () => Promise<void>): Promise<void> {

@@ -155,4 +155,49 @@ describe('preset sunbird-telemetry', () => {
     const audits = await search('druid.events.log', 'edata.type:telemetry_audit');
     assert.ok(audits.some((audit: Event) => audit.edata.params[0].events_count === 17));
   });
+
+  it('denormalizes unique events with reference data pushed through the API; drops old ones, counted', async () => {
+    const put = async (table: string, rows: unknown[]) => {
+      const response = await fetch(`${server.url}/api/v1/sunbird/reference/${table}`, { method: 'PUT', body: rows.map((row) => JSON.stringify(row)).join('\n') });
+      return { status: response.status, body: await response.json() as Record<string, any> };
+    };
+    assert.deepEqual((await put('device', [{ id: 'dev-1', devicespec: { os: 'Android 10' }, state: 'Karnataka' }])).body, { table: 'device', written: 1, rows: 1 });
+    assert.equal((await put('user', [{ id: 'user-1', usersignintype: 'Self-Signed-In', userlogintype: 'Student' }])).status, 200);
+    assert.equal((await put('content', [{ id: 'do_1', name: 'Fractions', contentType: 'Resource' }, { id: 'do_col', name: 'Maths', contentType: 'Course' }])).status, 200);
+    assert.equal((await put('dialcode', [{ id: 'QR1234', batchcode: 'b1' }])).status, 200);
+    assert.equal((await put('planets', [{ id: 1 }])).status, 404);
+    assert.match((await put('device', [{ name: 'no id' }])).body.error.message, /row 1 has no id/);
+    assert.equal((await getJson(`${server.url}/api/v1/sunbird/reference/content/do_col`)).body.name, 'Maths');
+
+    const now = Date.now();
+    const base = (mid: string, extra: Event) => ({ eid: 'START', ets: now, ver: '3.0', mid, actor: { id: 'user-1', type: 'User' }, context: { channel: 'c', env: 'learn', pdata: { id: 'p' }, did: 'dev-1' }, edata: { type: 'app' }, ...extra });
+    const events = [
+      base('denorm-1', { object: { id: 'do_1', type: 'Content', rollup: { l1: 'do_col' } } }),
+      base('denorm-2', { actor: { id: 'user-9', type: 'User' }, context: { channel: 'c', env: 'learn', pdata: { id: 'p' }, did: 'dev-unknown' }, object: { id: 'qr1234', type: 'DialCode' } }),
+      base('denorm-old', { ets: now - 200 * 86_400_000 }),
+      base('denorm-future', { ets: now + 3 * 86_400_000 }),
+    ];
+    const describedBefore = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
+    assert.equal((await postJson(`${server.url}/v1/telemetry`, JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'denorm-batch' }, events }))).status, 200);
+    const denorm = await waitFor(async () => {
+      const { body } = await getJson(`${server.url}/api/v1/search?stream=telemetry.denorm&q=${encodeURIComponent('mid:denorm-*')}&limit=10`);
+      return body.total === 3 ? body.hits.map((hit: { record: Event }) => hit.record) as Event[] : undefined;
+    }, 30_000, 'three denormalized events');
+    const byMid = new Map(denorm.map((event) => [event.mid, event]));
+    const first = byMid.get('denorm-1')!;
+    assert.deepEqual(first.devicedata, { id: 'dev-1', devicespec: { os: 'Android 10' }, state: 'Karnataka' });
+    assert.equal(first.userdata.userlogintype, 'Student');
+    assert.equal(first.contentdata.name, 'Fractions');
+    assert.equal(first.collectiondata.name, 'Maths');
+    assert.deepEqual([first.flags.device_denorm, first.flags.user_denorm, first.flags.content_denorm, first.flags.coll_denorm], [true, true, true, true]);
+    const second = byMid.get('denorm-2')!;
+    assert.deepEqual([second.flags.device_denorm, second.flags.user_denorm, second.flags.dialcode_denorm], [false, false, true]);
+    assert.deepEqual(second.userdata, { usersignintype: 'Anonymous', userlogintype: 'NA' }, 'an unknown user gets the defaults');
+    assert.equal(second.dialcodedata.batchcode, 'b1');
+    const future = byMid.get('denorm-future')!;
+    assert.ok(future.ets < now + 86_400_000 && new Date(future.ets).toISOString().endsWith('T23:59:59.999Z'), 'a future ets is clamped to the end of today');
+    assert.equal(byMid.has('denorm-old'), false);
+    const describedAfter = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
+    assert.ok(describedAfter.dropped >= describedBefore.dropped + 1, `dropped ${describedBefore.dropped} → ${describedAfter.dropped}`);
+  });
 });

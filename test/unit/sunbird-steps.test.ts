@@ -6,6 +6,7 @@ import type { PipelineRecord } from '../../src/pipelines/step.ts';
 import { sunbirdExtractStep } from '../../src/presets/sunbird-telemetry/extract-step.ts';
 import { corrected } from '../../src/presets/sunbird-telemetry/preprocess-step.ts';
 import { shareItems, sunbirdRouteStep } from '../../src/presets/sunbird-telemetry/route-step.ts';
+import { skipped } from '../../src/presets/sunbird-telemetry/denormalize-step.ts';
 
 const context = { now: () => 0 };
 const rec = (body: Record<string, unknown>, offset = 7): PipelineRecord => ({ body, origin: { topic: 'telemetry.ingest', partition: 0, offset, ingestedAt: 1_700_000_000_000 } });
@@ -81,3 +82,10 @@ describe('sunbird-route', () => {
     assert.deepEqual(shareItems(share).map((item) => item.mid), items.map((item) => item.mid), 'the same SHARE gives the same item mids');
   });
 });
+
+describe('sunbird-denormalize', () => {
+  it('skips INTERRUPT and the summaries other than SUMMARY and ME_WORKFLOW_SUMMARY', () => {
+    assert.deepEqual(['INTERRUPT', 'ME_SESSION_SUMMARY', 'SUMMARY', 'ME_WORKFLOW_SUMMARY', 'START'].map(skipped), [true, true, false, false, false]);
+  });
+});
+

@@ -1,7 +1,8 @@
 // Preset sunbird-telemetry (seed 003): Sunbird clients POST telemetry batches to /v1/telemetry;
 // the extractor splits them into events (batches deduplicated on params.msgid), the preprocessor
 // validates each against the telemetry v3 schema of its eid, corrects it, deduplicates it on mid
-// and routes it by eid (PIPELINE_NOTES.md). Every topic is a searchable stream of its name.
+// and routes it by eid; the denormalizer adds reference data to unique events (PIPELINE_NOTES.md).
+// Every topic is a searchable stream of its name.
 import { fileURLToPath } from 'node:url';
 import type { Preset } from '../preset.ts';
 import { DURATION, presetSettings } from '../preset.ts';
@@ -10,17 +11,20 @@ import { EVENT_SCHEMAS, TOPICS } from './topics.ts';
 import { EXTRACT_OUTPUTS } from './extract-step.ts';
 import { ROUTE_OUTPUTS } from './route-step.ts';
 import { registerTelemetryRoutes } from './telemetry-routes.ts';
+import { referenceDir, registerReferenceRoutes } from './reference-routes.ts';
+import { TABLES, type TableName } from './reference-tables.ts';
 
 export interface SunbirdTelemetrySettings {
   enabled: boolean;
   dedup: { ttl: string; maxKeys: number };
   maxEventBytes: number;
   defaultChannel: string;
+  denormalizer: { maxAge: string; reference: Partial<Record<TableName, string>> };
 }
 
 const SCHEMA_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
 
-export function sunbirdPipelines(settings: SunbirdTelemetrySettings): Record<string, PipelineConfig> {
+export function sunbirdPipelines(settings: SunbirdTelemetrySettings, dataDir: string): Record<string, PipelineConfig> {
   const dedup = { ttl: settings.dedup.ttl, maxKeys: settings.dedup.maxKeys };
   return {
     'sunbird-telemetry-extractor': {
@@ -69,6 +73,13 @@ export function sunbirdPipelines(settings: SunbirdTelemetrySettings): Record<str
       },
       deadLetters: { topic: TOPICS.failed, format: 'sunbird' },
     },
+    'sunbird-telemetry-denormalizer': {
+      description: 'seed 003: telemetry.unique → device, user, content and DialCode data from the reference tables → telemetry.denorm; old events dropped, counted',
+      group: 'telemetry-denorm-group',
+      input: { streams: [TOPICS.unique] },
+      steps: [{ 'sunbird-denormalize': { dir: referenceDir(dataDir), maxAge: settings.denormalizer.maxAge, files: settings.denormalizer.reference } }],
+      outputs: { default: { topic: TOPICS.denorm } },
+    },
   };
 }
 
@@ -95,15 +106,32 @@ export const sunbirdTelemetryPreset: Preset = {
           },
           maxEventBytes: { type: 'integer', minimum: 1, default: 1_048_576, description: 'An event larger than this goes to telemetry.failed (the original\'s event.max.size).' },
           defaultChannel: { type: 'string', minLength: 1, default: 'b00bc992ef25f1a9a8d63291e20efc8d', description: 'The channel of an event sent with a blank one.' },
+          denormalizer: {
+            type: 'object',
+            additionalProperties: false,
+            default: {},
+            properties: {
+              maxAge: { ...DURATION, default: '90d', description: 'Events whose ets is older are dropped, counted (the original: 3 months).' },
+              reference: {
+                type: 'object',
+                additionalProperties: false,
+                default: {},
+                properties: Object.fromEntries(TABLES.map((table) => [table, { type: 'string', minLength: 1 }])),
+                description: 'Files of rows (JSON array or NDJSON, each with its id) loaded into a reference table at start; PUT /api/v1/sunbird/reference/TABLE adds more.',
+              },
+            },
+          },
         },
       },
     },
   },
   pipelines(config): Record<string, PipelineConfig> {
     const settings = presetSettings<SunbirdTelemetrySettings>(config, 'sunbird-telemetry');
-    return settings.enabled ? sunbirdPipelines(settings) : {};
+    return settings.enabled ? sunbirdPipelines(settings, config.dataDir) : {};
   },
   ingestRoutes(context): void {
-    if (presetSettings<SunbirdTelemetrySettings>(context.config, 'sunbird-telemetry').enabled) registerTelemetryRoutes(context);
+    if (!presetSettings<SunbirdTelemetrySettings>(context.config, 'sunbird-telemetry').enabled) return;
+    registerTelemetryRoutes(context);
+    registerReferenceRoutes(context.app, context.config.dataDir);
   },
 };

@@ -16,6 +16,7 @@ export const TOPICS = {
   secondary: 'telemetry.unique.secondary',
   audit: 'telemetry.audit',
   cbAudit: 'telemetry.cb.audit',
+  denorm: 'telemetry.denorm',
 } as const;
 
 /** The events of the telemetry v3 spec with a schema in schemas/ (file: lower(eid).json). */

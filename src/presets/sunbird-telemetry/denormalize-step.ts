@@ -1,0 +1,134 @@
+// The de-normalization job (seed 003, PIPELINE_NOTES.md step 3), on unique events: adds what the
+// reference tables know of the event's device (context.did), user (actor.id of a User), content
+// (object.id; a DialCode or QR object's from the dialcode table) and collection (object.rollup.l1
+// when it is not the object), each with its flag (device_denorm…); clamps an ets in the future to
+// the end of today; drops, counted, events older than maxAge and the INTERRUPT and summary events
+// the original skips.
+import { readFileSync } from 'node:fs';
+import type { PipelineRecord, StepContext, StepKind, StepResult } from '../../pipelines/step.ts';
+import { parseDuration } from '../../query/duration.ts';
+import { ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+
+export interface DenormalizeOptions {
+  /** The directory of the reference tables (the data dir's reference/sunbird). */
+  dir: string;
+  /** Events whose ets is older than this are dropped, counted (the original: 3 months). */
+  maxAge: string;
+  /** Files of rows (a JSON array or NDJSON, each row with its id) added to a table at start. */
+  files?: Partial<Record<TableName, string>>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const DAY_MS = 86_400_000;
+
+/** Events the original does not denormalize: INTERRUPT and the summaries other than SUMMARY and ME_WORKFLOW_SUMMARY. */
+export function skipped(eid: string): boolean {
+  return eid === 'INTERRUPT' || (eid.includes('SUMMARY') && eid !== 'SUMMARY' && eid !== 'ME_WORKFLOW_SUMMARY');
+}
+
+export function denormalized(event: Record<string, unknown>, tables: ReferenceTables, now: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...event };
+  const flags: Record<string, unknown> = { ...(isObject(event.flags) ? event.flags : {}) };
+  const context = isObject(event.context) ? event.context : {};
+  const actor = isObject(event.actor) ? event.actor : {};
+  const object = isObject(event.object) ? event.object : {};
+  if (typeof context.did === 'string' && context.did !== '') {
+    const device = tables.get('device', context.did);
+    flags.device_denorm = device !== undefined;
+    if (device) out.devicedata = device;
+  }
+  if (typeof actor.type === 'string' && actor.type.toLowerCase() === 'user' && typeof actor.id === 'string') {
+    const user = tables.get('user', actor.id);
+    flags.user_denorm = user !== undefined;
+    out.userdata = { usersignintype: 'Anonymous', userlogintype: 'NA', ...(user ?? {}) };
+  }
+  const objectType = typeof object.type === 'string' ? object.type.toLowerCase() : '';
+  if (typeof object.id === 'string' && object.id !== '' && objectType !== 'user') {
+    if (objectType === 'dialcode' || objectType === 'qr') {
+      const dialcode = tables.get('dialcode', object.id.toUpperCase());
+      flags.dialcode_denorm = dialcode !== undefined;
+      if (dialcode) out.dialcodedata = dialcode;
+    } else {
+      const content = tables.get('content', object.id);
+      flags.content_denorm = content !== undefined;
+      if (content) out.contentdata = content;
+      const rollup = isObject(object.rollup) ? object.rollup : {};
+      if (typeof rollup.l1 === 'string' && rollup.l1 !== '' && rollup.l1 !== object.id) {
+        const collection = tables.get('content', rollup.l1);
+        flags.coll_denorm = collection !== undefined;
+        if (collection) out.collectiondata = collection;
+      }
+    }
+  }
+  const endOfToday = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS - 1;
+  if (typeof event.ets === 'number' && event.ets > endOfToday) out.ets = endOfToday;
+  out.flags = flags;
+  return out;
+}
+
+/** Rows of a JSON array or NDJSON file. */
+function readRows(file: string): unknown[] {
+  const text = readFileSync(file, 'utf8').trim();
+  if (text.startsWith('[')) return JSON.parse(text) as unknown[];
+  return text === '' ? [] : text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+}
+
+export interface DenormalizeStep {
+  readonly dropped: number;
+  process(records: PipelineRecord[]): StepResult;
+}
+
+export const sunbirdDenormalizeStep = {
+  name: 'sunbird-denormalize',
+  description: 'Sunbird de-normalization: device, user, content, collection and DialCode data from reference tables, with their flags; old and skipped events dropped, counted.',
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['dir'],
+    properties: {
+      dir: { type: 'string', minLength: 1, description: 'The directory of the reference tables.' },
+      maxAge: { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$', default: '90d', description: 'Events whose ets is older are dropped, counted.' },
+      files: {
+        type: 'object',
+        additionalProperties: false,
+        properties: Object.fromEntries(TABLES.map((table) => [table, { type: 'string', minLength: 1 }])),
+        description: 'Files of rows (JSON array or NDJSON, each with its id) added to a table at start.',
+      },
+    },
+  },
+  async create(options: DenormalizeOptions, context: StepContext): Promise<DenormalizeStep> {
+    const tables = new ReferenceTables(options.dir);
+    for (const [table, file] of Object.entries(options.files ?? {}) as Array<[TableName, string]>) {
+      let rows: unknown[];
+      try {
+        rows = readRows(file);
+      } catch (error) {
+        throw new Error(`sunbird-denormalize: cannot read the ${table} rows in ${file}: ${(error as Error).message}`);
+      }
+      const problem = rowsProblem(rows);
+      if (problem) throw new Error(`sunbird-denormalize: ${file}: ${problem}`);
+      await tables.put(table, rows as Array<Record<string, unknown>>);
+    }
+    const maxAgeMs = parseDuration(options.maxAge ?? '90d');
+    let dropped = 0;
+    return {
+      get dropped() {
+        return dropped;
+      },
+      process(records: PipelineRecord[]): StepResult {
+        const now = context.now();
+        const out: PipelineRecord[] = [];
+        for (const record of records) {
+          const eid = String(record.body.eid);
+          const ets = record.body.ets;
+          if (skipped(eid) || (typeof ets === 'number' && ets < now - maxAgeMs)) {
+            dropped += 1;
+            continue;
+          }
+          out.push({ ...record, body: denormalized(record.body, tables, now) });
+        }
+        return { records: out, rejected: [] };
+      },
+    };
+  },
+} satisfies StepKind<DenormalizeOptions>;

@@ -1,0 +1,44 @@
+// The denormalizer's reference data over HTTP: PUT /api/v1/sunbird/reference/{device|user|content|
+// dialcode} with a JSON array or NDJSON of rows (each with its id) adds or replaces them; GET
+// …/{table}/{id} reads one back. The pipeline sees a push within a second.
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../api/errors.ts';
+import { ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+
+export function referenceDir(dataDir: string): string {
+  return join(dataDir, 'reference', 'sunbird');
+}
+
+function tableOf(name: string): TableName {
+  if (!(TABLES as readonly string[]).includes(name)) throw new ApiError(404, 'no_table', `no reference table '${name}': use one of ${TABLES.join(', ')}`);
+  return name as TableName;
+}
+
+function parseRows(body: unknown): unknown[] {
+  if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'empty_body', 'send the rows as a JSON array or NDJSON, each row an object with its id');
+  const text = body.toString('utf8').trim();
+  try {
+    return text.startsWith('[') ? JSON.parse(text) as unknown[] : text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+  } catch (error) {
+    throw new ApiError(400, 'bad_json', `the rows are not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function registerReferenceRoutes(app: FastifyInstance, dataDir: string): void {
+  const tables = new ReferenceTables(referenceDir(dataDir));
+  app.put('/api/v1/sunbird/reference/:table', async (request) => {
+    const table = tableOf((request.params as { table: string }).table);
+    const rows = parseRows(request.body);
+    const problem = rowsProblem(rows);
+    if (problem) throw new ApiError(400, 'bad_rows', problem);
+    const size = await tables.put(table, rows as Array<Record<string, unknown>>);
+    return { table, written: rows.length, rows: size };
+  });
+  app.get('/api/v1/sunbird/reference/:table/:id', async (request) => {
+    const { table: name, id } = request.params as { table: string; id: string };
+    const row = tables.get(tableOf(name), id);
+    if (!row) throw new ApiError(404, 'not_found', `no ${name} with id '${id}'`);
+    return row;
+  });
+}
