@@ -1,4 +1,4 @@
-// Pipeline benchmark (`npm run bench -- --pipeline user-login|api-requests [--records N]`): records
+// Pipeline benchmark (`npm run bench -- --pipeline user-login|api-requests|sunbird [--records N]`): records
 // per second through a preset's pipeline end to end, and per server CPU-second, counted only once
 // the pipeline's lag is 0 (throughput that only fills a backlog does not count).
 // - user-login: generated login events posted over HTTP (NDJSON, 4 requests in flight) → the
@@ -6,6 +6,9 @@
 //   record, so a run replays hours of traffic.
 // - api-requests: a file of seed-004 lines written first, then `start --tail FILE` → tail-lines →
 //   parse → batch → store stream api_requests, until every line is searchable.
+// - sunbird: generated telemetry v3 batches of 50 events posted to /v1/telemetry (4 in flight) →
+//   extractor → preprocessor → denormalizer, until all three have read everything (lag 0);
+//   `records` counts events.
 // Writes bench/results/<date>-<commit>-pipeline-<name>.json and .md.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateUserLogins, userLoginLine, type UserLoginRecord } from '../src/presets/user-login/generate.ts';
 import { generateApiRequestLines } from '../src/presets/api-requests/generate.ts';
+import { telemetryBatches } from '../src/presets/sunbird-telemetry/generate.ts';
 import { keepAliveAgent, post, sleep } from './http-post.ts';
 import { readProcessStats } from './sysstats.ts';
 
@@ -74,15 +78,31 @@ function userLoginBodies(records: number): Buffer[] {
   return bodies;
 }
 
-async function postUserLogins(url: string, bodies: Buffer[]): Promise<void> {
-  const target = { url: new URL(`${url}/api/v1/logs?stream=user-login`), agent: keepAliveAgent(new URL(url), 4), headers: { 'content-type': 'application/x-ndjson' }, timeoutMs: 60_000 };
+const SUNBIRD_BATCH = 50;
+const SUNBIRD_PIPELINES = ['sunbird-telemetry-extractor', 'sunbird-telemetry-preprocessor', 'sunbird-telemetry-denormalizer'];
+
+/** Telemetry batches as request bodies, built before the clock starts. */
+function sunbirdBodies(events: number): Buffer[] {
+  return [...telemetryBatches(Math.ceil(events / SUNBIRD_BATCH), { seed: 1, batchSize: SUNBIRD_BATCH, startMs: Date.now() })].map(({ batch }) => Buffer.from(JSON.stringify(batch)));
+}
+
+/** Whether every Sunbird pipeline has read all there is: the extractor every batch, and no lag anywhere. */
+async function sunbirdDone(url: string, batches: number): Promise<{ done: boolean; state: Awaited<ReturnType<typeof pipelineState>> }> {
+  const states = await Promise.all(SUNBIRD_PIPELINES.map((name) => pipelineState(url, name)));
+  const state = { recordsIn: states[0]!.recordsIn, lag: states.reduce((sum, s) => sum + s.lag, 0), out: Object.assign({}, ...states.map((s) => s.out)), deadLetters: Object.assign({}, ...states.map((s) => s.deadLetters)) };
+  return { done: states[0]!.recordsIn >= batches && state.lag === 0, state };
+}
+
+/** Posts the bodies with 4 requests in flight, waiting out 429/503. */
+async function postBodies(url: string, bodies: Buffer[], path = '/api/v1/logs?stream=user-login', contentType = 'application/x-ndjson', accepted = 202): Promise<void> {
+  const target = { url: new URL(`${url}${path}`), agent: keepAliveAgent(new URL(url), 4), headers: { 'content-type': contentType }, timeoutMs: 60_000 };
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
       for (;;) {
         const result = await post(target, body);
-        if (result.status === 202) break;
+        if (result.status === accepted) break;
         if (result.status !== 429 && result.status !== 503) throw new Error(`ingest answered ${result.status}: ${result.text}`);
         await sleep(100);
       }
@@ -104,21 +124,26 @@ async function run(name: string, records: number): Promise<PipelineBenchResult> 
       writeFileSync(file, `${lines.join('\n')}\n`);
       extra = ['--tail', file];
     }
-    const bodies = name === 'user-login' ? userLoginBodies(records) : [];
+    const bodies = name === 'user-login' ? userLoginBodies(records) : name === 'sunbird' ? sunbirdBodies(records) : [];
     const server = await startServer(dataDir, extra);
     const cpuBefore = readProcessStats(server.pid);
     const started = performance.now();
-    if (name === 'user-login') await postUserLogins(server.url, bodies);
-    let state = await pipelineState(server.url, name);
-    let peakRss = 0;
-    for (;;) {
-      peakRss = Math.max(peakRss, readProcessStats(server.pid).rssBytes);
+    if (name === 'user-login') await postBodies(server.url, bodies);
+    if (name === 'sunbird') await postBodies(server.url, bodies, '/v1/telemetry', 'application/json', 200);
+    const check = async () => {
+      if (name === 'sunbird') return sunbirdDone(server.url, bodies.length);
+      const state = await pipelineState(server.url, name);
       const done = state.recordsIn >= records && state.lag === 0
         && (name !== 'api-requests' || (await storedTotal(server.url, 'api_requests')) >= records);
-      if (done) break;
+      return { done, state };
+    };
+    let { done, state } = await check();
+    let peakRss = 0;
+    while (!done) {
+      peakRss = Math.max(peakRss, readProcessStats(server.pid).rssBytes);
       if (performance.now() - started > 1_800_000) throw new Error(`not done in 30 minutes: ${JSON.stringify(state)}`);
       await sleep(100);
-      state = await pipelineState(server.url, name);
+      ({ done, state } = await check());
     }
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = readProcessStats(server.pid);
@@ -162,8 +187,8 @@ function markdown(result: PipelineBenchResult): string {
 export async function pipelineBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
   const name = values.pipeline!;
-  if (name !== 'user-login' && name !== 'api-requests') throw new Error(`--pipeline ${name}: use user-login or api-requests`);
-  const records = Number(values.records ?? (name === 'user-login' ? 2_000_000 : 3_000_000));
+  if (name !== 'user-login' && name !== 'api-requests' && name !== 'sunbird') throw new Error(`--pipeline ${name}: use user-login, api-requests or sunbird`);
+  const records = Number(values.records ?? (name === 'user-login' ? 2_000_000 : name === 'sunbird' ? 500_000 : 3_000_000));
   process.stderr.write(`pipeline bench ${name}: ${records} records…\n`);
   const result = await run(name, records);
   mkdirSync(values['results-dir']!, { recursive: true });

@@ -10,6 +10,7 @@ import { authHeaders, CliError, serverUrl } from './server-client.ts';
 import { isStreamName, streamNameProblem } from '../record/stream-name.ts';
 import { userLoginEvents, userLoginLine } from '../presets/user-login/generate.ts';
 import { apiRequestLines } from '../presets/api-requests/generate.ts';
+import { telemetryBatches } from '../presets/sunbird-telemetry/generate.ts';
 import { functionCallEvents, ratePerSecond } from '../presets/function-call-logs/generate.ts';
 
 export type Rate = number | 'max';
@@ -72,31 +73,51 @@ async function fileSink(path: string): Promise<Sink> {
   };
 }
 
+/** POSTs a body, waiting out 429/503 (Retry-After) up to 20 times; a refusal is an error naming it. */
+async function postBody(base: string, url: string, body: string, contentType: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', body, headers: { 'content-type': contentType, ...authHeaders() } });
+    } catch {
+      throw new CliError(`cannot reach Tributary at ${base}: is \`tributary start\` running? Start it with 'npx tributary start', or pass --server URL (or set TRIBUTARY_URL), or write to a file with --out FILE`);
+    }
+    const text = await response.text();
+    if (response.ok) return;
+    if ((response.status === 429 || response.status === 503) && attempt < 20) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      await sleep(retryAfter > 0 ? retryAfter * 1000 : Math.min(4000, 250 * 2 ** attempt));
+      continue;
+    }
+    let message = text.slice(0, 300);
+    try {
+      const answer = JSON.parse(text) as { error?: { message?: string }; params?: { errmsg?: string } };
+      message = answer.error?.message ?? answer.params?.errmsg ?? message;
+    } catch { /* not JSON: the raw text is the message */ }
+    throw new CliError(`${base} refused a batch (HTTP ${response.status}): ${message}`);
+  }
+}
+
 function httpSink(base: string, stream: string): Sink {
   const url = `${base}/api/v1/logs?stream=${encodeURIComponent(stream)}`;
   return {
     label: `${base} stream ${stream}`,
     async write(lines) {
-      for (let attempt = 0; ; attempt++) {
-        let response: Response;
-        try {
-          response = await fetch(url, { method: 'POST', body: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson', ...authHeaders() } });
-        } catch {
-          throw new CliError(`cannot reach Tributary at ${base}: is \`tributary start\` running? Start it with 'npx tributary start', or pass --server URL (or set TRIBUTARY_URL), or write to a file with --out FILE`);
-        }
-        const text = await response.text();
-        if (response.ok) return true;
-        if ((response.status === 429 || response.status === 503) && attempt < 20) {
-          const retryAfter = Number(response.headers.get('retry-after'));
-          await sleep(retryAfter > 0 ? retryAfter * 1000 : Math.min(4000, 250 * 2 ** attempt));
-          continue;
-        }
-        let message = text.slice(0, 300);
-        try {
-          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
-        } catch { /* not JSON: the raw text is the message */ }
-        throw new CliError(`${base} refused a batch (HTTP ${response.status}): ${message}`);
-      }
+      await postBody(base, url, lines.join('\n'), 'application/x-ndjson');
+      return true;
+    },
+    async close() {},
+  };
+}
+
+/** Each line a Sunbird telemetry batch, posted on its own to /v1/telemetry as the portal's SDK does. */
+function telemetrySink(base: string): Sink {
+  const url = `${base}/v1/telemetry`;
+  return {
+    label: url,
+    async write(lines) {
+      for (const line of lines) await postBody(base, url, line, 'application/json');
+      return true;
     },
     async close() {},
   };
@@ -209,6 +230,14 @@ interface FunctionCallFlags extends Omit<CommonFlags, 'rate'> {
   stream: string;
 }
 
+interface SunbirdFlags extends CommonFlags {
+  batchSize?: string;
+  invalidShare?: string;
+  repeatShare?: string;
+  server?: string;
+  out?: string;
+}
+
 interface ApiRequestsFlags extends CommonFlags {
   customers?: string;
   days?: string;
@@ -236,7 +265,7 @@ function common(command: Command, defaultRate: string): Command {
 }
 
 export function registerGen(program: Command): void {
-  const gen = program.command('gen').description("generate the seed presets' data: user-login events, api-requests log lines, function-call logs");
+  const gen = program.command('gen').description("generate the seed presets' data: user-login events, api-requests log lines, function-call logs, Sunbird telemetry batches");
 
   common(gen.command('user-login'), '2/s')
     .description('user-login events (seed 001) as NDJSON, to a running server or a file')
@@ -288,6 +317,28 @@ export function registerGen(program: Command): void {
       const lines = mapped(events, ({ record, valid }) => ({ text: JSON.stringify(record), valid }));
       const sink = flags.out !== undefined ? await fileSink(flags.out) : httpSink(serverUrl(flags.server), flags.stream);
       await pump(lines, sink, { name: 'function-calls', rate, count, seed });
+    }));
+
+  common(gen.command('sunbird'), '2/s')
+    .description('Sunbird telemetry v3 batches (seed 003) posted to /v1/telemetry; the rate counts batches')
+    .option('--batch-size <n>', 'events per batch', '50')
+    .option('--invalid-share <x>', 'share of events breaking their schema', '0.02')
+    .option('--repeat-share <x>', 'share of events sent again (the same mid)', '0.02')
+    .option('--server <url>', 'the running Tributary (default http://127.0.0.1:3000; env TRIBUTARY_URL)')
+    .option('--out <file>', "write one batch per line to FILE (appending) instead of the server; '-' = stdout")
+    .action((flags: SunbirdFlags) => guarded(async () => {
+      const rate = parseRate(flags.rate);
+      const count = positiveInt(flags.count, '--count') ?? Infinity;
+      const seed = seedFlag(flags.seed);
+      const batches = telemetryBatches(count, {
+        seed,
+        batchSize: positiveInt(flags.batchSize, '--batch-size'),
+        invalidShare: share(flags.invalidShare, '--invalid-share'),
+        repeatShare: share(flags.repeatShare, '--repeat-share'),
+      });
+      const lines = mapped(batches, ({ batch, kinds }) => ({ text: JSON.stringify(batch), valid: !kinds.includes('invalid') }));
+      const sink = flags.out !== undefined ? await fileSink(flags.out) : telemetrySink(serverUrl(flags.server));
+      await pump(lines, sink, { name: 'sunbird', rate, count, seed });
     }));
 
   common(gen.command('api-requests'), '1000/s')

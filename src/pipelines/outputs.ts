@@ -74,9 +74,10 @@ export class Outputs {
     }
     for (const { topic, records } of extraTopics) if (records.length > 0) produce.push({ resolved: await this.#resolve(topic), records });
     const byLog = new Map<Log, TopicMessages[]>();
+    const serialized = serializer();
     for (const { resolved, records } of produce) {
       const batches = byLog.get(resolved.log) ?? [];
-      batches.push({ topic: resolved.topic, messages: records.map(message) });
+      batches.push({ topic: resolved.topic, messages: records.map((record) => message(record, serialized)) });
       byLog.set(resolved.log, batches);
     }
     await Promise.all([...[...byLog].map(([log, batches]) => log.produceMany(batches)), ...storeWrites]);
@@ -140,11 +141,27 @@ export class Outputs {
 }
 
 /**
+ * Serializes each body once per write: a record routed to several outputs (Sunbird's unique and
+ * primary) shares one body object. Not kept across writes, where a step may have changed it.
+ */
+function serializer(): (body: Record<string, unknown>) => Buffer {
+  const done = new Map<object, Buffer>();
+  return (body) => {
+    let value = done.get(body);
+    if (value === undefined) {
+      value = Buffer.from(JSON.stringify(body));
+      done.set(body, value);
+    }
+    return value;
+  };
+}
+
+/**
  * Keyed by its id: every copy of a record (sent again after a restart) goes to one partition, so
  * the indexer stores them in order and the later replaces the earlier; on two partitions their
  * writes could run side by side and both stay.
  */
-function message({ record, id }: OutgoingRecord): ProduceMessage {
-  const value = Buffer.from(JSON.stringify(record.body));
+function message({ record, id }: OutgoingRecord, serialized: (body: Record<string, unknown>) => Buffer): ProduceMessage {
+  const value = serialized(record.body);
   return id === undefined ? { value } : { key: id, value, headers: { [RECORD_ID_HEADER]: id } };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { childServerForSuite, getJson, postJson, waitFor, type ChildServer } from './harness.ts';
+import { telemetryBatches } from '../../src/presets/sunbird-telemetry/generate.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/sunbird/', import.meta.url));
 const SCHEMAS = fileURLToPath(new URL('../../src/presets/sunbird-telemetry/schemas/', import.meta.url));
@@ -72,6 +73,35 @@ describe('preset sunbird-telemetry', () => {
     valid = await validator();
   });
 
+  /** Posts the batches and checks every stream's count per eid against the model (seen mids and batches persist across tests, as the server's dedup state does). */
+  const seenMids = new Set<string>();
+  const seenBatches = new Set<string>();
+  async function expectRoutes(batches: Array<{ params: { msgid: string }; events: unknown[] }>): Promise<void> {
+    const before = await streamCounts(server.url);
+    const expected = new Map<string, number>();
+    const add = (key: string, n = 1) => expected.set(key, (expected.get(key) ?? 0) + n);
+    for (const batch of batches) {
+      assert.equal((await postJson(`${server.url}/v1/telemetry`, JSON.stringify(batch))).status, 200);
+      if (seenBatches.has(batch.params.msgid)) {
+        add('telemetry.extractor.duplicate null');
+        continue;
+      }
+      seenBatches.add(batch.params.msgid);
+      add('druid.events.log LOG'); // the batch's audit event
+      for (const event of batch.events as Event[]) {
+        if (event.eid !== 'LOG') add(`telemetry.raw ${event.eid ?? null}`);
+        for (const [stream, eid] of expectedStreams(event, valid(event), seenMids)) add(`${stream} ${eid}`);
+      }
+    }
+    const want = sorted(new Map([...new Set([...before.keys(), ...expected.keys()])].map((key) => [key, (expected.get(key) ?? 0) + (before.get(key) ?? 0)])));
+    const total = want.reduce((sum, [, n]) => sum + n, 0);
+    const got = await waitFor(async () => {
+      const counts = await streamCounts(server.url);
+      return [...counts.values()].reduce((sum, n) => sum + n, 0) >= total ? counts : undefined;
+    }, 60_000, `${total} events routed`);
+    assert.deepEqual(sorted(got), want);
+  }
+
   it('answers in Sunbird\'s format, and refuses a bad envelope with a 400 naming the problem', async () => {
     const batch = fixtures('telemetry-extractor.batches.jsonl').find((f) => f.fixture === 'EMPTY_BATCH_EVENTS')!.event;
     const ok = await postJson(`${server.url}/v1/telemetry`, JSON.stringify(batch));
@@ -92,7 +122,6 @@ describe('preset sunbird-telemetry', () => {
   });
 
   it('routes every event of the reference fixtures as the original pipeline does; a re-sent batch and a re-sent event are duplicates', async () => {
-    const before = await streamCounts(server.url);
     const events = fixtures('pipeline-preprocessor.events.jsonl').map((f) => f.event as Event);
     const extractorBatch = fixtures('telemetry-extractor.batches.jsonl').find((f) => f.fixture === 'EVENT_WITH_MESSAGE_ID')!.event;
     const batches = [
@@ -101,34 +130,19 @@ describe('preset sunbird-telemetry', () => {
       extractorBatch, // the same msgid again: the whole batch is a duplicate
       { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'fixtures-2' }, events: events.slice(0, 3) }, // events sent again
     ];
-    const seen = new Set<string>();
-    const expected = new Map<string, number>();
-    const add = (key: string, n = 1) => expected.set(key, (expected.get(key) ?? 0) + n);
-    const seenBatches = new Set<string>();
-    for (const batch of batches) {
-      assert.equal((await postJson(`${server.url}/v1/telemetry`, JSON.stringify(batch))).status, 200);
-      if (seenBatches.has(batch.params.msgid)) {
-        add('telemetry.extractor.duplicate null');
-        continue;
-      }
-      seenBatches.add(batch.params.msgid);
-      add('druid.events.log LOG'); // the batch's audit event
-      for (const event of batch.events as Event[]) {
-        if (event.eid !== 'LOG') add(`telemetry.raw ${event.eid ?? null}`);
-        for (const [stream, eid] of expectedStreams(event, valid(event), seen)) add(`${stream} ${eid}`);
-      }
-    }
-    const want = sorted(new Map([...expected].map(([key, n]) => [key, n + (before.get(key) ?? 0)])));
-    const total = want.reduce((sum, [, n]) => sum + n, 0);
-    const got = await waitFor(async () => {
-      const counts = await streamCounts(server.url);
-      return [...counts.values()].reduce((sum, n) => sum + n, 0) >= total ? counts : undefined;
-    }, 30_000, `${total} events routed`);
-    assert.deepEqual(sorted(got), want);
+    await expectRoutes(batches);
+  });
+
+  it('routes thousands of generated v3 events the same way: valid, invalid and re-sent ones', async () => {
+    const generated = [...telemetryBatches(60, { seed: 7, batchSize: 50, invalidShare: 0.05, repeatShare: 0.05 })];
+    const events = generated.flatMap(({ batch, kinds }) => batch.events.map((event, i) => ({ event, kind: kinds[i]! })));
+    for (const { event, kind } of events) assert.equal(valid(event), kind !== 'invalid', `the generator's ${kind} ${String(event.eid)} is ${valid(event) ? 'valid' : 'invalid'}`);
+    assert.ok(events.filter(({ kind }) => kind === 'repeat').length > 50 && events.filter(({ kind }) => kind === 'invalid').length > 50);
+    await expectRoutes(generated.map(({ batch }) => batch));
   });
 
   it('stamps, corrects and explains: syncts, hub, SHARE items, the duplicate and failure flags', async () => {
-    const search = async (stream: string, q: string) => (await getJson(`${server.url}/api/v1/search?stream=${stream}&q=${encodeURIComponent(q)}&limit=50`)).body.hits.map((hit: { record: Event }) => hit.record);
+    const search = async (stream: string, q: string) => (await getJson(`${server.url}/api/v1/search?stream=${stream}&q=${encodeURIComponent(q)}&limit=500`)).body.hits.map((hit: { record: Event }) => hit.record);
     const [interact] = await search('telemetry.unique.secondary', 'eid:INTERACT');
     assert.equal(typeof interact.syncts, 'number');
     assert.equal(interact['@timestamp'], new Date(interact.syncts).toISOString());
@@ -147,9 +161,9 @@ describe('preset sunbird-telemetry', () => {
       assert.match(event.metadata.validation_error, /^Schema not found: eid looks incorrect/);
       assert.equal(event.metadata.src, 'PipelinePreprocessor');
     }
-    const items = await search('telemetry.unique', 'eid:SHARE_ITEM');
     const share = fixtures('pipeline-preprocessor.events.jsonl').map((f) => f.event as Event).find((event) => event.eid === 'SHARE')!;
-    assert.deepEqual(items.map((item: Event) => item.object.rollup.l1), items.map(() => share.object.id));
+    const items = await search('telemetry.unique', `eid:SHARE_ITEM AND object.rollup.l1:${share.object.id}`);
+    assert.equal(items.length, 3);
     assert.deepEqual(items.map((item: Event) => item.edata.type).sort(), ['download', 'download', 'import'], 'transfers 0 (or no params) download, else import');
     assert.ok(items.every((item: Event) => item.mid.startsWith(`${share.mid}-`)));
     const audits = await search('druid.events.log', 'edata.type:telemetry_audit');

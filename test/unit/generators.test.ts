@@ -207,6 +207,17 @@ describe('tributary gen', () => {
     assert.deepEqual(out, expected);
   });
 
+  it('gen sunbird --out - writes one telemetry batch per line, the same events for the same seed', async () => {
+    const args = ['bin/tributary.js', 'gen', 'sunbird', '--count', '3', '--batch-size', '20', '--rate', 'max', '--seed', '5', '--out', '-'];
+    const batches = async () => (await run(process.execPath, args, { cwd: ROOT })).stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { params: { msgid: string }; events: Array<{ eid: string; mid: string }> });
+    const first = await batches();
+    assert.equal(first.length, 3);
+    assert.ok(first.every((batch) => batch.events.length === 20 && typeof batch.params.msgid === 'string'));
+    assert.equal(new Set(first.map((batch) => batch.params.msgid)).size, 3);
+    const again = await batches();
+    assert.deepEqual(again.map((batch) => batch.events.map((event) => event.mid)), first.map((batch) => batch.events.map((event) => event.mid)));
+  });
+
   it('gen with a bad flag exits 1 with what to write instead', async () => {
     await assert.rejects(run(process.execPath, ['bin/tributary.js', 'gen', 'user-login', '--rate', 'often', '--out', '-'], { cwd: ROOT }), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 1);
