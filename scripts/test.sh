@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: type-check, build the web UI, install the protocol clients and start the engines the tests need (a
-# real Kafka broker), run every test.
+# real Kafka broker, a Redis server), run every test.
 # Under CI=true an engine that cannot start fails the run; elsewhere its tests skip with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,24 @@ if [ -z "${KAFKA_BROKERS:-}" ] && ! bash scripts/kafka.sh status >/dev/null 2>&1
     echo "test.sh: no Kafka broker (needs java and mvn): the Kafka tests will skip" >&2
   fi
 fi
-stop_engines() { if [ "$started_kafka" = 1 ]; then bash scripts/kafka.sh stop || true; fi; }
+started_redis=0
+if [ -z "${REDIS_URL:-}" ]; then
+  if bash scripts/redis.sh status; then
+    export REDIS_URL="redis://127.0.0.1:${REDIS_PORT:-6390}"
+  elif bash scripts/redis.sh start; then
+    export REDIS_URL="redis://127.0.0.1:${REDIS_PORT:-6390}"
+    started_redis=1
+  elif [ "${CI:-}" = "true" ]; then
+    echo "test.sh: the Redis server did not start; see the log above" >&2
+    exit 1
+  else
+    echo "test.sh: no Redis server (apt-get install redis-server): the Redis tests will skip" >&2
+  fi
+fi
+stop_engines() {
+  if [ "$started_kafka" = 1 ]; then bash scripts/kafka.sh stop || true; fi
+  if [ "$started_redis" = 1 ]; then bash scripts/redis.sh stop || true; fi
+}
 trap stop_engines EXIT
 
 node --test --test-concurrency=1 "$@" 'test/**/*.test.ts'

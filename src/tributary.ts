@@ -1,7 +1,10 @@
 // The composition root: opens the configured log and store engines (src/registry.ts), starts the
 // sources, the indexing processor, the pipelines and the HTTP server, and closes them in reverse
 // order: sources first (their positions saved), pipelines flushed, the store last.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
@@ -13,6 +16,8 @@ import { buildServer, type ServerDeps } from './api/server.ts';
 import { authEnabled, outsideKey, type AuditRecord } from './auth/http-auth.ts';
 import { KeyStore } from './auth/keys.ts';
 import { Acceptor } from './sources/accept.ts';
+import { connectRedisKeys } from './pipelines/steps/dedup/redis-keys.ts';
+import { writeFileAtomic } from './log/embedded/atomic-file.ts';
 import { PipelineRunner } from './pipelines/runner.ts';
 import { configuredPipelines } from './pipelines/pipelines.ts';
 import { SavedSearches } from './alerts/saved-searches.ts';
@@ -63,6 +68,19 @@ function authOf(config: Config, acceptor: Acceptor | undefined): ServerDeps['aut
   return { keys, audit };
 }
 
+/** Where this process's records come from, for keys shared through Redis (redis-keys.ts): the Kafka cluster, or this data dir's own log. */
+async function recordScope(config: Config): Promise<string> {
+  if (config.log.engine === 'kafka') return `kafka:${(config.log.kafka.brokers ?? []).join(',')}`;
+  const file = path.join(config.dataDir, 'instance-id');
+  try {
+    return `embedded:${(await readFile(file, 'utf8')).trim()}`;
+  } catch {
+    const id = randomUUID();
+    await writeFileAtomic(file, id);
+    return `embedded:${id}`;
+  }
+}
+
 async function start(config: Config, opened: Array<() => Promise<unknown>>): Promise<Tributary> {
   checkAuthKeys(config);
   const metrics = new Metrics();
@@ -75,8 +93,10 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   const processing = config.roles.includes('process');
   const partitionsOf = streamPartitions(config);
   const indexers = processing ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
+  const sharedKeys = processing && config.redis.url ? await connectRedisKeys(config.redis.url, await recordScope(config)) : undefined;
+  if (sharedKeys) opened.push(() => sharedKeys.close());
   const pipelines = processing
-    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineRunner(name, pipeline, { streams, store, dataDir: config.dataDir, partitionsOf, metrics }))
+    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineRunner(name, pipeline, { streams, store, dataDir: config.dataDir, partitionsOf, metrics, sharedKeys }))
     : [];
   const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics, partitionsOf) : undefined;
   let ready = false;

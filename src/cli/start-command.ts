@@ -10,6 +10,7 @@ interface StartFlags {
   config?: string;
   log?: string;
   kafkaBrokers?: string;
+  redis?: string;
   kafkaTopic?: string[];
   tail?: string[];
   syslogPort?: string;
@@ -30,6 +31,7 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     dataDir: flags.dataDir,
     'log.engine': flags.log,
     'log.kafka.brokers': flags.kafkaBrokers === undefined ? undefined : commaList(flags.kafkaBrokers),
+    'redis.url': flags.redis,
     'sources.kafkaTopics': flags.kafkaTopic,
     'sources.tail': flags.tail,
     'sources.syslog.port': flags.syslogPort === undefined ? undefined : Number(flags.syslogPort),
@@ -53,6 +55,7 @@ export function registerStart(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./tributary.yaml when present; env TRIBUTARY_CONFIG)')
     .option('--log <engine>', 'log engine: embedded or kafka (env TRIBUTARY_LOG)')
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,... (env TRIBUTARY_KAFKA_BROKERS)')
+    .option('--redis <url>', 'keep pipeline dedup state in this Redis (redis://host:6379), shared by every process using it (env TRIBUTARY_REDIS_URL)')
     .option('--kafka-topic <name>', 'index an existing Kafka topic as the stream of the same name; repeatable (env TRIBUTARY_KAFKA_TOPICS)', collect)
     .option('--tail <path>', 'follow a growing log file, line by line (topic tail-lines; the api-requests preset parses seed 004 lines from it); repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .option('--syslog-port <port>', 'receive syslog (RFC 5424 and 3164) over TCP and UDP on this port, into stream syslog')

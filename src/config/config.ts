@@ -30,6 +30,7 @@ export interface Config {
   store: { engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number; timeoutMs: number };
+  redis: { url?: string };
   /** Pipelines declared in the config file, by name (the presets' own are added at start). */
   pipelines: Record<string, PipelineConfig>;
   /** Each preset's settings under its name (src/presets/). */

@@ -32,6 +32,7 @@ const ENV_KEYS: Array<[string, string, (v: string) => unknown]> = [
   ['TRIBUTARY_KAFKA_TOPICS', 'sources.kafkaTopics', commaList],
   ['TRIBUTARY_ROLES', 'roles', commaList],
   ['TRIBUTARY_AUTH', 'auth.mode', String],
+  ['TRIBUTARY_REDIS_URL', 'redis.url', String],
 ];
 
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {

@@ -1,6 +1,7 @@
 // Steps from their config entries (`- validate: {...}`), each created once with its restored state.
 import { stepKind } from '../registry.ts';
 import type { Step, StepContext } from './step.ts';
+import type { SharedKeys } from './steps/dedup/redis-keys.ts';
 
 export interface NamedStep {
   /** The kind, numbered when a pipeline has several of one kind (window, window#2): dead letters name it. */
@@ -8,14 +9,14 @@ export interface NamedStep {
   step: Step;
 }
 
-export async function createSteps(pipeline: string, configs: Array<Record<string, unknown>>, context: { now: () => number; restored?: unknown[] }): Promise<NamedStep[]> {
+export async function createSteps(pipeline: string, configs: Array<Record<string, unknown>>, context: { now: () => number; restored?: unknown[]; sharedKeys?: SharedKeys }): Promise<NamedStep[]> {
   const seen = new Map<string, number>();
   const steps: NamedStep[] = [];
   for (const [index, entry] of configs.entries()) {
     const [kindName, options] = Object.entries(entry)[0]!;
     const count = (seen.get(kindName) ?? 0) + 1;
     seen.set(kindName, count);
-    const stepContext: StepContext = { now: context.now, restored: context.restored?.[index] ?? undefined };
+    const stepContext: StepContext = { now: context.now, restored: context.restored?.[index] ?? undefined, pipeline, sharedKeys: context.sharedKeys };
     try {
       const step = await stepKind(kindName).create(options ?? {}, stepContext);
       steps.push({ name: count === 1 ? kindName : `${kindName}#${count}`, step });

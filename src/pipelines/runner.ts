@@ -19,6 +19,7 @@ import { Outputs, type OutgoingRecord } from './outputs.ts';
 import { checkpointFile, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { deadLetterBody, type DeadLetter } from './dead-letter-formats.ts';
 import { createSteps, type NamedStep } from './build.ts';
+import type { SharedKeys } from './steps/dedup/redis-keys.ts';
 
 const TICK_MS = 200;
 const MAX_INFLIGHT_WRITES = 4;
@@ -31,6 +32,8 @@ export interface RunnerDeps {
   partitionsOf: (stream: string) => number;
   metrics?: Metrics;
   now?: () => number;
+  /** Dedup keys shared with other processes (Redis, --redis). */
+  sharedKeys?: SharedKeys;
 }
 
 export interface PipelineStats {
@@ -112,7 +115,7 @@ export class PipelineRunner {
   /** Creates the steps (restored from the checkpoint) and starts consuming. */
   async start(): Promise<void> {
     this.#restored = await readCheckpoint(this.#checkpointFile);
-    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps });
+    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps, sharedKeys: this.#deps.sharedKeys });
     await this.#outputs.loadStored();
     for (const stream of this.config.input.streams ?? []) {
       const route = routeStream(this.#deps.streams, stream);
@@ -152,7 +155,7 @@ export class PipelineRunner {
     await Promise.allSettled([...this.#inflight]);
     if (this.#stopped) return;
     for (const { step } of this.#steps) await step.close?.();
-    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps });
+    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps, sharedKeys: this.#deps.sharedKeys });
     this.#consumed.clear();
     this.#dirty = false;
     this.#failed = false;

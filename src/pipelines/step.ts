@@ -3,6 +3,7 @@
 // those to the pipeline's dead-letter topic with the step's name and the record's origin). Steps
 // are registered by kind, each with the JSON Schema of its options (src/registry.ts composes the
 // configuration schema from them), and created once per pipeline from validated options.
+import type { SharedKeys } from './steps/dedup/redis-keys.ts';
 
 /** Where a record came from: kept with every output so it can be traced to its input. */
 export interface RecordOrigin {
@@ -42,6 +43,10 @@ export interface StepContext {
   now(): number;
   /** What snapshot() returned at the checkpoint the pipeline resumes from; undefined on a first start. */
   restored?: unknown;
+  /** The pipeline's name: state kept outside the process is kept under it. */
+  pipeline?: string;
+  /** Keys shared between processes (Redis, with --redis): dedup keeps its keys there instead of in its snapshot. */
+  sharedKeys?: SharedKeys;
 }
 
 export interface Step {

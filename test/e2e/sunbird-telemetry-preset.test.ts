@@ -2,7 +2,8 @@
 // answered in Sunbird's format, extracted (batches deduplicated on params.msgid), validated
 // against the telemetry v3 schema of each eid, corrected, deduplicated on mid and routed by eid.
 // Every event's streams are checked against a brute-force model of PIPELINE_NOTES.md's routes,
-// with validity from an Ajv of the test's own over the same schema files.
+// with validity from an Ajv of the test's own over the same schema files. Two processes sharing a
+// Redis deduplicate together.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { childServerForSuite, getJson, postJson, waitFor, type ChildServer } from './harness.ts';
 import { telemetryBatches } from '../../src/presets/sunbird-telemetry/generate.ts';
+import { REDIS_URL, skipWithoutRedis } from '../support/redis.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/sunbird/', import.meta.url));
 const SCHEMAS = fileURLToPath(new URL('../../src/presets/sunbird-telemetry/schemas/', import.meta.url));
@@ -213,5 +215,29 @@ describe('preset sunbird-telemetry', () => {
     assert.equal(byMid.has('denorm-old'), false);
     const describedAfter = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
     assert.ok(describedAfter.dropped >= describedBefore.dropped + 1, `dropped ${describedBefore.dropped} → ${describedAfter.dropped}`);
+  });
+});
+
+describe('preset sunbird-telemetry, two processes deduplicating through one Redis', { skip: await skipWithoutRedis() }, () => {
+  const first = childServerForSuite('sunbird-redis-a', ['--redis', REDIS_URL]);
+  const second = childServerForSuite('sunbird-redis-b', ['--redis', REDIS_URL]);
+  // keys live an hour in Redis: this run's ids are its own
+  const run = `${Date.now().toString(36)}-${process.pid}`;
+
+  it('drops in one process a batch or an event the other has seen', async () => {
+    const now = Date.now();
+    const event = (mid: string): Event => ({ eid: 'START', ets: now, ver: '3.0', mid, actor: { id: 'u', type: 'User' }, context: { channel: 'c', env: 'learn', pdata: { id: 'p' } }, edata: { type: 'app' } });
+    const batch = (msgid: string, mids: string[]) => JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: `${msgid}-${run}` }, events: mids.map((mid) => event(`${mid}-${run}`)) });
+    const count = async (url: string, stream: string, q = '*') => (await getJson(`${url}/api/v1/search?stream=${stream}&q=${encodeURIComponent(q)}&limit=0`)).body.total as number;
+    assert.equal((await postJson(`${first.server().url}/v1/telemetry`, batch('one', ['a', 'b']))).status, 200);
+    await waitFor(async () => ((await count(first.server().url, 'telemetry.unique')) === 2 ? true : undefined), 20_000, 'the first process\'s unique events');
+    // the same batch again, to the other process: a duplicate batch; then a new batch re-sending b
+    assert.equal((await postJson(`${second.server().url}/v1/telemetry`, batch('one', ['a', 'b']))).status, 200);
+    assert.equal((await postJson(`${second.server().url}/v1/telemetry`, batch('two', ['b', 'c']))).status, 200);
+    const other = second.server().url;
+    await waitFor(async () => ((await count(other, 'telemetry.extractor.duplicate')) === 1 && (await count(other, 'telemetry.duplicate')) === 1 && (await count(other, 'telemetry.unique')) === 1 ? true : undefined),
+      20_000, 'the second process to see the first\'s batch and event as duplicates');
+    assert.equal(await count(other, 'telemetry.duplicate', `mid:"b-${run}"`), 1);
+    assert.equal(await count(other, 'telemetry.unique', `mid:"c-${run}"`), 1);
   });
 });

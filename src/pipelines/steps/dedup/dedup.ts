@@ -1,7 +1,9 @@
 // The dedup step: drops a record whose key was already seen within the TTL (processing time),
 // including a repeat within the same batch, or sends it to an output of its own, marked (Sunbird's
 // telemetry.duplicate with flags.pp_duplicate). Only records matching `when` are deduplicated. Keys are bounded by maxKeys (oldest evicted first)
-// and kept across restarts in the pipeline's checkpoint (with the offsets they were seen up to).
+// and kept across restarts in the pipeline's checkpoint (with the offsets they were seen up to),
+// or, when the process has a Redis (--redis), kept there with their TTL and shared by every
+// process running the pipeline (redis-keys.ts).
 import type { PipelineRecord, Rejection, Step, StepContext, StepKind } from '../../step.ts';
 import { setAt, splitFieldPath, valueAt, writableCopy } from '../../../record/field-path.ts';
 import { recordPredicate } from '../../record-predicate.ts';
@@ -28,8 +30,8 @@ export interface DedupOptions {
 export interface DedupStep extends Step {
   /** Records dropped as duplicates since the step was created. */
   readonly duplicates: number;
-  /** Keys held now. */
-  readonly keys: number;
+  /** Keys held now (in this process; undefined when they are in Redis). */
+  readonly keys: number | undefined;
   snapshot(): DedupState;
 }
 
@@ -62,6 +64,12 @@ function keyPaths(key: string | string[]): string[][] {
   });
 }
 
+/** Who claims a key: the record itself, so reading it again after a crash is not a duplicate of itself. */
+function ownerOf(record: PipelineRecord, scope: string): string {
+  const { topic, partition, offset } = record.origin;
+  return `${scope}/${record.id ?? `${topic}/${partition}/${offset}`}`;
+}
+
 function sameKey(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((field, i) => field === b[i]);
 }
@@ -91,44 +99,53 @@ export const dedupStep = {
       for (const [key, at] of kept) seen.seen(key, at);
     }
 
+    // keys in Redis when the process has one (--redis): shared by every process running this pipeline
+    const shared = context.sharedKeys;
+    const namespace = `tributary:dedup:${context.pipeline ?? ''}:${JSON.stringify(fields)}:`;
     let duplicates = 0;
     return {
       get duplicates() {
         return duplicates;
       },
       get keys() {
-        return seen.size;
+        return shared ? undefined : seen.size;
       },
-      process(records: PipelineRecord[]) {
+      async process(records: PipelineRecord[]) {
         const now = context.now();
         seen.expire(now);
-        const passed: PipelineRecord[] = [];
-        const rejected: Rejection[] = [];
-        const duplicate = (record: PipelineRecord) => {
-          duplicates += 1;
-          if (options.duplicatesTo === undefined) return;
-          const body = markPath ? writableCopy(record.body, [markPath]) : record.body;
-          if (markPath) setAt(body, markPath, true);
-          passed.push({ ...record, body, output: options.duplicatesTo });
-        };
-        for (const record of records) {
-          if (!applies(record)) {
-            passed.push(record);
-            continue;
-          }
+        // what each record is, in order: passed as it is, rejected, a duplicate, or keyed
+        const plan: Array<'pass' | 'duplicate' | { key: string } | { reason: string }> = records.map((record) => {
+          if (!applies(record)) return 'pass';
           const values = paths.map((path) => valueAt(record.body, path));
           const absent = values.findIndex((value) => value == null);
-          if (absent >= 0) {
-            if (missing === 'pass') passed.push(record);
-            else if (missing === 'duplicate') duplicate(record);
-            else rejected.push({ record, reason: `dedup: no ${fields[absent]} to deduplicate by` });
-            continue;
-          }
+          if (absent >= 0) return missing === 'pass' ? 'pass' : missing === 'duplicate' ? 'duplicate' : { reason: `dedup: no ${fields[absent]} to deduplicate by` };
           // JSON keeps "1" and 1 apart, and a composite key's parts apart.
-          const key = JSON.stringify(values.length === 1 ? values[0] : values);
-          if (seen.seen(key, now)) duplicate(record);
-          else passed.push(record);
+          return { key: JSON.stringify(values.length === 1 ? values[0] : values) };
+        });
+        const keyed = plan.flatMap((step, i) => (typeof step === 'object' && 'key' in step ? [{ i, key: step.key }] : []));
+        const repeated = new Set<number>();
+        if (shared) {
+          const claims = await shared.claim(keyed.map(({ i, key }) => ({ key: `${namespace}${key}`, owner: ownerOf(records[i]!, shared.scope) })), ttlMs);
+          claims.forEach((claim, n) => { if (claim === 'seen') repeated.add(keyed[n]!.i); });
+        } else {
+          for (const { i, key } of keyed) if (seen.seen(key, now)) repeated.add(i);
         }
+        const passed: PipelineRecord[] = [];
+        const rejected: Rejection[] = [];
+        plan.forEach((step, i) => {
+          const record = records[i]!;
+          if (step === 'duplicate' || repeated.has(i)) {
+            duplicates += 1;
+            if (options.duplicatesTo === undefined) return;
+            const body = markPath ? writableCopy(record.body, [markPath]) : record.body;
+            if (markPath) setAt(body, markPath, true);
+            passed.push({ ...record, body, output: options.duplicatesTo });
+          } else if (typeof step === 'object' && 'reason' in step) {
+            rejected.push({ record, reason: step.reason });
+          } else {
+            passed.push(record);
+          }
+        });
         return { records: passed, rejected };
       },
       snapshot() {
