@@ -18,9 +18,13 @@ const TAIL_POLL_MS = 250;
 /**
  * How far back each poll looks again: a record can become searchable after later arrivals
  * (partitions are indexed side by side), up to the indexing lag, which backpressure keeps ~1 s.
+ * Each poll reads the window again (the records it already sent are not sent twice), so it is
+ * kept short: at 5 s a tail of 3,000 records/s re-read 15,000 a poll and fell behind.
  */
-const TAIL_LOOKBACK_MS = 5_000;
-const TAIL_BATCH = 1_000;
+const TAIL_LOOKBACK_MS = 2_000;
+const TAIL_BATCH = 2_000;
+/** Pages a poll reads at most: past ~50k matching records a second a tail falls behind rather than hold the store. */
+const TAIL_MAX_PAGES = 10;
 /** Patterns are read from the newest matches: the kinds of message, not an exact census. */
 const PATTERN_SAMPLE = 10_000;
 
@@ -91,13 +95,22 @@ export function registerExploreRoutes(app: FastifyInstance, deps: { store: Store
     const poll = async (): Promise<void> => {
       while (!closed) {
         try {
-          const hits = (await store.tail({ ...filter, sinceIngestedAt: since, limit: TAIL_BATCH })).filter((hit) => !shown.has(hit.id));
-          if (hits.length > 0) {
-            response.write(`event: hits\ndata: [${hits.map(hitJson).join(',')}]\n\n`);
-            for (const hit of hits) shown.set(hit.id, hit.ingestedAt);
-            since = Math.max(since, Math.max(...hits.map((hit) => hit.ingestedAt)) - TAIL_LOOKBACK_MS);
-            for (const [id, ingestedAt] of shown) if (ingestedAt < since) shown.delete(id);
+          // page by page from the lookback: a batch of one ingest time can hold more than a page
+          let after: string | null = null;
+          for (let pages = 0; pages < TAIL_MAX_PAGES && !closed; pages++) {
+            const page = await store.tail({ ...filter, sinceIngestedAt: since, limit: TAIL_BATCH, after });
+            const hits = page.hits.filter((hit) => !shown.has(hit.id));
+            if (hits.length > 0) {
+              response.write(`event: hits\ndata: [${hits.map(hitJson).join(',')}]\n\n`);
+              for (const hit of hits) shown.set(hit.id, hit.ingestedAt);
+            }
+            if (page.hits.length < TAIL_BATCH) break;
+            after = page.cursor;
           }
+          let newest = since;
+          for (const ingestedAt of shown.values()) newest = Math.max(newest, ingestedAt);
+          since = Math.max(since, newest - TAIL_LOOKBACK_MS);
+          for (const [id, ingestedAt] of shown) if (ingestedAt < since) shown.delete(id);
         } catch (error) {
           response.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
           break;

@@ -66,20 +66,12 @@ async function lettersSince(store: Store, runner: PipelineRunner, since: number)
   const ours = (body: Record<string, unknown>) => body.pipeline === runner.name
     || (body.pipeline === undefined && typeof body.topic_name === 'string' && inputs.has(body.topic_name));
   const found: Hit[] = [];
-  const seen = new Set<string>();
-  let from = since;
-  let limit = PAGE;
+  let after: string | null = null;
   for (;;) {
-    const page = await store.tail({ query: null, streams: [stream], sinceIngestedAt: from, limit });
-    const fresh = page.filter((hit) => !seen.has(hit.id));
-    for (const hit of fresh) {
-      seen.add(hit.id);
-      if (ours(JSON.parse(hit.bodyJson) as Record<string, unknown>)) found.push(hit);
-    }
-    if (page.length < limit) return found;
-    // a full page of letters sharing one ingest time: read more of them at once
-    if (fresh.length === 0) limit *= 2;
-    from = page.at(-1)!.ingestedAt;
+    const page = await store.tail({ query: null, streams: [stream], sinceIngestedAt: since, limit: PAGE, after });
+    for (const hit of page.hits) if (ours(JSON.parse(hit.bodyJson) as Record<string, unknown>)) found.push(hit);
+    if (page.hits.length < PAGE) return found;
+    after = page.cursor;
   }
 }
 

@@ -184,6 +184,14 @@ export interface TailRequest extends Filter {
   /** Records stored with an ingest time at or after this (ms), in arrival order. */
   sinceIngestedAt: number;
   limit: number;
+  /** From a previous TailPage: continue after its last hit (one batch can hold more records than a page). */
+  after?: string | null;
+}
+
+export interface TailPage {
+  hits: Hit[];
+  /** Of the last hit, for the next page's `after`; null when the page is empty. */
+  cursor: string | null;
 }
 
 export interface OffsetCommit {
@@ -223,7 +231,7 @@ export interface Store {
    * searchable after later arrivals (partitions are indexed side by side), so a tail asks again
    * from a little before its newest hit and skips the ids it has shown.
    */
-  tail(request: TailRequest): Promise<Hit[]>;
+  tail(request: TailRequest): Promise<TailPage>;
   describe(): Promise<{ streams: StreamInfo[]; bytesOnDisk: number }>;
   /** Times holding every matching record's ts (not exact: whole minutes when cheaper), for a histogram over all time. */
   timeBounds(filter: Filter): Promise<{ oldestTs: number; newestTs: number } | null>;

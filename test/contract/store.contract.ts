@@ -176,9 +176,18 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     it('tails the matches ingested since a time, in arrival order', () => withStore(async ({ store }) => {
       const since = await store.tail({ query: q('level:error'), streams: ['app'], sinceIngestedAt: T0 + 1, limit: 100 });
       const expected = [...SAMPLES.filter((s) => s.n % 2 === 0).slice(30), ...SAMPLES.filter((s) => s.n % 2 === 1)].filter((s) => s.level === 'error');
-      assert.deepEqual(ns(since), expected.map((s) => s.n));
+      assert.deepEqual(ns(since.hits), expected.map((s) => s.n));
+      // page by page through the cursor, every match once, in the same order
+      const paged: Hit[] = [];
+      for (let after: string | null = null; ;) {
+        const page = await store.tail({ query: q('level:error'), streams: ['app'], sinceIngestedAt: T0 + 1, limit: 3, after });
+        paged.push(...page.hits);
+        if (page.hits.length < 3) break;
+        after = page.cursor;
+      }
+      assert.deepEqual(ns(paged), expected.map((s) => s.n));
       await store.write([{ stream: 'app', partition: 0, entries: entries([sample(200)], 60, T0 + 10) }]);
-      assert.deepEqual(ns(await store.tail({ query: null, streams: ['app'], sinceIngestedAt: T0 + 10, limit: 100 })), [200]);
+      assert.deepEqual(ns((await store.tail({ query: null, streams: ['app'], sinceIngestedAt: T0 + 10, limit: 100 })).hits), [200]);
     }));
 
     it('keeps records of two topics feeding one stream apart, even at the same log position', () => withStore(async ({ store }) => {

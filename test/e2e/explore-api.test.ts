@@ -77,6 +77,39 @@ describe('explore API', () => {
     assert.deepEqual(seen.sort((a, b) => a - b), [102, 105, 108, 111, 114, 117]);
   });
 
+  it('tails a burst larger than a page, and steady traffic past the lookback, every record once', { timeout: 40_000 }, async () => {
+    // once, a poll re-read its lookback window from the start with one page: past a page of
+    // records in that window (one big batch, or 200 records/s) the tail stopped for good
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/v1/tail?stream=burst`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    const seen = new Map<number, number>();
+    let text = '';
+    const expected = 5_000 + 10 * 400;
+    const posting = (async () => {
+      assert.equal((await postJson(`${url}/api/v1/logs?stream=burst`, Array.from({ length: 5_000 }, (_, n) => line(n)).join('\n'), ndjson)).status, 202);
+      for (let round = 0; round < 10; round++) {
+        assert.equal((await postJson(`${url}/api/v1/logs?stream=burst`, Array.from({ length: 400 }, (_, i) => line(5_000 + round * 400 + i)).join('\n'), ndjson)).status, 202);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+    const deadline = Date.now() + 30_000;
+    while (seen.size < expected && Date.now() < deadline) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+      const events = text.split('\n\n');
+      text = events.pop()!;
+      for (const event of events) {
+        const data = /^data: (.*)$/m.exec(event);
+        if (data) for (const hit of JSON.parse(data[1]!) as Array<{ record: { n: number } }>) seen.set(hit.record.n, (seen.get(hit.record.n) ?? 0) + 1);
+      }
+    }
+    controller.abort();
+    await posting;
+    assert.equal(seen.size, expected, 'every record arrived');
+    assert.ok([...seen.values()].every((times) => times === 1), 'each once');
+  });
+
   it('splits the histogram by level, and picks its interval from the records\' span when the range is open', async () => {
     const { body } = await getJson(`${url}/api/v1/histogram?stream=app&q=${encodeURIComponent('n:<30')}&by=level`);
     // 30 records one second apart: an open range gets 1 s buckets, not a fixed hour

@@ -57,9 +57,22 @@ export function beforeCursorSql(key: CursorKey): { sql: string; params: unknown[
  * does: ids are never empty.
  */
 function beyondSql(key: CursorKey, op: '<' | '>'): { sql: string; params: unknown[] } {
-  const columns: Array<[string, unknown]> = [['ts', BigInt(key.ts)], ['stream', key.stream], ['ingested_at', BigInt(key.ingestedAt)],
-    ['part', key.part], ['off', BigInt(key.off)], ['src', key.src], ["coalesce(rid, '')", key.rid ?? '']];
-  // (a < ? OR (a = ? AND (b < ? OR (b = ? AND …)))): the leading ts bound stays visible to the planner
+  // the leading ts bound stays visible to the planner
+  return tupleBeyond([['ts', BigInt(key.ts)], ['stream', key.stream], ['ingested_at', BigInt(key.ingestedAt)],
+    ['part', key.part], ['off', BigInt(key.off)], ['src', key.src], ["coalesce(rid, '')", key.rid ?? '']], op);
+}
+
+/** Arrival order: a tail's order (by log position, then topic and own id). */
+export const ARRIVAL_ORDER = 'ingested_at, stream, part, off, src, rid NULLS FIRST';
+
+/** Rows strictly after the cursor in ARRIVAL_ORDER. */
+export function afterArrivalSql(key: CursorKey): { sql: string; params: unknown[] } {
+  return tupleBeyond([['ingested_at', BigInt(key.ingestedAt)], ['stream', key.stream], ['part', key.part], ['off', BigInt(key.off)],
+    ['src', key.src], ["coalesce(rid, '')", key.rid ?? '']], '>');
+}
+
+/** The row tuple of these columns compared with the values: (a < ? OR (a = ? AND (b < ? OR (b = ? AND …)))). */
+function tupleBeyond(columns: Array<[string, unknown]>, op: '<' | '>'): { sql: string; params: unknown[] } {
   let sql = '';
   const params: unknown[] = [];
   columns.forEach(([column, value], i) => {

@@ -11,7 +11,7 @@ import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type D
 import {
   StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
-  type HistogramRequest, type Filter, MAX_HISTOGRAM_GROUPS, OTHER_GROUP, MISSING_GROUP, TIME_KEY, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type HistogramRequest, type Filter, MAX_HISTOGRAM_GROUPS, OTHER_GROUP, MISSING_GROUP, TIME_KEY, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type TailPage, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
   type OrderStatisticsRequest, type OrderStatisticsResult,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
@@ -21,7 +21,7 @@ import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLE
 import { StreamSources } from './stream-sources.ts';
 import { OwnIds } from './own-ids.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
-import { encodeCursor, decodeCursor, afterCursorSql, beforeCursorSql, rowKey, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
+import { encodeCursor, decodeCursor, afterCursorSql, afterArrivalSql, beforeCursorSql, rowKey, ARRIVAL_ORDER, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
 import { facetSql, recordSql } from './explore-sql.ts';
 import { filterConditions, filterSql, whereSql, withCheap, type Conditions, type SqlFragment } from './filter-sql.ts';
 import { fieldText, fieldNumber } from './field-sql.ts';
@@ -455,11 +455,14 @@ export class DuckDbStore implements Store {
     return { anchor, before: older.map(toHit).reverse(), after: newer.map(toHit) };
   }
 
-  async tail(request: TailRequest): Promise<Hit[]> {
-    const where = combine(filterSql(request, this.fields), { sql: 'ingested_at >= ?', params: [BigInt(Math.floor(request.sinceIngestedAt))] });
-    const rows = await this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${where.sql} ORDER BY ingested_at, part, off LIMIT ?`,
+  async tail(request: TailRequest): Promise<TailPage> {
+    const since = { sql: 'ingested_at >= ?', params: [BigInt(Math.floor(request.sinceIngestedAt))] };
+    const conditions = withCheap(filterConditions(request, this.fields), since, ...(request.after ? [afterArrivalSql(decodeCursor(request.after))] : []));
+    const where = whereSql(conditions);
+    const rows = await this.query(`SELECT ${this.hitColumns()} FROM records WHERE ${where.sql} ORDER BY ${ARRIVAL_ORDER} LIMIT ?`,
       [...where.params, request.limit]);
-    return rows.map(toHit);
+    const last = rows.at(-1);
+    return { hits: rows.map(toHit), cursor: last ? encodeCursor(rowKey(last)) : null };
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramResult> {

@@ -29,6 +29,9 @@ export interface Loaded {
   params: Record<string, string | undefined>;
 }
 
+/** Rows a live tail keeps in the page. */
+const LIVE_KEEP = 20_000;
+
 /** Resolves once the browser has painted what was just rendered. */
 function afterPaint(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -118,7 +121,11 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       // the tail looks a few seconds back: records the search already showed are not added twice
       const shown = new Set(current.hits.slice(0, 5_000).map((hit) => hit.id));
       const fresh = arrived.filter((hit) => !shown.has(hit.id));
-      return fresh.length === 0 ? current : { ...current, hits: [...fresh, ...current.hits], liveAdded: current.liveAdded + fresh.length };
+      if (fresh.length === 0) return current;
+      const hits = [...fresh, ...current.hits];
+      // a tail of busy traffic keeps the newest LIVE_KEEP rows; the older ones are a search away
+      const kept = hits.length > LIVE_KEEP ? hits.slice(0, LIVE_KEEP) : hits;
+      return { ...current, hits: kept, cursor: kept.length < hits.length ? null : current.cursor, liveAdded: current.liveAdded + fresh.length };
     });
   }, [arrived]);
 
