@@ -284,6 +284,12 @@ describe('the web explorer', { skip }, () => {
     for (const resource of RESOURCES) assert.ok(legend.includes(resource), `${resource} in the legend: ${legend.join(', ')}`);
     await page.getByLabel('Aggregation').selectOption('count');
     await page.waitForURL(/agg=count/);
+    // per day, as Sunbird's summaries count events: the stats asked per day, one point a day
+    const asked = page.waitForRequest((request) => request.url().includes('/api/v1/stats') && request.url().includes('interval=1d'));
+    await page.getByLabel('Interval').selectOption('1d');
+    await page.waitForURL(/interval=1d/);
+    await asked;
+    await page.locator('[data-testid=chart] canvas').waitFor();
     await screenshot(page, 'explorer-charts');
     await page.close();
   });

@@ -79,7 +79,7 @@ describe('HTTP ingest on Kafka with a replication factor the cluster cannot give
       'log.kafka.topicPrefix': prefix(),
       'log.kafka.replicationFactor': 2,
       // the presets' pipelines would create their input topics at start, and fail the start instead
-      presets: { 'user-login': { enabled: false }, 'function-call-logs': { enabled: false } },
+      presets: { 'user-login': { enabled: false }, 'function-call-logs': { enabled: false }, 'sunbird-telemetry': { enabled: false } },
     });
   });
   after(() => server?.cleanup());

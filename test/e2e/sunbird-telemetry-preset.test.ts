@@ -213,6 +213,12 @@ describe('preset sunbird-telemetry', () => {
     const future = byMid.get('denorm-future')!;
     assert.ok(future.ets < now + 86_400_000 && new Date(future.ets).toISOString().endsWith('T23:59:59.999Z'), 'a future ets is clamped to the end of today');
     assert.equal(byMid.has('denorm-old'), false);
+    // the seed's summaries: events per eid (or channel, pdata.id, actor.type) per day, through the stats API
+    const summary = (await getJson(`${server.url}/api/v1/stats?stream=telemetry.denorm&q=${encodeURIComponent('mid:denorm-*')}&by=eid,actor.type&agg=count&interval=1d`)).body;
+    const today = new Date(Math.floor(now / 86_400_000) * 86_400_000).toISOString();
+    // all three stamped with today's sync time (@timestamp), the record's time
+    assert.deepEqual(summary.groups.map((group: { key: Record<string, string>; values: { count: number } }) => [group.key._time, group.key.eid, group.key['actor.type'], group.values.count]),
+      [[today, 'START', 'User', 3]]);
     const describedAfter = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
     assert.ok(describedAfter.dropped >= describedBefore.dropped + 1, `dropped ${describedBefore.dropped} → ${describedAfter.dropped}`);
   });

@@ -11,7 +11,7 @@ import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type D
 import {
   StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
-  type HistogramRequest, type Filter, MAX_HISTOGRAM_GROUPS, OTHER_GROUP, MISSING_GROUP, TIME_KEY, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type TailPage, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
+  type HistogramRequest, type Filter, TIME_KEY, type FacetsRequest, type FacetsResult, type FacetField, type ContextRequest, type ContextResult, type TailRequest, type TailPage, type HistogramResult, type StatsRequest, type StatsResult, type StreamInfo, type Aggregation,
   type OrderStatisticsRequest, type OrderStatisticsResult,
 } from '../store.ts';
 import { partitionKey } from '../../log/log.ts';
@@ -468,22 +468,8 @@ export class DuckDbStore implements Store {
   async histogram(request: HistogramRequest): Promise<HistogramResult> {
     const split = request.groupBy !== undefined;
     const key = split ? fieldText(request.groupBy!, this.fields) : { sql: 'NULL', params: [] };
-    if (request.intervalMs === undefined && !isTimeOnly(request)) {
-      // open range, a query: the interval comes from the matches' span, found in the same pass
-      const [table] = await this.query(tsBoundsSql(request.fromMs, request.toMs), []);
-      if (table?.hi === null || table?.hi === undefined) return { intervalMs: EMPTY_HISTOGRAM_INTERVAL, buckets: [] };
-      const fine = autoInterval(Number(table.hi) - Number(table.lo), TARGET_BUCKETS * FINE_PER_BUCKET);
-      const conditions = filterConditions(request, this.fields);
-      const counted = autoCountsSql(whereSql(conditions), key, fine);
-      const rows = await this.query(counted.sql, counted.params);
-      if (rows.length === 0) return { intervalMs: EMPTY_HISTOGRAM_INTERVAL, buckets: [] };
-      const { interval, lo, hi } = rows[0]!;
-      const wanted = autoInterval(Number(hi) - Number(lo));
-      if (wanted >= Number(interval)) return histogramOf(rows, Number(interval), request, split);
-      // the matches span less than the fine interval can show: counted again over just their span
-      const within = splitCountsSql(whereSql(withCheap(conditions, tsWindow(Number(lo), Number(hi) + 1))), key, BigInt(wanted));
-      return histogramOf(await this.query(within.sql, within.params), wanted, request, split);
-    }
+    // open range, a query: the interval comes from the matches' span, found in the same pass
+    if (request.intervalMs === undefined && !isTimeOnly(request)) return this.matchSpanHistogram(request, key, split);
     const interval = BigInt(Math.max(1, Math.round(request.intervalMs ?? await this.spanInterval(request))));
     if (split) {
       const counted = splitCountsSql(filterSql(request, this.fields), key, interval);
@@ -493,6 +479,23 @@ export class DuckDbStore implements Store {
       ? histogramSql(request, Number(interval), this.mayHaveRecentRows())
       : countsSql(filterSql(request, this.fields), interval);
     return histogramOf(await this.query(counted.sql, counted.params), Number(interval), request, false);
+  }
+
+  /** A histogram at an interval picked from the matches' own span (autoCountsSql). */
+  private async matchSpanHistogram(request: HistogramRequest, key: SqlFragment, split: boolean): Promise<HistogramResult> {
+    const [table] = await this.query(tsBoundsSql(request.fromMs, request.toMs), []);
+    if (table?.hi === null || table?.hi === undefined) return { intervalMs: EMPTY_HISTOGRAM_INTERVAL, buckets: [] };
+    const fine = autoInterval(Number(table.hi) - Number(table.lo), TARGET_BUCKETS * FINE_PER_BUCKET);
+    const conditions = filterConditions(request, this.fields);
+    const counted = autoCountsSql(whereSql(conditions), key, fine);
+    const rows = await this.query(counted.sql, counted.params);
+    if (rows.length === 0) return { intervalMs: EMPTY_HISTOGRAM_INTERVAL, buckets: [] };
+    const { interval, lo, hi } = rows[0]!;
+    const wanted = autoInterval(Number(hi) - Number(lo));
+    if (wanted >= Number(interval)) return histogramOf(rows, Number(interval), request, split);
+    // the matches span less than the fine interval can show: counted again over just their span
+    const within = splitCountsSql(whereSql(withCheap(conditions, tsWindow(Number(lo), Number(hi) + 1))), key, BigInt(wanted));
+    return histogramOf(await this.query(within.sql, within.params), wanted, request, split);
   }
 
   /** An interval giving ~120 buckets over the time the matches span. */

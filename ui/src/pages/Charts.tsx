@@ -16,16 +16,20 @@ const AGGREGATIONS = ['count', 'avg', 'p50', 'p90', 'p99', 'max', 'min', 'sum', 
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
 const TOP = 6;
 
-interface ChartSpec { field: string; agg: string; by: string }
+interface ChartSpec { field: string; agg: string; by: string; interval: string }
+
+/** auto: ~120 points over the range; the rest as the stats API takes them. */
+const INTERVALS = ['auto', '1m', '5m', '15m', '1h', '1d'] as const;
 
 function readSpec(search: string): ChartSpec {
   const params = new URLSearchParams(search);
-  return { field: params.get('field') ?? '', agg: params.get('agg') ?? 'count', by: params.get('by') ?? '' };
+  const interval = params.get('interval') ?? 'auto';
+  return { field: params.get('field') ?? '', agg: params.get('agg') ?? 'count', by: params.get('by') ?? '', interval: (INTERVALS as readonly string[]).includes(interval) ? interval : 'auto' };
 }
 
 function chartSearch(state: SearchState, spec: ChartSpec): string {
   const params = new URLSearchParams(stateSearch(state));
-  for (const [name, value] of Object.entries(spec)) if (value) params.set(name, value);
+  for (const [name, value] of Object.entries(spec)) if (value && !(name === 'interval' && value === 'auto')) params.set(name, value);
   const text = params.toString();
   return text ? `?${text}` : '';
 }
@@ -102,12 +106,12 @@ export function Charts() {
     setError(null);
     const agg = valueName === 'count' ? 'count' : `${spec.agg}:${spec.field}`;
     get<{ groups: StatsGroup[]; intervalMs: number }>('/api/v1/stats', {
-      ...filterParams(state), agg, interval: 'auto', by: spec.by || undefined, top: spec.by ? TOP : undefined,
+      ...filterParams(state), agg, interval: spec.interval, by: spec.by || undefined, top: spec.by ? TOP : undefined,
     }, controller.signal)
       .then((result) => setSeries(toSeries(result.groups, spec, valueName)))
       .catch((failure: unknown) => { if (!controller.signal.aborted) setError(failure instanceof ApiError ? failure : new ApiError(0, 'network', String(failure))); });
     return () => controller.abort();
-  }, [filterKey, spec.field, spec.agg, spec.by]);
+  }, [filterKey, spec.field, spec.agg, spec.by, spec.interval]);
 
   return (
     <main class="charts">
@@ -127,6 +131,9 @@ export function Charts() {
         <label>by <select aria-label="Group by" value={spec.by} onChange={(event) => update({}, { by: event.currentTarget.value })}>
           <option value="">(no grouping)</option>
           {[...new Set([...fields.text, ...(spec.by ? [spec.by] : [])])].map((field) => <option key={field} value={field}>{field}</option>)}
+        </select></label>
+        <label>every <select aria-label="Interval" value={spec.interval} onChange={(event) => update({}, { interval: event.currentTarget.value })}>
+          {INTERVALS.map((interval) => <option key={interval} value={interval}>{interval}</option>)}
         </select></label>
         {spec.by ? <span class="muted">its {TOP} commonest values</span> : null}
       </div>
