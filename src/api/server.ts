@@ -51,9 +51,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     logger: false,
     bodyLimit: config.ingest.maxBodyBytes,
     // The server must survive hostile clients: bounded headers and slow bodies.
-    requestTimeout: 60_000,
+    requestTimeout: config.ingest.requestTimeoutMs,
     routerOptions: { maxParamLength: 500 },
   });
+  // Headers have their own limit (60 s, whatever requestTimeout says), and Node checks for requests
+  // past their time every 30 s: a slow client could hold its connection that much longer than the
+  // timeout. Both follow it, the check at a quarter of it.
+  const server = app.server as { headersTimeout: number; connectionsCheckingInterval?: number };
+  server.headersTimeout = Math.min(60_000, config.ingest.requestTimeoutMs);
+  server.connectionsCheckingInterval = Math.min(30_000, Math.max(250, Math.round(config.ingest.requestTimeoutMs / 4)));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

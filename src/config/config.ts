@@ -24,7 +24,7 @@ export interface Config {
     kafka: { brokers?: string[]; clientId: string; topicPrefix: string; replicationFactor?: number };
   };
   sources: { kafkaTopics: string[]; tail: TailSourceConfig[]; syslog: SyslogSourceConfig };
-  ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string };
+  ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string; requestTimeoutMs: number };
   streams: Record<string, StreamSettings>;
   limits: RecordLimits;
   store: { engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number };

@@ -35,7 +35,7 @@ function scriptedLog() {
 const config = (roles: AcceptConfig['roles'] = ['ingest']): AcceptConfig => ({
   roles,
   log: { engine: 'kafka', partitions: 1, fsync: true, deleteIndexed: true, kafka: { clientId: 'c', topicPrefix: 't.' } },
-  ingest: { defaultStream: 'logs', maxBodyBytes: 1 << 20, maxBacklog: 10, backlogWaitMs: 0, timeZone: 'UTC' },
+  ingest: { defaultStream: 'logs', maxBodyBytes: 1 << 20, maxBacklog: 10, backlogWaitMs: 0, timeZone: 'UTC', requestTimeoutMs: 60_000 },
 });
 
 function acceptor(roles?: AcceptConfig['roles']) {
