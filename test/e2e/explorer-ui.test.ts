@@ -378,11 +378,15 @@ describe('the web explorer', { skip }, () => {
 
   it('switches to dark mode and keeps it on the next visit', async () => {
     await open();
-    const theme = () => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: { theme?: string } } } }).document.documentElement.dataset.theme);
-    const before = await theme();
-    const other = before === 'dark' ? 'light' : 'dark';
-    await page.getByLabel(`Switch to ${other} mode`).click();
-    assert.equal(await theme(), other);
+    // the toggle names the mode it switches to; the page's theme is set just after it renders
+    const toggle = page.locator('button[aria-label^="Switch to"]');
+    await toggle.waitFor();
+    const other = /Switch to (\w+) mode/.exec((await toggle.getAttribute('aria-label'))!)![1]!;
+    const before = other === 'dark' ? 'light' : 'dark';
+    const themeIs = (want: string) => page.waitForFunction((wanted) => (globalThis as unknown as { document: { documentElement: { dataset: { theme?: string } } } }).document.documentElement.dataset.theme === wanted, want, { timeout: 5_000 });
+    await themeIs(before);
+    await toggle.click();
+    await themeIs(other);
     const background = () => page.evaluate(() => {
       const window = globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string }; document: { body: unknown } };
       return window.getComputedStyle(window.document.body).backgroundColor;
@@ -390,10 +394,11 @@ describe('the web explorer', { skip }, () => {
     const shade = await background();
     await page.reload();
     await page.getByLabel(`Switch to ${before} mode`).waitFor();
-    assert.equal(await theme(), other, 'kept across visits');
+    await themeIs(other);
     assert.equal(await background(), shade, 'the same colours after the reload');
     await screenshot(page, `explorer-${other}`);
     await page.getByLabel(`Switch to ${before} mode`).click();
+    await themeIs(before);
     await page.close();
   });
 
