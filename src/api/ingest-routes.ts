@@ -12,7 +12,8 @@ import { sendError } from './errors.ts';
 import { isStreamName, streamNameProblem } from '../record/stream-name.ts';
 
 
-const REFUSAL_STATUS: Record<RefusalKind, number> = { backlog: 429, too_large: 413, unavailable: 503 };
+/** The status of each refusal of the acceptor: every HTTP ingest endpoint answers with these. */
+export const REFUSAL_STATUS: Record<RefusalKind, number> = { backlog: 429, too_large: 413, unavailable: 503 };
 
 export interface IngestDeps {
   acceptor: Acceptor;

@@ -11,6 +11,24 @@ function line(n: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ timestamp: new Date(T0 + n * 1000).toISOString(), level: n % 3 === 0 ? 'error' : 'info', message: `event ${n}`, resourceId: `server-${n % 2}`, n, ...extra });
 }
 
+/** Reads a tail's server-sent events, handing each hit's `n` to `take` until it says done or the time is up. */
+async function readTail(response: Response, timeoutMs: number, take: (n: number) => boolean): Promise<void> {
+  const reader = response.body!.getReader();
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  let done = false;
+  while (!done && Date.now() < deadline) {
+    const { value } = await reader.read();
+    text += new TextDecoder().decode(value);
+    const events = text.split('\n\n');
+    text = events.pop()!;
+    for (const event of events) {
+      const data = /^data: (.*)$/m.exec(event);
+      if (data) for (const hit of JSON.parse(data[1]!) as Array<{ record: { n: number } }>) done = take(hit.record.n) || done;
+    }
+  }
+}
+
 describe('explore API', () => {
   let server: Awaited<ReturnType<typeof startInProcess>>;
   let url: string;
@@ -51,9 +69,7 @@ describe('explore API', () => {
     const controller = new AbortController();
     const response = await fetch(`${url}/api/v1/tail?stream=app&q=${encodeURIComponent('level:error AND live:true')}`, { signal: controller.signal });
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
-    const reader = response.body!.getReader();
     const seen: number[] = [];
-    let text = '';
     const posting = (async () => {
       for (let round = 0; round < 3; round++) {
         const lines = Array.from({ length: 6 }, (_, i) => line(100 + round * 6 + i, { live: true }));
@@ -61,17 +77,7 @@ describe('explore API', () => {
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     })();
-    const deadline = Date.now() + 10_000;
-    while (seen.length < 6 && Date.now() < deadline) {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
-      const events = text.split('\n\n');
-      text = events.pop()!;
-      for (const event of events) {
-        const data = /^data: (.*)$/m.exec(event);
-        if (data) seen.push(...JSON.parse(data[1]!).map((hit: { record: { n: number } }) => hit.record.n));
-      }
-    }
+    await readTail(response, 10_000, (n) => { seen.push(n); return seen.length >= 6; });
     controller.abort();
     await posting;
     assert.deepEqual(seen.sort((a, b) => a - b), [102, 105, 108, 111, 114, 117]);
@@ -82,9 +88,7 @@ describe('explore API', () => {
     // records in that window (one big batch, or 200 records/s) the tail stopped for good
     const controller = new AbortController();
     const response = await fetch(`${url}/api/v1/tail?stream=burst`, { signal: controller.signal });
-    const reader = response.body!.getReader();
     const seen = new Map<number, number>();
-    let text = '';
     const expected = 5_000 + 10 * 400;
     const posting = (async () => {
       assert.equal((await postJson(`${url}/api/v1/logs?stream=burst`, Array.from({ length: 5_000 }, (_, n) => line(n)).join('\n'), ndjson)).status, 202);
@@ -93,17 +97,7 @@ describe('explore API', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();
-    const deadline = Date.now() + 30_000;
-    while (seen.size < expected && Date.now() < deadline) {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
-      const events = text.split('\n\n');
-      text = events.pop()!;
-      for (const event of events) {
-        const data = /^data: (.*)$/m.exec(event);
-        if (data) for (const hit of JSON.parse(data[1]!) as Array<{ record: { n: number } }>) seen.set(hit.record.n, (seen.get(hit.record.n) ?? 0) + 1);
-      }
-    }
+    await readTail(response, 30_000, (n) => { seen.set(n, (seen.get(n) ?? 0) + 1); return seen.size >= expected; });
     controller.abort();
     await posting;
     assert.equal(seen.size, expected, 'every record arrived');

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { PipelineRecord, StepContext, StepKind, StepResult } from '../../pipelines/step.ts';
 import { parseDuration } from '../../query/duration.ts';
-import { ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+import { parseRows, ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+import { isPlainObject as isObject } from '../../record/normalize.ts';
 
 export interface DenormalizeOptions {
   /** The directory of the reference tables (the data dir's reference/sunbird). */
@@ -18,7 +19,6 @@ export interface DenormalizeOptions {
   files?: Partial<Record<TableName, string>>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const DAY_MS = 86_400_000;
 
 /** Events the original does not denormalize: INTERRUPT and the summaries other than SUMMARY and ME_WORKFLOW_SUMMARY. */
@@ -66,13 +66,6 @@ export function denormalized(event: Record<string, unknown>, tables: ReferenceTa
   return out;
 }
 
-/** Rows of a JSON array or NDJSON file. */
-function readRows(file: string): unknown[] {
-  const text = readFileSync(file, 'utf8').trim();
-  if (text.startsWith('[')) return JSON.parse(text) as unknown[];
-  return text === '' ? [] : text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
-}
-
 export interface DenormalizeStep {
   readonly dropped: number;
   process(records: PipelineRecord[]): StepResult;
@@ -101,7 +94,7 @@ export const sunbirdDenormalizeStep = {
     for (const [table, file] of Object.entries(options.files ?? {}) as Array<[TableName, string]>) {
       let rows: unknown[];
       try {
-        rows = readRows(file);
+        rows = parseRows(readFileSync(file, 'utf8'));
       } catch (error) {
         throw new Error(`sunbird-denormalize: cannot read the ${table} rows in ${file}: ${(error as Error).message}`);
       }

@@ -5,6 +5,7 @@
 // its events. Batches marked duplicate by the dedup step before it pass as they are.
 import type { PipelineRecord, StepContext, StepKind, StepResult } from '../../pipelines/step.ts';
 import { originName, stableUuid } from './stable-uuid.ts';
+import { isPlainObject as isObject } from '../../record/normalize.ts';
 
 export interface ExtractOptions {
   /** An event whose JSON is larger goes to the `failed` output (the original's event.max.size). */
@@ -15,10 +16,6 @@ export interface ExtractOptions {
 
 /** Output names the step sets; the preset maps them to topics. */
 export const EXTRACT_OUTPUTS = { log: 'log', failed: 'failed', badBatch: 'bad-batch' } as const;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** yyyy-MM-dd'T'HH:mm:ss.SSS'Z', UTC. */
 const isoTime = (ms: number): string => new Date(ms).toISOString();

@@ -4,13 +4,13 @@
 // default one; syncts and @timestamp fill each other in. LOG events go to the log output (they
 // are not deduplicated).
 import type { PipelineRecord, StepContext, StepKind, StepResult } from '../../pipelines/step.ts';
+import { isPlainObject as isObject } from '../../record/normalize.ts';
 
 export interface PreprocessOptions {
   /** The channel of an event whose context.channel is blank (the original's default.channel). */
   defaultChannel: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** A copy of the event with the seed's corrections; the input is left as it was. */
 export function corrected(event: Record<string, unknown>, defaultChannel: string): Record<string, unknown> {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../api/errors.ts';
-import { ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+import { parseRows, ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
 
 export function referenceDir(dataDir: string): string {
   return join(dataDir, 'reference', 'sunbird');
@@ -15,11 +15,10 @@ function tableOf(name: string): TableName {
   return name as TableName;
 }
 
-function parseRows(body: unknown): unknown[] {
+function rowsOf(body: unknown): unknown[] {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'empty_body', 'send the rows as a JSON array or NDJSON, each row an object with its id');
-  const text = body.toString('utf8').trim();
   try {
-    return text.startsWith('[') ? JSON.parse(text) as unknown[] : text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+    return parseRows(body.toString('utf8'));
   } catch (error) {
     throw new ApiError(400, 'bad_json', `the rows are not valid JSON: ${(error as Error).message}`);
   }
@@ -29,7 +28,7 @@ export function registerReferenceRoutes(app: FastifyInstance, dataDir: string): 
   const tables = new ReferenceTables(referenceDir(dataDir));
   app.put('/api/v1/sunbird/reference/:table', async (request) => {
     const table = tableOf((request.params as { table: string }).table);
-    const rows = parseRows(request.body);
+    const rows = rowsOf(request.body);
     const problem = rowsProblem(rows);
     if (problem) throw new ApiError(400, 'bad_rows', problem);
     const size = await tables.put(table, rows as Array<Record<string, unknown>>);

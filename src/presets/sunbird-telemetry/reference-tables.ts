@@ -83,3 +83,10 @@ export function rowsProblem(rows: unknown[]): string | undefined {
   const bad = rows.findIndex((row) => row === null || typeof row !== 'object' || Array.isArray(row) || !['string', 'number'].includes(typeof (row as Row).id));
   return bad < 0 ? undefined : `row ${bad + 1} has no id (a string or number): each row is an object with its id`;
 }
+
+/** Rows as a JSON array or NDJSON (a file or a request body); throws on text that is not JSON. */
+export function parseRows(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as unknown[];
+  return trimmed.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+}

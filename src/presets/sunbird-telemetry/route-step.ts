@@ -6,6 +6,7 @@
 // context.env. Records that already have an output (LOG, duplicates) pass as they are.
 import type { PipelineRecord, StepContext, StepKind, StepResult } from '../../pipelines/step.ts';
 import { originName, stableUuid } from './stable-uuid.ts';
+import { isPlainObject as isObject } from '../../record/normalize.ts';
 
 /** Output names the step sets; the preset maps them to topics. */
 export const ROUTE_OUTPUTS = { error: 'error', unique: 'unique', primary: 'primary', secondary: 'secondary', audit: 'audit', cbAudit: 'cb-audit' } as const;
@@ -14,7 +15,6 @@ const SECONDARY = new Set(['INTERACT', 'IMPRESSION', 'SHARE_ITEM']);
 const WITH_HUB = new Set(['IMPRESSION', 'INTERACT', 'START', 'END']);
 const HUBS: Record<string, string> = { learn: 'learn', course: 'learn', discuss: 'discuss', network: 'network', careers: 'careers', competency: 'competency', events: 'events' };
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 function withHub(event: Record<string, unknown>): Record<string, unknown> {
   if (!WITH_HUB.has(String(event.eid)) || !isObject(event.context)) return event;

@@ -8,8 +8,8 @@ import type { SourceContext } from '../../registry.ts';
 import { parseIngestBody } from '../../sources/http/json-body.ts';
 import { IngestError } from '../../sources/http/ingest-error.ts';
 import { TOPICS } from './topics.ts';
-
-const REFUSAL_STATUS = { backlog: 429, too_large: 413, unavailable: 503 } as const;
+import { REFUSAL_STATUS } from '../../api/ingest-routes.ts';
+import { isPlainObject as isObject } from '../../record/normalize.ts';
 
 interface Answer {
   status: number;
@@ -31,7 +31,6 @@ function send(reply: FastifyReply, answer: Answer) {
   });
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** What is wrong with a batch envelope, or undefined. */
 export function envelopeProblem(batch: unknown): string | undefined {
