@@ -1,5 +1,5 @@
 // Query conformance: the JavaScript evaluator (src/query/evaluate.ts, used by the route step)
-// matches exactly the records the embedded store returns for the same query, over records of
+// matches exactly the records each store engine (embedded, OpenSearch) returns for the same query, over records of
 // varied shapes (typed columns and kept text, numbers as numbers and as strings, nested objects,
 // missing and null fields, every level/message/time field spelling).
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import type { LogEntry, Store } from '../../src/stores/store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import { compilePredicate } from '../../src/query/evaluate.ts';
 import { eventTime } from '../../src/record/time.ts';
+import { openTestStore, skipWithoutOpenSearch, testIndexPrefix } from '../support/opensearch.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 10, 0, 0); // 2024-05-01T10:00:00Z
 const NOW = Date.now();
@@ -102,48 +103,58 @@ const QUERIES = [
   'message:Ünïcödé', 'refused', 'message:/[Rr]efused/', '/\\Arequest/', '/done\\z/', '/\\w+ \\d\\-/', '/[^a-z]{3}$/', '/straße|İst/', 'metadata:*', 'latency_ms:*0*',
 ];
 
-describe('query conformance: evaluator vs embedded store', () => {
-  let dir: string;
-  let store: Store;
+/** The evaluator and a store engine agree on every query. */
+function conformance(name: string, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>, skip: string | false = false): void {
+  describe(`query conformance: evaluator vs ${name} store`, { skip }, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
 
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'tributary-conformance-'));
-    store = await DuckDbStore.open(dir);
-    for (const stream of ['app', 'web']) {
-      const entries: LogEntry[] = written.filter((w) => w.stream === stream)
-        .map((w, offset) => ({ offset, ingestedAt: INGESTED + w.n, value: Buffer.from(JSON.stringify(w.body)) }));
-      await store.write([{ stream, partition: 0, entries }]);
-    }
-  });
-
-  after(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('holds every record written', async () => {
-    assert.equal((await store.search({ query: null, limit: 0 })).total, written.length);
-  });
-
-  for (const text of QUERIES) {
-    it(text, async () => {
-      const query = parseQuery(text);
-      const result = await store.search({ query, limit: 1000 });
-      const fromStore = result.hits.map((hit) => (JSON.parse(hit.bodyJson) as { n: number }).n).sort((a, b) => a - b);
-      const predicate = compilePredicate(query);
-      const fromEvaluator = written.filter((w) => predicate({
-        body: w.body, stream: w.stream, ingestedAt: INGESTED + w.n, ts: eventTime(w.body) ?? INGESTED + w.n,
-      })).map((w) => w.n);
-      assert.deepEqual(fromEvaluator, fromStore);
+    before(async () => {
+      ({ store, cleanup } = await open());
+      for (const stream of ['app', 'web']) {
+        const entries: LogEntry[] = written.filter((w) => w.stream === stream)
+          .map((w, offset) => ({ offset, ingestedAt: INGESTED + w.n, value: Buffer.from(JSON.stringify(w.body)) }));
+        await store.write([{ stream, partition: 0, entries }]);
+      }
     });
-  }
 
-  it('covers queries that match some records and not all', async () => {
-    let partial = 0;
+    after(() => cleanup());
+
+    it('holds every record written', async () => {
+      assert.equal((await store.search({ query: null, limit: 0 })).total, written.length);
+    });
+
     for (const text of QUERIES) {
-      const total = (await store.search({ query: parseQuery(text), limit: 0 })).total!;
-      if (total > 0 && total < written.length) partial++;
+      it(text, async () => {
+        const query = parseQuery(text);
+        const result = await store.search({ query, limit: 1000 });
+        const fromStore = result.hits.map((hit) => (JSON.parse(hit.bodyJson) as { n: number }).n).sort((a, b) => a - b);
+        const predicate = compilePredicate(query);
+        const fromEvaluator = written.filter((w) => predicate({
+          body: w.body, stream: w.stream, ingestedAt: INGESTED + w.n, ts: eventTime(w.body) ?? INGESTED + w.n,
+        })).map((w) => w.n);
+        assert.deepEqual(fromStore, fromEvaluator);
+      });
     }
-    assert.ok(partial >= QUERIES.length * 0.9, `${partial} of ${QUERIES.length} queries split the records`);
+
+    it('covers queries that match some records and not all', async () => {
+      let partial = 0;
+      for (const text of QUERIES) {
+        const total = (await store.search({ query: parseQuery(text), limit: 0 })).total!;
+        if (total > 0 && total < written.length) partial++;
+      }
+      assert.ok(partial >= QUERIES.length * 0.9, `${partial} of ${QUERIES.length} queries split the records`);
+    });
   });
+}
+
+conformance('embedded', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tributary-conformance-'));
+  const store = await DuckDbStore.open(dir);
+  return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
 });
+
+conformance('opensearch', async () => {
+  const store = await openTestStore(testIndexPrefix());
+  return { store, cleanup: async () => { await store.drop(); await store.close(); } };
+}, await skipWithoutOpenSearch());

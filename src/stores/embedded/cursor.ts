@@ -1,39 +1,13 @@
-// Search cursors: the sort key of the last hit, opaque to clients.
-import { StoreQueryError } from '../store.ts';
+// Search cursors on the embedded store: the SQL of the sort orders and of "after this key".
+import type { CursorKey } from '../cursor-key.ts';
 
-/** A row's place in NEWEST_FIRST order; `rid` last, as records of one message share the rest. */
-export interface CursorKey {
-  ts: number;
-  stream: string;
-  ingestedAt: number;
-  part: number;
-  off: number;
-  src: number;
-  rid: string | null;
-}
+export { type CursorKey, encodeCursor, decodeCursor } from '../cursor-key.ts';
 
 export function rowKey(row: Record<string, unknown>): CursorKey {
   return {
     ts: Number(row.ts), stream: String(row.stream), ingestedAt: Number(row.ingested_at), part: Number(row.part),
     off: Number(row.off), src: Number(row.src), rid: row.rid === null || row.rid === undefined ? null : String(row.rid),
   };
-}
-
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify([key.ts, key.stream, key.ingestedAt, key.part, key.off, key.src, key.rid])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): CursorKey {
-  try {
-    const [ts, stream, ingestedAt, part, off, src, rid] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const numbers = [ts, ingestedAt, part, off, src];
-    if (numbers.every(Number.isSafeInteger) && typeof stream === 'string' && (rid === null || typeof rid === 'string')) {
-      return { ts, stream, ingestedAt, part, off, src, rid } as CursorKey;
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new StoreQueryError('cursor is not valid: pass the cursor of a previous answer unchanged');
 }
 
 /** The id's order is the order of its log position (ingested_at, part, off), then its topic and own id. */

@@ -27,7 +27,7 @@ import { filterConditions, filterSql, whereSql, withCheap, type Conditions, type
 import { fieldText, fieldNumber } from './field-sql.ts';
 import { ConnectionPool, PoolWaitError } from './connection-pool.ts';
 import { autoCountsSql, countsSql, splitCountsSql } from './histogram-sql.ts';
-import { autoInterval, EMPTY_HISTOGRAM_INTERVAL, TARGET_BUCKETS } from '../histogram-interval.ts';
+import { autoInterval, EMPTY_HISTOGRAM_INTERVAL, fillBuckets, TARGET_BUCKETS } from '../histogram-interval.ts';
 import { oldestShownTs, tsWindow, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
@@ -730,7 +730,6 @@ function combine(a: SqlFragment, b: SqlFragment): SqlFragment {
   return { sql: `(${a.sql}) AND ${b.sql}`, params: [...a.params, ...b.params] };
 }
 
-const MAX_FILLED_BUCKETS = 10_000;
 /** How much finer than the picked interval an auto histogram first counts (autoCountsSql). */
 const FINE_PER_BUCKET = 100;
 
@@ -749,17 +748,4 @@ function histogramOf(rows: Record<string, unknown>[], interval: number, filter: 
   }
   const buckets = fillBuckets(counts, interval, filter.fromMs, filter.toMs);
   return { intervalMs: interval, buckets: split ? buckets.map((bucket) => ({ ...bucket, groups: groups.get(bucket.ts) ?? {} })) : buckets };
-}
-
-function fillBuckets(counts: Map<number, number>, interval: number, fromMs?: number, toMs?: number): Array<{ ts: number; count: number }> {
-  const present = [...counts.keys()];
-  if (present.length === 0 && (fromMs === undefined || toMs === undefined)) return [];
-  const first = fromMs !== undefined ? Math.floor(fromMs / interval) * interval : Math.min(...present);
-  const last = toMs !== undefined ? Math.floor(toMs / interval) * interval : Math.max(...present);
-  if ((last - first) / interval > MAX_FILLED_BUCKETS) {
-    return present.map((ts) => ({ ts, count: counts.get(ts)! }));
-  }
-  const buckets: Array<{ ts: number; count: number }> = [];
-  for (let ts = first; ts <= last; ts += interval) buckets.push({ ts, count: counts.get(ts) ?? 0 });
-  return buckets;
 }
