@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.ts';
 import { embeddedLog } from './log/embedded/engine.ts';
 import { kafkaLog } from './log/kafka/engine.ts';
 import { embeddedStore } from './stores/embedded/engine.ts';
+import { opensearchStore } from './stores/opensearch/engine.ts';
 import { httpSource } from './sources/http/source.ts';
 import { elasticsearchSource } from './sources/elasticsearch/source.ts';
 import { syslogSource } from './sources/syslog/source.ts';
@@ -82,7 +83,7 @@ export interface Source extends Component {
 }
 
 export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
-export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore];
+export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore, opensearchStore];
 export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlpSource, lokiSource, kafkaTopicSource, fileTailSource, syslogSource];
 export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset, functionCallLogsPreset, sunbirdTelemetryPreset];
 export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep,

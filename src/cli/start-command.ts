@@ -11,6 +11,8 @@ interface StartFlags {
   log?: string;
   kafkaBrokers?: string;
   redis?: string;
+  store?: string;
+  opensearchUrl?: string;
   kafkaTopic?: string[];
   tail?: string[];
   syslogPort?: string;
@@ -32,6 +34,8 @@ function flagOverrides(flags: StartFlags): ConfigOverrides {
     'log.engine': flags.log,
     'log.kafka.brokers': flags.kafkaBrokers === undefined ? undefined : commaList(flags.kafkaBrokers),
     'redis.url': flags.redis,
+    'store.engine': flags.store,
+    'store.opensearch.url': flags.opensearchUrl,
     'sources.kafkaTopics': flags.kafkaTopic,
     'sources.tail': flags.tail,
     'sources.syslog.port': flags.syslogPort === undefined ? undefined : Number(flags.syslogPort),
@@ -55,6 +59,8 @@ export function registerStart(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./tributary.yaml when present; env TRIBUTARY_CONFIG)')
     .option('--log <engine>', 'log engine: embedded or kafka (env TRIBUTARY_LOG)')
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,... (env TRIBUTARY_KAFKA_BROKERS)')
+    .option('--store <engine>', 'store engine: embedded (DuckDB in the data dir) or opensearch (shared by every process; env TRIBUTARY_STORE)')
+    .option('--opensearch-url <url>', 'the OpenSearch cluster of --store opensearch, e.g. http://127.0.0.1:9200 (env TRIBUTARY_OPENSEARCH_URL)')
     .option('--redis <url>', 'keep pipeline dedup state in this Redis (redis://host:6379), shared by every process using it (env TRIBUTARY_REDIS_URL)')
     .option('--kafka-topic <name>', 'index an existing Kafka topic as the stream of the same name; repeatable (env TRIBUTARY_KAFKA_TOPICS)', collect)
     .option('--tail <path>', 'follow a growing log file, line by line (topic tail-lines; the api-requests preset parses seed 004 lines from it); repeatable', (value: string, previous: string[] = []) => [...previous, value])
@@ -79,7 +85,7 @@ export function registerStart(program: Command): void {
       const kafka = config.sources.kafkaTopics.length > 0 ? `, kafka topics: ${config.sources.kafkaTopics.join(', ')}` : '';
       const tails = config.sources.tail.length > 0 ? `, tailing: ${config.sources.tail.map((tail) => tail.path).join(', ')}` : '';
       const sources = kafka + tails;
-      console.log(`Tributary listening on ${tributary.url} (log: ${config.log.engine}, roles: ${config.roles.join(',')}, data: ${config.dataDir}${sources})`);
+      console.log(`Tributary listening on ${tributary.url} (log: ${config.log.engine}, store: ${config.store.engine}, roles: ${config.roles.join(',')}, data: ${config.dataDir}${sources})`);
       const shutdown = (signal: string) => {
         console.log(`${signal}: stopping…`);
         tributary.close().then(() => process.exit(0), (error) => {

@@ -27,7 +27,10 @@ export interface Config {
   ingest: { defaultStream: string; maxBodyBytes: number; maxBacklog: number; backlogWaitMs: number; timeZone: string; requestTimeoutMs: number };
   streams: Record<string, StreamSettings>;
   limits: RecordLimits;
-  store: { engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number };
+  store: {
+    engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number;
+    opensearch?: { url?: string; indexPrefix: string; replicas: number };
+  };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number; timeoutMs: number };
   redis: { url?: string };

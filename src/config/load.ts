@@ -33,6 +33,8 @@ const ENV_KEYS: Array<[string, string, (v: string) => unknown]> = [
   ['TRIBUTARY_ROLES', 'roles', commaList],
   ['TRIBUTARY_AUTH', 'auth.mode', String],
   ['TRIBUTARY_REDIS_URL', 'redis.url', String],
+  ['TRIBUTARY_STORE', 'store.engine', String],
+  ['TRIBUTARY_OPENSEARCH_URL', 'store.opensearch.url', String],
 ];
 
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {
@@ -117,6 +119,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (config.sources.kafkaTopics.length > 0 && !config.log.kafka.brokers) {
     throw new ConfigError(`sources.kafkaTopics (${config.sources.kafkaTopics.join(', ')}) needs a Kafka cluster: pass --kafka-brokers host:9092 or set TRIBUTARY_KAFKA_BROKERS`);
   }
+  if (config.store.engine === 'opensearch' && !config.store.opensearch?.url) {
+    throw new ConfigError('store.engine is opensearch but no URL is set: pass --opensearch-url http://host:9200 or set TRIBUTARY_OPENSEARCH_URL');
+  }
   checkTimeZones(config);
   checkRoles(config);
   return config;
@@ -126,8 +131,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
 function checkRoles(config: Config): void {
   const has = (role: string) => config.roles.includes(role as Config['roles'][number]);
   // a data dir a processor filled may be searched on its own (after that processor stopped)
-  if (has('query') && !has('process') && !existsSync(path.join(config.dataDir, 'store'))) {
-    throw new ConfigError(`roles ${config.roles.join(', ')}: a query process searches the store its own process role fills (${config.dataDir} has none), and stores are local to their process until a shared store exists: run query with process (--role process --role query), or all roles (the default)`);
+  if (has('query') && !has('process') && config.store.engine === 'embedded' && !existsSync(path.join(config.dataDir, 'store'))) {
+    throw new ConfigError(`roles ${config.roles.join(', ')}: a query process searches the store its own process role fills (${config.dataDir} has none), and the embedded store is local to its process: run query with process (--role process --role query), all roles (the default), or share an OpenSearch store (--store opensearch --opensearch-url URL)`);
   }
   if (has('ingest') && !has('process') && config.log.engine === 'embedded') {
     throw new ConfigError(`roles ${config.roles.join(', ')}: records ingested into the embedded log can only be indexed by this process, which has no process role: add --role process, or use Kafka (--log kafka --kafka-brokers host:9092) and run --role process elsewhere`);

@@ -123,6 +123,8 @@ export interface StatsResult {
   groups: StatsGroup[];
   /** Number of groups before the limit. */
   totalGroups: number;
+  /** Names of the values that are estimates (OpenSearch's quantiles); absent when every value is exact. */
+  estimated?: string[];
 }
 
 export interface FacetsRequest extends Filter {

@@ -53,7 +53,7 @@ export class OpenSearchAggregations {
     if (request.groupBy === undefined) {
       const response = await this.searchBody({ query, size: 0, aggs: { buckets } }, request.streams, request.signal);
       const counts = new Map<number, number>();
-      for (const bucket of response.aggregations.buckets.buckets as Array<{ key: number; doc_count: number }>) counts.set(bucket.key, bucket.doc_count);
+      for (const bucket of (response.aggregations?.buckets?.buckets ?? []) as Array<{ key: number; doc_count: number }>) counts.set(bucket.key, bucket.doc_count);
       return { intervalMs: interval, buckets: fillBuckets(counts, interval, request.fromMs, request.toMs) };
     }
     const field = docField(request.groupBy);
@@ -61,14 +61,14 @@ export class OpenSearchAggregations {
       query, size: 0,
       aggs: { top: { terms: { field: field.text, size: MAX_HISTOGRAM_GROUPS, shard_size: 1000, missing: MISSING_GROUP, order: [{ _count: 'desc' }, { _key: 'asc' }] } } },
     }, request.streams, request.signal);
-    const values = (top.aggregations.top.buckets as Array<{ key: string }>).map((bucket) => String(bucket.key));
+    const values = ((top.aggregations?.top?.buckets ?? []) as Array<{ key: string }>).map((bucket) => String(bucket.key));
     const filters = Object.fromEntries(values.map((value) => [value, value === MISSING_GROUP ? { bool: { must_not: [existsDsl(field)] } } : { term: { [field.text]: value } }]));
     const response = await this.searchBody({
       query, size: 0, aggs: { buckets: { ...buckets, aggs: { groups: { filters: { filters, other_bucket_key: OTHER_GROUP } } } } },
     }, request.streams, request.signal);
     const counts = new Map<number, number>();
     const groups = new Map<number, Record<string, number>>();
-    for (const bucket of response.aggregations.buckets.buckets as Array<{ key: number; doc_count: number; groups: { buckets: Record<string, { doc_count: number }> } }>) {
+    for (const bucket of (response.aggregations?.buckets?.buckets ?? []) as Array<{ key: number; doc_count: number; groups: { buckets: Record<string, { doc_count: number }> } }>) {
       counts.set(bucket.key, bucket.doc_count);
       const split: Record<string, number> = {};
       for (const [value, group] of Object.entries(bucket.groups.buckets)) if (group.doc_count > 0) split[value] = group.doc_count;
@@ -87,7 +87,7 @@ export class OpenSearchAggregations {
       const top = await this.searchBody({
         query, size: 0, aggs: { top: { terms: { field, size: Math.max(1, Math.floor(request.topGroups)), shard_size: 1000, order: [{ _count: 'desc' }, { _key: 'asc' }] } } },
       }, request.streams, request.signal);
-      filtered = { bool: { filter: [query, { terms: { [field]: (top.aggregations.top.buckets as Array<{ key: string }>).map((b) => b.key) } }] } };
+      filtered = { bool: { filter: [query, { terms: { [field]: ((top.aggregations?.top?.buckets ?? []) as Array<{ key: string }>).map((b) => b.key) } }] } };
     }
     const sources = names.map((name, i) => (i === 0 && bucket !== undefined
       ? { k0: { date_histogram: { field: 'ts', fixed_interval: `${bucket}ms` } } }
@@ -108,7 +108,7 @@ export class OpenSearchAggregations {
     const buckets = sources.length === 0
       ? [await this.wholeMatch(filtered, aggs, request)]
       : await this.composite(filtered, sources, aggs, request);
-    const rows = buckets.filter((b) => b.doc_count > 0).map((b) => ({
+    const rows = buckets.map((b) => ({
       key: Object.fromEntries(names.map((name, i) => {
         const value = b.key[`k${i}`];
         if (value === null || value === undefined) return [name, null];
@@ -129,7 +129,11 @@ export class OpenSearchAggregations {
       }
       return 0;
     });
-    return { groups: rows.slice(0, request.limit).map(({ key, values }) => ({ key, values })), totalGroups: rows.length };
+    const groups = rows.slice(0, request.limit).map(({ key, values }) => ({ key, values }));
+    const estimated = request.aggregations.filter((aggregation) => QUANTILES[aggregation.fn] !== undefined
+      || (aggregation.fn === 'distinct' && groups.some((group) => (group.values[aggregationName(aggregation)] ?? 0) > DISTINCT_EXACT_UP_TO)))
+      .map(aggregationName);
+    return { groups, totalGroups: rows.length, ...(estimated.length > 0 ? { estimated } : {}) };
   }
 
   private async wholeMatch(query: Dsl, aggs: Dsl, filter: Filter): Promise<CompositeBucket> {
@@ -146,7 +150,7 @@ export class OpenSearchAggregations {
         query, size: 0,
         aggs: { groups: { composite: { size: PAGE, sources, ...(after ? { after } : {}) }, aggs } },
       }, filter.streams, filter.signal);
-      const groups = response.aggregations.groups as { buckets: CompositeBucket[]; after_key?: unknown };
+      const groups = (response.aggregations?.groups ?? { buckets: [] }) as { buckets: CompositeBucket[]; after_key?: unknown };
       all.push(...groups.buckets);
       if (groups.buckets.length < PAGE || !groups.after_key) return all;
       after = groups.after_key;
@@ -165,11 +169,11 @@ export class OpenSearchAggregations {
     const total = Number(response.hits.total?.value ?? 0);
     const fields: Record<string, FacetField> = {};
     request.fields.forEach((name, i) => {
-      const top = response.aggregations[`top${i}`].buckets as Array<{ key: string | number; doc_count: number }>;
+      const top = (response.aggregations?.[`top${i}`]?.buckets ?? []) as Array<{ key: string | number; doc_count: number }>;
       fields[name] = {
         values: request.limit > 0 ? top.map((bucket) => ({ value: String(bucket.key), count: bucket.doc_count })) : [],
-        distinct: Number(response.aggregations[`distinct${i}`].value ?? 0),
-        missing: total - Number(response.aggregations[`present${i}`].doc_count),
+        distinct: Number(response.aggregations?.[`distinct${i}`]?.value ?? 0),
+        missing: total - Number(response.aggregations?.[`present${i}`]?.doc_count ?? 0),
       };
     });
     return { total, fields };
