@@ -29,7 +29,7 @@ export interface Config {
   limits: RecordLimits;
   store: {
     engine: string; memoryLimit: string; checkpointThreshold: string; writers: number; maxColumnsPerStream?: number;
-    opensearch?: { url?: string; indexPrefix: string; replicas: number };
+    opensearch?: { url?: string; indexPrefix: string; replicas: number; retentionDays?: number };
   };
   indexer: { batchSize: number; maxWaitMs: number };
   search: { defaultLimit: number; maxLimit: number; timeoutMs: number };

@@ -26,6 +26,11 @@ export const opensearchStore: StoreEngine = {
             default: 'tributary',
             description: 'Every index and template of this store starts with it, so several deployments can share a cluster.',
           },
+          retentionDays: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            description: 'Days of event time kept: an index holds one stream\'s day, deleted whole once the day is older than this (checked at start and hourly). Unset: kept until deleted by hand.',
+          },
           replicas: {
             type: 'integer',
             minimum: 0,
@@ -41,7 +46,7 @@ export const opensearchStore: StoreEngine = {
     if (!settings?.url) throw new Error('store.engine is opensearch but no URL is set: pass --opensearch-url http://host:9200 or set TRIBUTARY_OPENSEARCH_URL');
     const { OpenSearchStore } = await import('./opensearch-store.ts');
     return OpenSearchStore.open(settings.url, {
-      indexPrefix: settings.indexPrefix, replicas: settings.replicas,
+      indexPrefix: settings.indexPrefix, replicas: settings.replicas, retentionDays: settings.retentionDays,
       queryTimeoutMs: config.search.timeoutMs, timeZoneOf: (stream) => streamTimeZone(config, stream),
     });
   },

@@ -43,6 +43,13 @@ export class IndexLayout {
     return streams.map((stream) => `${this.prefix}-s-${streamIndexPart(stream)}-*`).join(',');
   }
 
+  /** The end (exclusive, ms) of the day a record index holds; undefined for another index. */
+  dayEnd(index: string): number | undefined {
+    const match = /-(\d{4})\.(\d{2})\.(\d{2})$/.exec(index);
+    if (!index.startsWith(`${this.prefix}-s-`) || !match) return undefined;
+    return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1);
+  }
+
   /** Every index of this store, for `describe` and for dropping a test's store. */
   everything(): string {
     return `${this.prefix}-*`;

@@ -35,7 +35,11 @@ export interface OpenSearchStoreOptions {
   queryTimeoutMs?: number;
   /** Most bytes of one bulk request. */
   bulkBytes?: number;
+  /** Days of event time kept: the indices of older days are deleted whole, at open and every hour. */
+  retentionDays?: number;
 }
+
+const RETENTION_CHECK_MS = 3_600_000;
 
 /** The order of newest-first hits; search_after values follow it. */
 const NEWEST_FIRST = ['ts', 'stream', 'ingestedAt', 'part', 'off', 'src', 'rid'].map((field) => ({ [field]: 'desc' }));
@@ -73,6 +77,7 @@ export class OpenSearchStore implements Store {
   private readonly aggregations: OpenSearchAggregations;
   /** Indices written since they were last refreshed: a read refreshes them first, so a write is seen by the next read. */
   private unrefreshed = new Set<string>();
+  private retentionTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(client: Client, options: OpenSearchStoreOptions) {
@@ -95,6 +100,12 @@ export class OpenSearchStore implements Store {
     await client.indices.putIndexTemplate({ name: store.layout.template, body: recordTemplate(store.layout, options.replicas ?? 0) as never });
     await store.createIndex(store.layout.offsets, OFFSETS_MAPPING);
     await store.createIndex(store.layout.sources, SOURCES_MAPPING);
+    if (options.retentionDays !== undefined) {
+      await store.dropExpired();
+      store.retentionTimer = setInterval(() => void store.dropExpired().catch((error: Error) => {
+        console.error(`tributary: could not delete expired OpenSearch indices (will try again in an hour): ${error.message}`);
+      }), RETENTION_CHECK_MS).unref();
+    }
     return store;
   }
 
@@ -328,6 +339,17 @@ export class OpenSearchStore implements Store {
     return this.aggregations.timeBounds(filter, this.filterDsl(filter));
   }
 
+  /** Deletes the record indices of days wholly older than the retention; returns their names. */
+  async dropExpired(now = Date.now()): Promise<string[]> {
+    if (this.options.retentionDays === undefined) return [];
+    const oldestKept = now - this.options.retentionDays * 86_400_000;
+    const response = await this.client.cat.indices({ index: this.layout.recordPattern(), format: 'json', h: 'index' } as never);
+    const expired = (response.body as Array<{ index: string }>).map((row) => row.index)
+      .filter((index) => { const end = this.layout.dayEnd(index); return end !== undefined && end <= oldestKept; });
+    if (expired.length > 0) await this.client.indices.delete({ index: expired.join(','), ignore_unavailable: true } as never);
+    return expired;
+  }
+
   /** Deletes every index of this store (tests, `--reset`). */
   async drop(): Promise<void> {
     await this.client.indices.delete({ index: this.layout.everything(), ignore_unavailable: true } as never);
@@ -337,6 +359,7 @@ export class OpenSearchStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.retentionTimer);
     // what it wrote is searchable at once by whoever opens the store next
     await this.refreshWritten().catch(() => undefined);
     await this.client.close();
