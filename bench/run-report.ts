@@ -35,6 +35,8 @@ export interface BenchResult {
   schema: 1;
   /** Absent in results from before there were several datasets: those are `dyte`. */
   dataset?: { name: string; description: string; file?: string };
+  /** The store engine; absent: embedded. */
+  store?: 'embedded' | 'opensearch';
   mode: 'quick' | 'full';
   records: number;
   seed: number;
@@ -187,7 +189,7 @@ const NO_PEER: PeerFigures = {
 export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   const p = r.peer ?? NO_PEER;
   const out: string[] = [];
-  out.push(`# Tributary benchmark: ${r.startedAt.slice(0, 10)}, ${r.commit}${r.dirty ? ' (uncommitted changes)' : ''}, ${r.mode} mode, dataset ${datasetOf(r)}, ${num(r.records)} records`);
+  out.push(`# Tributary benchmark: ${r.startedAt.slice(0, 10)}, ${r.commit}${r.dirty ? ' (uncommitted changes)' : ''}, ${r.mode} mode, dataset ${datasetOf(r)}, ${num(r.records)} records${r.store && r.store !== 'embedded' ? `, store ${r.store}` : ''}`);
   out.push('');
   if (r.dataset) out.push(`Dataset \`${r.dataset.name}\`: ${r.dataset.description}.`);
   out.push(`Machine: ${r.machine.cpus} cores, ${r.machine.totalMemoryGb} GB, Node ${r.machine.node}. Run took ${num(r.durationS)} s.`);

@@ -5,6 +5,7 @@
 //
 //   node bench/run.ts [--quick] [--dataset all|NAME[,NAME]] [--file logs.ndjson] [--records N]
 //                     [--seed 1] [--warm-runs R] [--keep-data] [--results-dir bench/results]
+//                     [--store embedded|opensearch [--opensearch-url http://127.0.0.1:9250]]
 //   node bench/run.ts --pipeline user-login|api-requests|sunbird [--records N]   (bench/pipeline.ts)
 //
 // Each dataset (bench/datasets/) is written to an NDJSON file, its exact answers computed from
@@ -63,7 +64,13 @@ interface RunOptions {
   resultsDir: string;
   /** A VictoriaLogs binary to run beside on the same file (--victorialogs, or VICTORIALOGS_BIN). */
   victorialogs: string | undefined;
+  /** The store engine under test; opensearch runs the server with --store opensearch on this URL. */
+  store: 'embedded' | 'opensearch';
+  opensearchUrl: string;
 }
+
+/** Indices of the OpenSearch store under test start with this (dropped before each dataset). */
+const BENCH_INDEX_PREFIX = 'tribench';
 
 interface Sample extends ServerMetrics {
   t: number;
@@ -101,6 +108,8 @@ function parseOptions(): RunOptions {
       'keep-data': { type: 'boolean', default: false },
       'results-dir': { type: 'string', default: join(BENCH_DIR, 'results') },
       victorialogs: { type: 'string' },
+      store: { type: 'string', default: 'embedded' },
+      'opensearch-url': { type: 'string', default: process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9250' },
     },
   });
   const quick = values.quick;
@@ -110,7 +119,10 @@ function parseOptions(): RunOptions {
   for (const name of datasets) datasetNamed(name);
   const warmRuns = values['warm-runs'] === undefined ? (quick ? 5 : 10) : Number(values['warm-runs']);
   if (!Number.isInteger(warmRuns) || warmRuns < 1) throw new Error('--warm-runs must be a positive integer');
+  if (values.store !== 'embedded' && values.store !== 'opensearch') throw new Error(`--store must be embedded or opensearch, got ${values.store}`);
   return {
+    store: values.store,
+    opensearchUrl: values['opensearch-url'],
     quick,
     datasets,
     file: values.file,
@@ -246,6 +258,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
   const tmp = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   const dataDir = join(tmp, 'data');
   const serverLog = join(tmp, 'server.log');
+  const storeTarget = o.store === 'opensearch' ? await openSearchTarget(o.opensearchUrl, tmp) : { bytes: () => directorySize(join(dataDir, 'store')).then((size) => size.diskBytes) };
   let current: ServerHandle | undefined;
   let loadgenChild: ReturnType<typeof spawn> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -510,10 +523,10 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
     }
     const answers = exactAnswers(truth, dataset.queries, extras);
 
-    const liveTotal = await directorySize(dataDir);
-    const liveStore = await directorySize(join(dataDir, 'store'));
+    const liveStoreBytes = await storeTarget.bytes();
+    const liveLogBytes = (await directorySize(dataDir)).diskBytes - (o.store === 'embedded' ? liveStoreBytes : 0);
     disk = {
-      live: { totalBytes: liveTotal.diskBytes, storeBytes: liveStore.diskBytes, logBytes: liveTotal.diskBytes - liveStore.diskBytes },
+      live: { totalBytes: liveLogBytes + liveStoreBytes, storeBytes: liveStoreBytes, logBytes: liveLogBytes },
       atRest: null,
       bytesPerRecord: 0,
       ratioToNdjson: 0,
@@ -546,15 +559,15 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
     }
     await stop(server);
 
-    const restTotal = await directorySize(dataDir);
-    const restStore = await directorySize(join(dataDir, 'store'));
-    disk.atRest = { totalBytes: restTotal.diskBytes, storeBytes: restStore.diskBytes, logBytes: restTotal.diskBytes - restStore.diskBytes };
-    const diskBytes = Math.max(restTotal.diskBytes, 1);
+    const restStoreBytes = await storeTarget.bytes();
+    const restLogBytes = (await directorySize(dataDir)).diskBytes - (o.store === 'embedded' ? restStoreBytes : 0);
+    disk.atRest = { totalBytes: restLogBytes + restStoreBytes, storeBytes: restStoreBytes, logBytes: restLogBytes };
+    const diskBytes = Math.max(disk.atRest.totalBytes, 1);
     disk.bytesPerRecord = Number((diskBytes / records).toFixed(1));
     disk.ratioToNdjson = Number((diskBytes / load.rawBytesSent).toFixed(3));
-    disk.storeBytesPerRecord = Number((restStore.diskBytes / records).toFixed(1));
-    progress(`disk at rest: ${(restTotal.diskBytes / 1e6).toFixed(1)} MB = ${disk.bytesPerRecord} B/record = ${disk.ratioToNdjson}× NDJSON ` +
-      `(store ${(restStore.diskBytes / 1e6).toFixed(1)} MB, log ${((restTotal.diskBytes - restStore.diskBytes) / 1e6).toFixed(1)} MB; live was ${(liveTotal.diskBytes / 1e6).toFixed(1)} MB)`);
+    disk.storeBytesPerRecord = Number((restStoreBytes / records).toFixed(1));
+    progress(`disk at rest: ${(diskBytes / 1e6).toFixed(1)} MB = ${disk.bytesPerRecord} B/record = ${disk.ratioToNdjson}× NDJSON ` +
+      `(store ${(restStoreBytes / 1e6).toFixed(1)} MB, log ${(restLogBytes / 1e6).toFixed(1)} MB; live was ${((liveLogBytes + liveStoreBytes) / 1e6).toFixed(1)} MB)`);
 
     // ---- Phase: cold queries: each the first request after a restart on the same data dir -------
     cpuChecks.coldQueries = await cpuCheck('cold queries', o.quick);
@@ -590,6 +603,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
   const result: BenchResult = {
     schema: 1,
     dataset: { name: dataset.name, description: dataset.description, ...(o.file ? { file: o.file } : {}) },
+    ...(o.store === 'embedded' ? {} : { store: o.store }),
     mode,
     records,
     seed: o.seed,
@@ -617,7 +631,8 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
   const sizeSuffix = records === defaultRecords || o.file ? '' : `-${records >= 1e6 && records % 1e6 === 0 ? `${records / 1e6}m` : records}`;
   // dyte results keep the names they had before there were several datasets
   const datasetSuffix = dataset.name === 'dyte' ? '' : `-${dataset.name}`;
-  const name = `${startedAt.toISOString().slice(0, 10)}-${commit}${datasetSuffix}${o.quick ? '-quick' : ''}${sizeSuffix}`;
+  const storeSuffix = o.store === 'embedded' ? '' : `-${o.store}`;
+  const name = `${startedAt.toISOString().slice(0, 10)}-${commit}${datasetSuffix}${storeSuffix}${o.quick ? '-quick' : ''}${sizeSuffix}`;
   const previous = findPrevious(o.resultsDir, result, `${name}.json`);
   const markdown = renderMarkdown(result, previous);
   writeFileSync(join(o.resultsDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
@@ -666,6 +681,26 @@ async function main(): Promise<number> {
   return code;
 }
 
+/**
+ * The OpenSearch store under test: its indices dropped, a tributary.yaml in the server's working
+ * directory pointing it there, and its size read from the cluster (the data dir holds only the log).
+ */
+async function openSearchTarget(url: string, cwd: string): Promise<{ bytes: () => Promise<number> }> {
+  const { OpenSearchStore } = await import('../src/stores/opensearch/opensearch-store.ts');
+  const store = await OpenSearchStore.open(url, { indexPrefix: BENCH_INDEX_PREFIX });
+  await store.drop();
+  await store.close();
+  writeFileSync(join(cwd, 'tributary.yaml'), `store:\n  engine: opensearch\n  opensearch:\n    url: "${url}"\n    indexPrefix: ${BENCH_INDEX_PREFIX}\n`);
+  progress(`store: OpenSearch at ${url} (indices ${BENCH_INDEX_PREFIX}-*, dropped first); its JVM's memory and CPU are not in the server figures`);
+  return {
+    async bytes() {
+      await fetch(`${url}/${BENCH_INDEX_PREFIX}-*/_flush`, { method: 'POST' });
+      const stats = await (await fetch(`${url}/${BENCH_INDEX_PREFIX}-*/_stats/store`)).json() as { _all?: { total?: { store?: { size_in_bytes?: number } } } };
+      return stats._all?.total?.store?.size_in_bytes ?? 0;
+    },
+  };
+}
+
 /** The newest earlier result of the same dataset, mode and size (by startedAt), if any. */
 function findPrevious(dir: string, current: BenchResult, ownFile: string): BenchResult | undefined {
   let best: BenchResult | undefined;
@@ -674,6 +709,7 @@ function findPrevious(dir: string, current: BenchResult, ownFile: string): Bench
     try {
       const r = JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchResult;
       if (r.schema !== 1 || r.mode !== current.mode || r.records !== current.records || datasetOf(r) !== datasetOf(current)) continue;
+      if ((r.store ?? 'embedded') !== (current.store ?? 'embedded')) continue;
       if (r.startedAt >= current.startedAt) continue;
       if (basename(file) === ownFile && r.startedAt === current.startedAt) continue;
       if (!best || r.startedAt > best.startedAt) best = r;

@@ -124,6 +124,27 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>,
       }
     }));
 
+    it('gives exact quantiles per group, as quantile_cont interpolates them', () => withStore(async ({ store }) => {
+      const quantileCont = (values: number[], q: number) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        const position = (sorted.length - 1) * q;
+        const lo = sorted[Math.floor(position)]!;
+        const hi = sorted[Math.ceil(position)]!;
+        return lo + (hi - lo) * (position - Math.floor(position));
+      };
+      const stats = await store.stats({ query: q('NOT level:debug'), streams: ['app'], groupBy: ['resourceId'], limit: 10,
+        aggregations: [{ fn: 'median', field: 'latency_ms' }, { fn: 'p90', field: 'latency_ms' }, { fn: 'p99', field: 'n' }] });
+      assert.equal(stats.estimated, undefined, 'no value is an estimate');
+      for (const group of stats.groups) {
+        const members = SAMPLES.filter((s) => s.resourceId === group.key.resourceId && s.level !== 'debug');
+        assert.equal(group.values['median(latency_ms)'], quantileCont(members.map((s) => s.latency_ms), 0.5));
+        assert.equal(group.values['p90(latency_ms)'], quantileCont(members.map((s) => s.latency_ms), 0.9));
+        assert.equal(group.values['p99(n)'], quantileCont(members.map((s) => s.n), 0.99));
+      }
+      const none = await store.stats({ query: q('level:nothing'), streams: ['app'], groupBy: [], limit: 1, aggregations: [{ fn: 'p99', field: 'latency_ms' }] });
+      assert.deepEqual(none.groups.map((group) => group.values), [{ 'p99(latency_ms)': null }]);
+    }));
+
     it('gives the top values of fields over a filter, with distinct and missing counts', () => withStore(async ({ store }) => {
       const facets = await store.facets({ query: q('NOT level:debug'), streams: ['app'], fields: ['level', 'resourceId', 'absent'], limit: 2 });
       assert.equal(facets.total, 90);

@@ -67,6 +67,37 @@ describe('OpenSearch store', { skip }, () => {
     assert.equal((await store.search({ query: parseQuery('f0_7:7'), streams: ['wide'], limit: 0 })).total, 1, 'the first records keep their fields');
   });
 
+  it('gives exact quantiles of groups too large to read a rank directly (the ranks found inside estimated windows)', async () => {
+    const store = await open();
+    // bimodal, with ties and a long tail: where a t-digest estimate is worst
+    const value = (i: number) => (i % 10 < 7 ? (i * 7919) % 500 : 20_000 + ((i * 104_729) % 9000) + (i % 3) / 4);
+    const groups = { big: 46_000, mid: 23_000 };
+    let offset = 0;
+    for (const [group, count] of Object.entries(groups)) {
+      for (let start = 0; start < count; start += 10_000) {
+        const bodies = Array.from({ length: Math.min(10_000, count - start) }, (_, k) => ({ group, latency: value(start + k), message: 'q' }));
+        await store.write([{ stream: 'lat', partition: 0, entries: bodies.map((body, k) => ({ offset: offset + k, ingestedAt: 1000, value: Buffer.from(JSON.stringify(body)) })) }]);
+        offset += bodies.length;
+      }
+    }
+    const quantileCont = (values: number[], q: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const position = (sorted.length - 1) * q;
+      const lo = sorted[Math.floor(position)]!;
+      return lo + (sorted[Math.ceil(position)]! - lo) * (position - Math.floor(position));
+    };
+    const stats = await store.stats({ query: null, streams: ['lat'], groupBy: ['group'], limit: 10,
+      aggregations: [{ fn: 'median', field: 'latency' }, { fn: 'p90', field: 'latency' }, { fn: 'p99', field: 'latency' }, { fn: 'count' }] });
+    assert.equal(stats.estimated, undefined);
+    for (const [group, count] of Object.entries(groups)) {
+      const values = Array.from({ length: count }, (_, i) => value(i));
+      const found = stats.groups.find((g) => g.key.group === group)!;
+      assert.equal(found.values.count, count);
+      assert.deepEqual([found.values['median(latency)'], found.values['p90(latency)'], found.values['p99(latency)']],
+        [quantileCont(values, 0.5), quantileCont(values, 0.9), quantileCont(values, 0.99)], group);
+    }
+  });
+
   it('refuses a regex Lucene cannot say, naming what to change', async () => {
     const store = await open();
     await assert.rejects(store.search({ query: parseQuery('message:/a\\bb/'), limit: 1 }), (error: Error) => error instanceof StoreQueryError && /\\b/.test(error.message));

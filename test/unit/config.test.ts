@@ -17,7 +17,7 @@ describe('config loading', () => {
     assert.equal(config.log.engine, 'embedded');
     assert.equal(config.limits.maxDepth, 64);
     assert.equal(config.ingest.defaultStream, 'logs');
-    assert.deepEqual(config.store, { engine: 'embedded', memoryLimit: '384MB', checkpointThreshold: '64MB', writers: 2 });
+    assert.deepEqual(config.store, { engine: 'embedded', memoryLimit: '384MB', checkpointThreshold: '64MB', writers: 2, opensearch: { indexPrefix: 'tributary', replicas: 0 } });
   });
 
   it('layers file < env < flags', () => {
@@ -76,6 +76,9 @@ describe('config loading', () => {
   it('explains a missing config file and kafka without brokers', () => {
     assert.throws(() => loadConfig({ cwd: dir, env: {}, file: 'nope.yaml' }), /does not exist/);
     assert.throws(() => loadConfig({ cwd: dir, env: {}, flags: { 'log.engine': 'kafka' } }), /--kafka-brokers/);
+    assert.throws(() => loadConfig({ cwd: dir, env: { TRIBUTARY_STORE: 'opensearch' } }), /--opensearch-url/);
+    const shared = loadConfig({ cwd: dir, env: { TRIBUTARY_STORE: 'opensearch', TRIBUTARY_OPENSEARCH_URL: 'http://os:9200', TRIBUTARY_ROLES: 'query' } });
+    assert.deepEqual([shared.store.engine, shared.store.opensearch?.url, shared.roles], ['opensearch', 'http://os:9200', ['query']], 'a query-only process may run on the shared store');
   });
 
   it('reads roles and kafka-topic sources from comma lists, and refuses an unknown role', () => {

@@ -14,6 +14,8 @@ import { StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordE
 import { decodeCursor, encodeCursor, type CursorKey } from '../cursor-key.ts';
 import { messageBody } from '../../record/message-body.ts';
 import { toRecord } from '../../record/normalize.ts';
+import { recordLevel } from '../../record/level.ts';
+import { recordMessage } from '../../record/message.ts';
 import { recordId } from '../../record/id.ts';
 import { partitionKey } from '../../log/log.ts';
 import { splitFieldPath, valueAt } from '../../record/field-path.ts';
@@ -45,16 +47,16 @@ const RETENTION_CHECK_MS = 3_600_000;
 const NEWEST_FIRST = ['ts', 'stream', 'ingestedAt', 'part', 'off', 'src', 'rid'].map((field) => ({ [field]: 'desc' }));
 const OLDEST_FIRST = ['ts', 'stream', 'ingestedAt', 'part', 'off', 'src', 'rid'].map((field) => ({ [field]: 'asc' }));
 const ARRIVAL = ['ingestedAt', 'stream', 'part', 'off', 'src', 'rid'].map((field) => ({ [field]: 'asc' }));
-const HIT_FIELDS = ['id', 'stream', 'ts', 'ingestedAt', 'level', 'message', 'body', 'part', 'off', 'src', 'rid'];
+const HIT_FIELDS = ['id', 'stream', 'ts', 'ingestedAt', 'body', 'part', 'off', 'src', 'rid'];
 const RETRIES = 8;
+/** Searches per _msearch request. */
+const MSEARCH_BATCH = 200;
 
 interface Source {
   id: string;
   stream: string;
   ts: number;
   ingestedAt: number;
-  level: string | null;
-  message: string | null;
   body: string;
   part: number;
   off: number;
@@ -85,7 +87,9 @@ export class OpenSearchStore implements Store {
     this.options = options;
     this.layout = new IndexLayout(options.indexPrefix ?? 'tributary');
     this.sources = new TopicSources(client, this.layout.sources);
-    this.aggregations = new OpenSearchAggregations((body, streams) => this.searchBody(body, streams));
+    this.aggregations = new OpenSearchAggregations((body, streams, signal) => this.searchBody(body, streams, signal),
+      (field, query, rank, count, filter) => this.valueAtRank(field, query, rank, count, filter),
+      (bodies, streams, signal) => this.msearchBodies(bodies, streams, signal));
   }
 
   static async open(url: string, options: OpenSearchStoreOptions = {}): Promise<OpenSearchStore> {
@@ -154,9 +158,10 @@ export class OpenSearchStore implements Store {
   private async bulk(lines: BulkLine[]): Promise<void> {
     let pending = lines;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      for (const line of pending) this.unrefreshed.add(line.index);
       const body = pending.flatMap((line) => [{ index: { _index: line.index, _id: line.id } }, line.doc]);
       const response = await this.client.bulk({ body: body as never });
+      // marked once written: a read that began before would refresh too early and forget the index
+      for (const line of pending) this.unrefreshed.add(line.index);
       if (!response.body.errors) return;
       const again: BulkLine[] = [];
       let busy = false;
@@ -235,6 +240,26 @@ export class OpenSearchStore implements Store {
     } catch (error) {
       throw storeError(error, signal);
     }
+  }
+
+  /** Several searches over the indices of these streams in one request, their responses in order. */
+  private async msearchBodies(bodies: Dsl[], streams: readonly string[] | undefined, signal?: AbortSignal): Promise<Array<Record<string, any>>> {
+    if (signal?.aborted) throw new StoreCancelledError();
+    await this.refreshWritten();
+    const header = { index: this.layout.recordPattern(streams), ignore_unavailable: true, allow_no_indices: true };
+    const responses: Array<Record<string, any>> = [];
+    for (let start = 0; start < bodies.length; start += MSEARCH_BATCH) {
+      try {
+        const response = await this.client.msearch({ body: bodies.slice(start, start + MSEARCH_BATCH).flatMap((body) => [header, body]) as never }, { signal } as never);
+        for (const answer of (response.body as { responses: Array<Record<string, any>> }).responses) {
+          if (answer.error) throw Object.assign(new Error(String(answer.error.reason ?? answer.error.type)), { meta: { statusCode: answer.status, body: { error: answer.error } } });
+          responses.push(answer);
+        }
+      } catch (error) {
+        throw storeError(error, signal);
+      }
+    }
+    return responses;
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
@@ -366,8 +391,10 @@ export class OpenSearchStore implements Store {
   }
 }
 
+/** The hit of a stored record; its level and message derived from the body again, as at write time. */
 function toHit(source: Source): Hit {
-  return { id: source.id, stream: source.stream, ts: Number(source.ts), ingestedAt: Number(source.ingestedAt), level: source.level ?? null, message: source.message ?? null, bodyJson: source.body };
+  const body = JSON.parse(source.body) as Record<string, unknown>;
+  return { id: source.id, stream: source.stream, ts: Number(source.ts), ingestedAt: Number(source.ingestedAt), level: recordLevel(body), message: recordMessage(body), bodyJson: source.body };
 }
 
 function cursorKey(source: Source): CursorKey {
