@@ -15,6 +15,8 @@ import { Metrics } from './metrics.ts';
 import { buildServer, type ServerDeps } from './api/server.ts';
 import { authEnabled, outsideKey, type AuditRecord } from './auth/http-auth.ts';
 import { KeyStore } from './auth/keys.ts';
+import { UserStore } from './auth/users.ts';
+import { Sessions } from './auth/sessions.ts';
 import { Acceptor } from './sources/accept.ts';
 import { connectRedisKeys } from './pipelines/steps/dedup/redis-keys.ts';
 import { writeFileAtomic } from './log/embedded/atomic-file.ts';
@@ -48,11 +50,11 @@ export async function startTributary(config: Config): Promise<Tributary> {
   }
 }
 
-/** With authentication on, a server no key could use is not started. */
+/** With authentication on, a server no key or user could use is not started. */
 function checkAuthKeys(config: Config): void {
-  if (authEnabled(config) && !new KeyStore(config.dataDir).hasActiveKeys()) {
-    throw new Error(`authentication is on (${config.auth.mode === 'on' ? 'auth.mode on' : `listening on ${config.host}, not only this machine`}) and there is no API key: ` +
-      `create one with \`npx tributary keys create --name admin --role admin --data-dir ${config.dataDir}\`, or listen on 127.0.0.1`);
+  if (authEnabled(config) && !new KeyStore(config.dataDir).hasActiveKeys() && !new UserStore(config.dataDir).hasUsers()) {
+    throw new Error(`authentication is on (${config.auth.mode === 'on' ? 'auth.mode on' : `listening on ${config.host}, not only this machine`}) and there is no API key or user: ` +
+      `create a key with \`npx tributary keys create --name admin --role admin --data-dir ${config.dataDir}\` or a user with \`npx tributary users create --name admin --role admin --data-dir ${config.dataDir}\`, or listen on 127.0.0.1`);
   }
 }
 
@@ -60,12 +62,14 @@ function checkAuthKeys(config: Config): void {
 function authOf(config: Config, acceptor: Acceptor | undefined): ServerDeps['auth'] {
   if (!authEnabled(config)) return undefined;
   const keys = new KeyStore(config.dataDir);
+  const users = new UserStore(config.dataDir);
+  const sessions = new Sessions(config.auth.sessionHours * 3_600_000);
   const audit = (record: AuditRecord): void => {
     if (!acceptor) return void console.warn(`audit: ${record.message}`);
     outsideKey(() => acceptor.accept('_audit', [Buffer.from(JSON.stringify(record))]))
       .catch((error: Error) => console.warn(`audit record lost: ${error.message}`));
   };
-  return { keys, audit };
+  return { keys, users, sessions, audit };
 }
 
 /** Where this process's records come from, for keys shared through Redis (redis-keys.ts): the Kafka cluster, or this data dir's own log. */

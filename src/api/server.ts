@@ -21,8 +21,8 @@ import { StoreBusyError, StoreCancelledError, StoreQueryError } from '../stores/
 import type { Acceptor } from '../sources/accept.ts';
 import { PRODUCT, PRODUCT_HEADER, rootInfo } from '../sources/elasticsearch/info.ts';
 import { TRIBUTARY_VERSION } from '../version.ts';
-import { registerAuth, type AuditRecord } from '../auth/http-auth.ts';
-import type { KeyStore } from '../auth/keys.ts';
+import { registerAuth, type AuthOptions } from '../auth/http-auth.ts';
+import { registerSessionRoutes } from './session-routes.ts';
 
 export interface ServerDeps {
   /** The main log, for the admin API. */
@@ -39,8 +39,8 @@ export interface ServerDeps {
   pipelines?: () => readonly PipelineRunner[];
   /** Saved searches and their alerts (with the query role). */
   savedSearches?: SavedSearches;
-  /** API keys, when authentication is on (src/auth/http-auth.ts). */
-  auth?: { keys: KeyStore; audit: (record: AuditRecord) => void };
+  /** API keys and users, when authentication is on (src/auth/http-auth.ts). */
+  auth?: AuthOptions;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -65,7 +65,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   // before any route: every route is behind it
-  if (deps.auth) registerAuth(app, deps.auth);
+  if (deps.auth) {
+    registerAuth(app, deps.auth);
+    registerSessionRoutes(app, deps.auth, Boolean(config.tls));
+  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError && error.code === 'forbidden_stream') {

@@ -1,10 +1,10 @@
 // API keys, kept in <dataDir>/auth/keys.json. A key is shown once, when it is created; the file
 // holds its SHA-256 (a key is 32 random bytes, so a slow password hash buys nothing). The file is
-// read again whenever it changes, so a key revoked by `tributary keys revoke` stops working at
-// once in a running server.
+// read again whenever it changes (json-file.ts), so a key revoked by `tributary keys revoke` stops
+// working at once in a running server.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { WatchedJsonFile } from './json-file.ts';
 
 export const KEY_ROLES = ['ingest', 'reader', 'admin'] as const;
 export type KeyRole = (typeof KEY_ROLES)[number];
@@ -32,19 +32,20 @@ function digest(secret: string): string {
 }
 
 export class KeyStore {
-  readonly file: string;
-  #keys: StoredKey[] = [];
-  /** The file's inode and mtime when read: a write replaces the file (rename), so a change always shows. */
-  #version = '';
+  readonly #file: WatchedJsonFile<StoredKey[]>;
 
   constructor(dataDir: string) {
-    this.file = join(dataDir, 'auth', 'keys.json');
+    this.#file = new WatchedJsonFile(join(dataDir, 'auth', 'keys.json'), () => []);
+  }
+
+  get file(): string {
+    return this.#file.file;
   }
 
   /** Creates a key; the returned secret is the only time it is seen. */
   create(options: { name: string; role: KeyRole; streams?: string[]; maxRecordsPerSecond?: number }): { key: ApiKey; secret: string } {
     if (!KEY_ROLES.includes(options.role)) throw new Error(`role must be one of ${KEY_ROLES.join(', ')}, not '${options.role}'`);
-    const keys = this.#read();
+    const keys = this.#file.read();
     let id: string;
     do id = randomBytes(4).toString('hex'); while (keys.some((key) => key.id === id));
     const secret = `trb_${id}_${randomBytes(32).toString('base64url')}`;
@@ -53,63 +54,38 @@ export class KeyStore {
       ...(options.streams && options.streams.length > 0 ? { streams: options.streams } : {}),
       ...(options.maxRecordsPerSecond ? { maxRecordsPerSecond: options.maxRecordsPerSecond } : {}),
     };
-    this.#write([...keys, stored]);
+    this.#file.write([...keys, stored]);
     return { key: withoutHash(stored), secret };
   }
 
   list(): ApiKey[] {
-    return this.#read().map(withoutHash);
+    return this.#file.read().map(withoutHash);
   }
 
   /** Revokes a key by id; false when there is no such key. */
   revoke(id: string): boolean {
-    const keys = this.#read();
+    const keys = this.#file.read();
     const key = keys.find((candidate) => candidate.id === id);
     if (!key) return false;
     key.revokedAt ??= new Date().toISOString();
-    this.#write(keys);
+    this.#file.write(keys);
     return true;
   }
 
   /** Whether any key can still be used. */
   hasActiveKeys(): boolean {
-    return this.#read().some((key) => !key.revokedAt);
+    return this.#file.read().some((key) => !key.revokedAt);
   }
 
   /** The active key a secret belongs to, or null. */
   verify(secret: string): ApiKey | null {
     const match = SECRET.exec(secret);
     if (!match) return null;
-    const key = this.#read().find((candidate) => candidate.id === match[1]);
+    const key = this.#file.read().find((candidate) => candidate.id === match[1]);
     if (!key || key.revokedAt) return null;
     const want = Buffer.from(key.sha256, 'hex');
     const got = Buffer.from(digest(secret), 'hex');
     return want.length === got.length && timingSafeEqual(want, got) ? withoutHash(key) : null;
-  }
-
-  #read(): StoredKey[] {
-    let version: string;
-    try {
-      const stat = statSync(this.file);
-      version = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
-    } catch {
-      this.#keys = [];
-      this.#version = '';
-      return this.#keys;
-    }
-    if (version !== this.#version) {
-      this.#keys = JSON.parse(readFileSync(this.file, 'utf8')) as StoredKey[];
-      this.#version = version;
-    }
-    return this.#keys;
-  }
-
-  #write(keys: StoredKey[]): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, this.file);
-    this.#version = '';
   }
 }
 

@@ -10,6 +10,7 @@ import { registerPipelineTest } from './pipeline-test-command.ts';
 import { registerPipelines } from './pipelines-command.ts';
 import { registerDlq } from './dlq-command.ts';
 import { registerKeys } from './keys-command.ts';
+import { registerUsers } from './users-command.ts';
 import { registerSaved } from './saved-command.ts';
 
 const program = new Command();
@@ -30,6 +31,7 @@ registerPipelineTest(program);
 registerPipelines(program);
 registerDlq(program);
 registerKeys(program);
+registerUsers(program);
 registerSaved(program);
 
 await program.parseAsync(process.argv);

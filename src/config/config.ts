@@ -7,7 +7,7 @@ export type Role = (typeof ROLES)[number];
 export interface Config {
   port: number;
   host: string;
-  auth: { mode: 'auto' | 'on' | 'off' };
+  auth: { mode: 'auto' | 'on' | 'off'; sessionHours: number };
   /** HTTPS on the main port when set. */
   tls?: { cert: string; key: string };
   dataDir: string;

@@ -1,5 +1,6 @@
 // Query conformance: the JavaScript evaluator (src/query/evaluate.ts, used by the route step)
-// matches exactly the records each store engine (embedded, OpenSearch) returns for the same query, over records of
+// matches exactly the records each store engine (embedded, OpenSearch) returns for the same query,
+// and its counts, hourly histogram and counts per level agree too, over records of
 // varied shapes (typed columns and kept text, numbers as numbers and as strings, nested objects,
 // missing and null fields, every level/message/time field spelling).
 import { after, before, describe, it } from 'node:test';
@@ -12,8 +13,10 @@ import type { LogEntry, Store } from '../../src/stores/store.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import { compilePredicate } from '../../src/query/evaluate.ts';
 import { eventTime } from '../../src/record/time.ts';
+import { recordLevel } from '../../src/record/level.ts';
 import { openTestStore, skipWithoutOpenSearch, testIndexPrefix } from '../support/opensearch.ts';
 
+const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 4, 1, 10, 0, 0); // 2024-05-01T10:00:00Z
 const NOW = Date.now();
 const INGESTED = Date.UTC(2024, 5, 1, 0, 0, 0);
@@ -130,10 +133,25 @@ function conformance(name: string, open: () => Promise<{ store: Store; cleanup: 
         const result = await store.search({ query, limit: 1000 });
         const fromStore = result.hits.map((hit) => (JSON.parse(hit.bodyJson) as { n: number }).n).sort((a, b) => a - b);
         const predicate = compilePredicate(query);
-        const fromEvaluator = written.filter((w) => predicate({
+        const matching = written.filter((w) => predicate({
           body: w.body, stream: w.stream, ingestedAt: INGESTED + w.n, ts: eventTime(w.body) ?? INGESTED + w.n,
-        })).map((w) => w.n);
-        assert.deepEqual(fromStore, fromEvaluator);
+        }));
+        assert.deepEqual(fromStore, matching.map((w) => w.n));
+        assert.equal(result.total, matching.length);
+
+        // the same matches counted per hour and per level
+        const hours = new Map<number, number>();
+        const levels = new Map<string | null, number>();
+        for (const w of matching) {
+          const hour = Math.floor((eventTime(w.body) ?? INGESTED + w.n) / HOUR) * HOUR;
+          hours.set(hour, (hours.get(hour) ?? 0) + 1);
+          const level = recordLevel(w.body);
+          levels.set(level, (levels.get(level) ?? 0) + 1);
+        }
+        const histogram = await store.histogram({ query, intervalMs: HOUR });
+        assert.deepEqual(new Map(histogram.buckets.filter((b) => b.count > 0).map((b) => [b.ts, b.count])), hours);
+        const stats = await store.stats({ query, groupBy: ['level'], aggregations: [{ fn: 'count' }], limit: 100 });
+        assert.deepEqual(new Map(stats.groups.map((g) => [g.key.level ?? null, g.values.count])), levels);
       });
     }
 

@@ -49,7 +49,7 @@ describe('authentication with API keys', () => {
     try {
       const run = await tributary(['start', '--port', '0', '--host', '0.0.0.0', '--data-dir', empty]);
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /no API key: create one with `npx tributary keys create/);
+      assert.match(run.stderr, /no API key or user: create a key with `npx tributary keys create/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

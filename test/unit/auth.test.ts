@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { authEnabled, credentialOf, needOf } from '../../src/auth/http-auth.ts';
 import { KeyStore } from '../../src/auth/keys.ts';
+import { Sessions, SignInLimiter, csrfMatches } from '../../src/auth/sessions.ts';
+import { UserStore } from '../../src/auth/users.ts';
 
 describe('auth', () => {
   it('on unless listening on loopback only, or as told', () => {
@@ -27,6 +29,8 @@ describe('auth', () => {
     assert.equal(needOf('GET', '/metrics'), 'reader');
     assert.equal(needOf('GET', '/'), 'probe');
     assert.equal(needOf('GET', '/_license'), 'probe');
+    assert.equal(needOf('POST', '/api/v1/session'), 'public', 'signing in is how a credential is got');
+    assert.equal(needOf('DELETE', '/api/v1/session'), 'signedIn');
   });
 
   it('reads the key from Bearer, ApiKey (plain or Elasticsearch base64 id:key) and X-API-Key', () => {
@@ -53,6 +57,55 @@ describe('auth', () => {
       keys.revoke(key.id);
       assert.equal(other.verify(secret), null);
       assert.equal(other.hasActiveKeys(), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sessions and sign-in limits', () => {
+  it('ends a session at its time, and forgets a token signed out', () => {
+    const sessions = new Sessions(60_000);
+    const user = { name: 'ada', role: 'reader' as const, createdAt: '', passwordSetAt: '' };
+    const { token, session } = sessions.start(user, 1000);
+    assert.equal(sessions.get(token, 60_999), session);
+    assert.equal(sessions.get(token, 61_000), undefined, 'expired');
+    const again = sessions.start(user, 2000);
+    sessions.end(again.token);
+    assert.equal(sessions.get(again.token, 2001), undefined);
+    assert.equal(csrfMatches(again.session, again.session.csrf), true);
+    assert.equal(csrfMatches(again.session, 'x'), false);
+    assert.equal(csrfMatches(again.session, undefined), false);
+  });
+
+  it('lets tries through again once the failures leave the window', () => {
+    const limiter = new SignInLimiter(3, 10_000);
+    const keys = ['1.2.3.4|ada'];
+    for (const at of [0, 1000, 2000]) {
+      assert.equal(limiter.waitSeconds(keys, at), null);
+      limiter.failed(keys, at);
+    }
+    assert.equal(limiter.waitSeconds(keys, 2500), 8, 'until the first failure is 10 s old');
+    assert.equal(limiter.waitSeconds(keys, 10_001), null);
+    limiter.failed(keys, 10_001);
+    limiter.succeeded(keys);
+    assert.equal(limiter.waitSeconds(keys, 10_002), null);
+  });
+
+  it('keeps passwords as salted scrypt hashes and checks them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-users-'));
+    try {
+      const users = new UserStore(dir);
+      await users.create({ name: 'ada', role: 'reader', password: 'correct horse battery' });
+      await users.create({ name: 'bob', role: 'admin', password: 'correct horse battery' });
+      const stored = JSON.parse(readFileSync(join(dir, 'auth', 'users.json'), 'utf8')) as Array<{ salt: string; scrypt: string }>;
+      assert.notEqual(stored[0]!.scrypt, stored[1]!.scrypt, 'the same password hashes apart');
+      assert.doesNotMatch(JSON.stringify(stored), /correct horse/);
+      assert.equal((await users.verify('ada', 'correct horse battery'))?.role, 'reader');
+      assert.equal(await users.verify('ada', 'correct horse batterY'), null);
+      assert.equal(await users.verify('nobody', 'correct horse battery'), null);
+      await assert.rejects(users.create({ name: 'ada', role: 'reader', password: 'another password' }), /exists/);
+      await assert.rejects(users.create({ name: 'eve', role: 'ingest' as 'reader', password: 'another password' }), /ingest is for API keys/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,9 @@
-// The HTTP API as the explorer uses it. A key (when the server asks for one) is kept in this
-// browser's localStorage and sent as a header, never in a URL.
+// The HTTP API as the explorer uses it. When the server asks who is there, a person signs in (the
+// server sets an HttpOnly session cookie; the page keeps the session's CSRF token for this tab and
+// sends it on every request) or gives an API key, kept in this browser's localStorage and sent as
+// a header, never in a URL.
 const KEY_STORAGE = 'tributary.apiKey';
+const CSRF_STORAGE = 'tributary.csrf';
 /** Dispatched on window when the server answers 401: the key prompt opens. */
 export const KEY_NEEDED = 'tributary:key-needed';
 
@@ -44,7 +47,36 @@ export function setApiKey(key: string | null): void {
 
 export function authHeaders(): Record<string, string> {
   const key = apiKey();
-  return key ? { authorization: `Bearer ${key}` } : {};
+  if (key) return { authorization: `Bearer ${key}` };
+  const csrf = sessionStorage.getItem(CSRF_STORAGE);
+  return csrf ? { 'x-csrf-token': csrf } : {};
+}
+
+export interface Session { user: string; role: string; csrfToken: string }
+
+/** Signs in; the server sets the session cookie. Throws an ApiError (401 wrong password, 429 too many tries). */
+export async function signIn(username: string, password: string): Promise<Session> {
+  const response = await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const body = await response.json().catch(() => null) as (Session & { error?: { code: string; message: string } }) | null;
+  if (!response.ok) throw new ApiError(response.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${response.status}`);
+  sessionStorage.setItem(CSRF_STORAGE, body!.csrfToken);
+  return body!;
+}
+
+/** Who is signed in (a user's session), or null: no session, or an API key in use. */
+export async function currentSession(): Promise<Session | null> {
+  if (apiKey()) return null;
+  const response = await fetch('/api/v1/session');
+  if (!response.ok) return null;
+  const body = await response.json() as Partial<Session>;
+  if (!body.csrfToken) return null;
+  sessionStorage.setItem(CSRF_STORAGE, body.csrfToken);
+  return body as Session;
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/api/v1/session', { method: 'DELETE', headers: authHeaders() }).catch(() => undefined);
+  sessionStorage.removeItem(CSRF_STORAGE);
 }
 
 export type Params = Record<string, string | number | boolean | undefined | null>;
