@@ -60,10 +60,14 @@ function addValue(doc: RecordDocument, key: string, text: string): void {
   if (time !== null && Number.isFinite(time)) doc.d[key] = time;
 }
 
+/** Top-level keys a query never reads as body fields: those names mean the record's own message, level, time, stream and id. */
+const RECORD_FIELDS = new Set(['message', 'level', 'ts', '@timestamp', 'ingestedAt', 'stream', 'id']);
+
 function addBody(doc: RecordDocument, object: Record<string, unknown>, path: string[]): void {
   for (const [name, value] of Object.entries(object)) {
     // a key holding a dot, or an empty one, is not reachable by a query's dotted path
     if (name === '' || name.includes('.') || value === null || value === undefined) continue;
+    if (path.length === 0 && RECORD_FIELDS.has(name)) continue;
     const at = [...path, name];
     const key = pathKey(at);
     doc.p.push(key);
@@ -90,7 +94,9 @@ export function toDocument(record: LogRecord, bodyJson: string, position: Positi
   addBody(doc, record.body, []);
   if (record.message !== null) {
     doc.p.push(SPECIAL.message);
+    // its text is the `message` keyword itself; only its number and time are kept apart
     addValue(doc, SPECIAL.message, record.message);
+    delete doc.t[SPECIAL.message];
   }
   doc.t[SPECIAL.ts] = String(record.ts);
   doc.t[SPECIAL.ingestedAt] = String(record.ingestedAt);

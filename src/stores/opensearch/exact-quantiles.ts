@@ -49,9 +49,11 @@ export async function exactQuantiles(tasks: QuantileTask[], searches: QuantileSe
     const [r0, r1] = ranks(task);
     const numbers = withField(task);
     const size = r1 - r0 + 1;
-    if (r1 < MAX_WINDOW) {
+    // from whichever end is nearer: a search collects `from` hits before the ones it returns
+    const fromTop = task.n - 1 - r1 < r0;
+    if (!fromTop && r1 < MAX_WINDOW) {
       direct.push({ task: i, body: sorted(numbers, task.field, 'asc', r0, size), pick: (hits) => [sortValue(hits[0]), sortValue(hits[size - 1])] });
-    } else if (task.n - 1 - r0 < MAX_WINDOW) {
+    } else if (fromTop && task.n - 1 - r0 < MAX_WINDOW) {
       direct.push({ task: i, body: sorted(numbers, task.field, 'desc', task.n - 1 - r1, size), pick: (hits) => [sortValue(hits[size - 1]), sortValue(hits[0])] });
     } else {
       const bracket = bracketOf(task);
