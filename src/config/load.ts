@@ -101,9 +101,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (explicit && !existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
   const data = existsSync(file) ? readConfigFile(file) : {};
   const sources = existsSync(file) ? `${file}, environment and flags` : 'environment and flags';
-  for (const [key, value] of Object.entries({ ...envOverrides(env), ...options.flags })) {
-    if (value !== undefined) setPath(data, key, value);
-  }
+  // a flag not given is undefined, and must not hide the environment's value for its key
+  const flags = Object.entries(options.flags ?? {}).filter(([, value]) => value !== undefined);
+  for (const [key, value] of Object.entries({ ...envOverrides(env), ...Object.fromEntries(flags) })) setPath(data, key, value);
   // Empty sections let the schema fill in their defaults.
   for (const section of ['log', 'sources', 'ingest', 'limits', 'store', 'indexer', 'search', 'streams', 'pipelines', 'presets']) data[section] ??= {};
   const log = data.log;

@@ -30,6 +30,12 @@ describe('config loading', () => {
     rmSync(path.join(dir, 'tributary.yaml'));
   });
 
+  it('takes the environment for every flag not given (start passes them all, unset ones undefined)', () => {
+    const config = loadConfig({ cwd: dir, env: { TRIBUTARY_DATA_DIR: '/srv/t', PORT: '8080', TRIBUTARY_LOG: 'kafka', TRIBUTARY_KAFKA_BROKERS: 'k:9092' },
+      flags: { dataDir: undefined, port: undefined, 'log.engine': undefined, 'log.kafka.brokers': undefined, host: '0.0.0.0' } });
+    assert.deepEqual([config.dataDir, config.port, config.log.engine, config.log.kafka.brokers, config.host], ['/srv/t', 8080, 'kafka', ['k:9092'], '0.0.0.0']);
+  });
+
   it('fails with the key and the reason on a bad value or unknown key', () => {
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, 'port: "http"\nlog:\n  partitons: 3\n');
