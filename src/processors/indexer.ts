@@ -85,12 +85,22 @@ export class Indexer {
 
   private async index(batch: MessageBatch): Promise<void> {
     const destination = { stream: this.streamOf(batch.topic), topic: batch.topic, partition: batch.partition };
-    const entries = batch.messages.map((message): LogEntry => {
+    let entries = batch.messages.map((message): LogEntry => {
       const id = message.headers[RECORD_ID_HEADER];
       return { offset: message.offset, ingestedAt: message.timestamp, value: message.value, ...(id ? { id } : {}) };
     });
     const key = partitionKey(batch.topic, batch.partition);
     const failures = this.failures.get(key) ?? 0;
+    if (failures > 0) {
+      // A failed write's outcome is not known: a commit that reported an error (the disk full as
+      // the WAL was written) may have landed, offsets and all. What the store holds is not written again.
+      const committed = (await this.store.committedOffsets(this.group)).get(key);
+      if (committed !== undefined) entries = entries.filter((entry) => entry.offset >= committed);
+      if (entries.length === 0) {
+        this.failures.delete(key);
+        return;
+      }
+    }
     const stopTimer = this.metrics?.storeWriteSeconds.startTimer();
     try {
       await this.writeIsolating(destination, entries, failures >= ISOLATE_AFTER_FAILURES);

@@ -155,6 +155,10 @@ function refusalFor(error: unknown): Refusal | null {
     case 'TOO_LARGE':
       return { kind: 'too_large', code: 'record_too_large', message: `nothing was acknowledged: ${error.message}` };
     case 'UNAVAILABLE':
+      if (/ENOSPC/.test(error.message)) {
+        return { kind: 'unavailable', code: 'disk_full', message: `the log's disk is full, nothing was acknowledged: free space on it, and send again (ingest resumes by itself) (${error.message})` };
+      }
+      return { kind: 'unavailable', code: 'log_unavailable', message: `the log is unavailable, nothing was acknowledged: retry later (${error.message})` };
     case 'CLOSED':
     case 'UNKNOWN_TOPIC':
       return { kind: 'unavailable', code: 'log_unavailable', message: `the log is unavailable, nothing was acknowledged: retry later (${error.message})` };

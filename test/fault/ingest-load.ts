@@ -6,14 +6,15 @@ const CLIENTS = 4;
 const BATCH = 50;
 
 /** Clients post NDJSON batches until stopped; returns the keys of acknowledged records. */
-export function ingestUntilStopped(url: string, round: number | string, stream?: string): { stop: () => Promise<Set<string>>; statuses: Map<number, number> } {
+export function ingestUntilStopped(url: string, round: number | string, stream?: string, options: { padding?: number } = {}): { stop: () => Promise<Set<string>>; statuses: Map<number, number> } {
+  const padding = options.padding ? ` ${'x'.repeat(options.padding)}` : '';
   let running = true;
   const acked = new Set<string>();
   const statuses = new Map<number, number>();
   const clients = Array.from({ length: CLIENTS }, async (_, client) => {
     for (let seq = 0; running; seq++) {
       const keys = Array.from({ length: BATCH }, (_, line) => `r${round}-c${client}-s${seq}-l${line}`);
-      const body = keys.map((u) => JSON.stringify({ u, level: 'info', message: `crash test ${u}` })).join('\n');
+      const body = keys.map((u) => JSON.stringify({ u, level: 'info', message: `crash test ${u}${padding}` })).join('\n');
       try {
         const response = await fetch(`${url}/api/v1/logs${stream ? `?stream=${stream}` : ''}`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
