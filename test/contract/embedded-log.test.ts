@@ -363,6 +363,18 @@ describe('embedded log', () => {
       await assertRecovered(dir, 3);
     });
 
+    it('refuses to open, cutting nothing, when acknowledged batches follow a damaged one', async () => {
+      const dir = await tempDir();
+      await logWithMessages(dir, 4);
+      const file = await lastSegment(dir, 't', 0);
+      const { size } = await stat(file);
+      const handle = await open(file, 'r+');
+      await handle.write(Buffer.from('X'), 0, 1, 60); // a byte inside the first batch's record
+      await handle.close();
+      await assert.rejects(openEmbeddedLog(dir, baseOptions), /damaged at byte 0 \(CRC mismatch.*intact records follow it at byte \d+.*truncate -s 0/);
+      assert.equal((await stat(file)).size, size, 'the file is left as it was');
+    });
+
     it('keeps every acknowledged message when the producing process is killed', async () => {
       const dir = await tempDir();
       const fixture = new URL('../fixtures/log-crash-producer.ts', import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { decodeRecords, encodeBatch, encodedRecordBytes, readBatchHeader, BATCH_
 import type { BatchHeader, DecodedRecord, RecordToEncode } from './batch-format.ts';
 import { fsyncDir } from './atomic-file.ts';
 import { parseSegmentFileName, Segment } from './segment.ts';
-import { scanSegment } from './segment-scan.ts';
+import { intactBatchAfter, scanSegment } from './segment-scan.ts';
 import type { PartitionWriteOptions } from './options.ts';
 import { LogError } from '../log.ts';
 
@@ -97,6 +97,8 @@ export class PartitionLog {
           segment.addBatch(header, position),
         );
         if (scan.validBytes < fileSize) {
+          const intact = await intactBatchAfter(handle, scan.validBytes + 1, fileSize);
+          if (!isLast || intact !== null) throw damaged(segment.path, scan.validBytes, scan.problem ?? 'damage', segment.nextOffset, intact, isLast);
           this.#options.logger.warn(
             `log recovery: ${segment.path}: ${scan.problem} at byte ${scan.validBytes}; ` +
               `cutting ${fileSize - scan.validBytes} bytes (messages from offset ${segment.nextOffset} on were never acknowledged)`,
@@ -376,3 +378,19 @@ async function readFromSegment(segment: Segment, offset: number, maxMessages: nu
   }
   return messages;
 }
+
+/**
+ * Damage recovery must not repair by itself: in the middle of a segment, or in one already sealed,
+ * it would cut records that were acknowledged. Only a torn last write (nothing intact after it)
+ * is cut at start.
+ */
+function damaged(file: string, at: number, problem: string, offset: number, intact: number | null, isLast: boolean): Error {
+  const where = `${file} is damaged at byte ${at} (${problem}, the batch of offset ${offset})`;
+  if (isLast) {
+    return new Error(`log recovery: ${where}, and intact records follow it at byte ${intact}: they were acknowledged, so the log will not cut them. ` +
+      `Keep a copy of the file, then restore the data dir from a backup, or cut the file at the damage (truncate -s ${at} '${file}') to start without the records of this partition from offset ${offset} on`);
+  }
+  return new Error(`log recovery: ${where}, in a sealed segment: its records and those after it were acknowledged, so the log will not cut them. ` +
+    `Keep a copy of the data dir and restore it from a backup`);
+}
+

@@ -59,3 +59,27 @@ export async function scanSegment(
   }
   return { validBytes: position, problem: null };
 }
+
+/**
+ * The position of the first intact batch (magic, a length within the file, a matching checksum)
+ * at or after `from`, or null. Damage followed by an intact batch is not a torn last write: the
+ * bytes after it were acknowledged.
+ */
+export async function intactBatchAfter(handle: FileHandle, from: number, fileSize: number): Promise<number | null> {
+  const window = 4 << 20;
+  for (let start = from; start + BATCH_HEADER_BYTES <= fileSize; start += window) {
+    const length = Math.min(window + BATCH_HEADER_BYTES, fileSize - start);
+    const chunk = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(chunk, 0, length, start);
+    for (let at = chunk.indexOf(MAGIC_BYTES); at >= 0 && at < Math.min(window, bytesRead); at = chunk.indexOf(MAGIC_BYTES, at + 1)) {
+      const header = readBatchHeader(chunk.subarray(0, bytesRead), at);
+      if (!header || start + at + header.length > fileSize) continue;
+      const batch = Buffer.allocUnsafe(header.length);
+      await handle.read(batch, 0, header.length, start + at);
+      if (batchCrcMatches(batch, 0, header)) return start + at;
+    }
+  }
+  return null;
+}
+
+const MAGIC_BYTES = Buffer.from([0x54, 0x52, 0x42, 0x31]);

@@ -37,6 +37,14 @@ export const embeddedStore: StoreEngine = {
   },
   async open(config) {
     const { DuckDbStore } = await import('./duckdb-store.ts');
-    return DuckDbStore.open(path.join(config.dataDir, 'store'), { ...config.store, queryTimeoutMs: config.search.timeoutMs, timeZoneOf: (stream) => streamTimeZone(config, stream) });
+    const dir = path.join(config.dataDir, 'store');
+    try {
+      return await DuckDbStore.open(dir, { ...config.store, queryTimeoutMs: config.search.timeoutMs, timeZoneOf: (stream) => streamTimeZone(config, stream) });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!/corrupt|checksum|not a valid|invalid (?:database|file)/i.test(message)) throw error;
+      throw new Error(`the embedded store in ${dir} is damaged (${message}). Keep a copy of it, then restore it from a backup, or move ${dir} aside and start again: ` +
+        'the records the log still holds are indexed again (the log keeps what is not yet indexed unless log.deleteIndexed is off), the others are not', { cause: error });
+    }
   },
 };

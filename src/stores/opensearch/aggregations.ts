@@ -26,7 +26,7 @@ const PAGE = 1000;
 const EXACT_DISTINCT_PAIRS = 500_000;
 const VALUE_PAGE = 10_000;
 /** The precision threshold of the estimate (OpenSearch's largest). */
-const DISTINCT_EXACT_UP_TO = 40_000;
+const DISTINCT_PRECISION = 40_000;
 
 const QUANTILES: Record<string, number> = { median: 50, p50: 50, p90: 90, p95: 95, p99: 99 };
 /** Most (group, quantile) pairs answered exactly (exact-quantiles.ts); past it the answer names the quantiles estimated. */
@@ -115,7 +115,7 @@ export class OpenSearchAggregations {
       if (!aggregation.field) throw new StoreQueryError(`${aggregation.fn} needs a field, e.g. ${aggregation.fn}:latency_ms`);
       const field = docField(aggregation.field);
       if (aggregation.fn === 'count') aggs[`v${i}`] = { filter: existsDsl(field) };
-      else if (aggregation.fn === 'distinct') aggs[`v${i}`] = { cardinality: { field: field.text, precision_threshold: DISTINCT_EXACT_UP_TO } };
+      else if (aggregation.fn === 'distinct') aggs[`v${i}`] = { cardinality: { field: field.text, precision_threshold: DISTINCT_PRECISION } };
       else if (QUANTILES[aggregation.fn] !== undefined) {
         const percent = QUANTILES[aggregation.fn]!;
         aggs[`v${i}`] = { percentiles: { field: field.number, percents: [percent, ...bracketPercents(percent)], keyed: false, tdigest: { compression: 500 } } };
@@ -224,7 +224,7 @@ export class OpenSearchAggregations {
     request.fields.forEach((name, i) => {
       const field = docField(name);
       aggs[`top${i}`] = { terms: { field: field.text, size: Math.max(1, request.limit), shard_size: Math.max(1000, request.limit * 10), order: [{ _count: 'desc' }, { _key: 'asc' }] } };
-      aggs[`distinct${i}`] = { cardinality: { field: field.text, precision_threshold: DISTINCT_EXACT_UP_TO } };
+      aggs[`distinct${i}`] = { cardinality: { field: field.text, precision_threshold: DISTINCT_PRECISION } };
       aggs[`present${i}`] = { filter: existsDsl(field) };
     });
     const response = await this.searchBody({ query, size: 0, track_total_hits: true, aggs }, request.streams, request.signal);

@@ -2,8 +2,9 @@
 // are documents (document.ts) in an index per stream and day (index-layout.ts), written in bulk
 // with `_id` = stream and record id, so a redelivered batch overwrites instead of duplicating.
 // Queries compile to the query DSL (compile-query.ts); counts and aggregations are exact where
-// the Store interface promises it (composite aggregations page through every group), quantiles
-// in stats are OpenSearch's estimates (t-digest).
+// the Store interface promises it (aggregations.ts: composite aggregations page through every
+// group, quantiles are read at their ranks, distinct counts recounted), up to bounds past which a
+// stats answer names its estimates.
 import { Client } from '@opensearch-project/opensearch';
 import type {
   ContextRequest, ContextResult, FacetsRequest, FacetsResult, Filter, Hit, HistogramRequest, HistogramResult, OffsetCommit,
