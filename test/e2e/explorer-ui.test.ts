@@ -84,8 +84,8 @@ describe('the web explorer', { skip }, () => {
     server = suite.server();
     browser = await launchBrowser();
     assert.equal((await postJson(`${server.url}/api/v1/logs`, records.map((r) => JSON.stringify(r)).join('\n'), { 'content-type': 'application/x-ndjson' })).status, 202);
-    // the Dyte sample as its file has it: one pretty-printed JSON document
-    assert.equal((await postJson(`${server.url}/`, readFileSync(new URL('../../../shared/reference/002-dyte/sample-log.official.json', import.meta.url)))).status, 202);
+    // the Dyte sample as its file has it (a copy of the seed's reference): one pretty-printed JSON document
+    assert.equal((await postJson(`${server.url}/`, readFileSync(new URL('../fixtures/dyte/sample-log.official.json', import.meta.url)))).status, 202);
     await waitFor(async () => ((await total(server.url, {})) === 301 ? true : undefined), 15_000, 'the records searchable');
   });
 
