@@ -19,6 +19,8 @@ KAFKA_VERSION=4.3.1
 LOG4J_VERSION=2.25.3
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/engine-process.sh
+source "$ROOT/scripts/lib/engine-process.sh"
 HOME_DIR="${KAFKA_HOME_DIR:-$ROOT/.kafka}"
 HOST="${KAFKA_HOST:-127.0.0.1}"
 PORT="${KAFKA_PORT:-9092}"
@@ -266,36 +268,11 @@ start() {
 }
 
 stop() {
-  local pid
-  if ! pid=$(running_pid); then
-    rm -f "$PID_FILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + ${KAFKA_STOP_TIMEOUT:-30}))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still alive after SIGTERM, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
+  stop_engine "${KAFKA_STOP_TIMEOUT:-30}"
 }
 
-# SIGKILL without a clean shutdown: for crash tests.
 crash() {
-  local pid
-  if pid=$(running_pid); then
-    kill -KILL "$pid"
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    rm -f "$PID_FILE"
-    log "killed pid $pid (SIGKILL)"
-  else
-    log "not running"
-  fi
+  crash_engine
 }
 
 status() {

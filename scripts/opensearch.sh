@@ -25,6 +25,8 @@ OPENSEARCH_VERSION=2.19.6
 ARTIFACT="org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/engine-process.sh
+source "$ROOT/scripts/lib/engine-process.sh"
 HOME_DIR="${OPENSEARCH_HOME_DIR:-$ROOT/.opensearch}"
 HOST="${OPENSEARCH_HOST:-127.0.0.1}"
 PORT="${OPENSEARCH_PORT:-9250}"
@@ -274,36 +276,11 @@ start() {
 }
 
 stop() {
-  local pid
-  if ! pid=$(running_pid); then
-    rm -f "$PID_FILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + ${OPENSEARCH_STOP_TIMEOUT:-30}))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still alive after SIGTERM, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
+  stop_engine "${OPENSEARCH_STOP_TIMEOUT:-30}"
 }
 
-# SIGKILL without a clean shutdown: for crash tests.
 crash() {
-  local pid
-  if pid=$(running_pid); then
-    kill -KILL "$pid"
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    rm -f "$PID_FILE"
-    log "killed pid $pid (SIGKILL)"
-  else
-    log "not running"
-  fi
+  crash_engine
 }
 
 # exit 0: the cluster answers green or yellow; 1: our node runs but is not ready (starting, or red

@@ -15,50 +15,30 @@ if ! bash scripts/clients.sh; then
   echo "test.sh: protocol clients missing (python3 and pip3): their tests will skip" >&2
 fi
 
-started_kafka=0
-if [ -z "${KAFKA_BROKERS:-}" ] && ! bash scripts/kafka.sh status >/dev/null 2>&1; then
-  if bash scripts/kafka.sh start; then
-    started_kafka=1
-  elif [ "${CI:-}" = "true" ]; then
-    echo "test.sh: the Kafka broker did not start; see the log above" >&2
-    exit 1
-  else
-    echo "test.sh: no Kafka broker (needs java and mvn): the Kafka tests will skip" >&2
-  fi
-fi
-started_redis=0
-if [ -z "${REDIS_URL:-}" ]; then
-  if bash scripts/redis.sh status; then
-    export REDIS_URL="redis://127.0.0.1:${REDIS_PORT:-6390}"
-  elif bash scripts/redis.sh start; then
-    export REDIS_URL="redis://127.0.0.1:${REDIS_PORT:-6390}"
-    started_redis=1
-  elif [ "${CI:-}" = "true" ]; then
-    echo "test.sh: the Redis server did not start; see the log above" >&2
-    exit 1
-  else
-    echo "test.sh: no Redis server (apt-get install redis-server): the Redis tests will skip" >&2
-  fi
-fi
-started_opensearch=0
-if [ -z "${OPENSEARCH_URL:-}" ]; then
-  if bash scripts/opensearch.sh status >/dev/null 2>&1; then
-    export OPENSEARCH_URL="http://127.0.0.1:${OPENSEARCH_PORT:-9250}"
-  elif bash scripts/opensearch.sh start; then
-    export OPENSEARCH_URL="http://127.0.0.1:${OPENSEARCH_PORT:-9250}"
-    started_opensearch=1
-  elif [ "${CI:-}" = "true" ]; then
-    echo "test.sh: OpenSearch did not start; see the log above" >&2
-    exit 1
-  else
-    echo "test.sh: no OpenSearch (needs java 17 and mvn): the OpenSearch tests will skip" >&2
-  fi
-fi
+# An engine the tests need: the one its variable names, else one running already, else started
+# here (and stopped at exit). Under CI=true one that cannot start fails the run.
+started=()
 stop_engines() {
-  if [ "$started_kafka" = 1 ]; then bash scripts/kafka.sh stop || true; fi
-  if [ "$started_redis" = 1 ]; then bash scripts/redis.sh stop || true; fi
-  if [ "$started_opensearch" = 1 ]; then bash scripts/opensearch.sh stop || true; fi
+  for name in "${started[@]}"; do bash "scripts/$name.sh" stop || true; done
 }
 trap stop_engines EXIT
+use_engine() {
+  local name="$1" var="$2" url="$3" needs="$4"
+  if [ -n "${!var:-}" ]; then return 0; fi
+  if bash "scripts/$name.sh" status >/dev/null 2>&1; then
+    export "$var=$url"
+  elif bash "scripts/$name.sh" start; then
+    export "$var=$url"
+    started+=("$name")
+  elif [ "${CI:-}" = "true" ]; then
+    echo "test.sh: $name did not start; see the log above" >&2
+    exit 1
+  else
+    echo "test.sh: no $name ($needs): its tests will skip" >&2
+  fi
+}
+use_engine kafka KAFKA_BROKERS "127.0.0.1:${KAFKA_PORT:-9092}" 'needs java and mvn'
+use_engine redis REDIS_URL "redis://127.0.0.1:${REDIS_PORT:-6390}" 'apt-get install redis-server'
+use_engine opensearch OPENSEARCH_URL "http://127.0.0.1:${OPENSEARCH_PORT:-9250}" 'needs java 17 and mvn'
 
 node --test --test-concurrency=1 "$@" 'test/**/*.test.ts'

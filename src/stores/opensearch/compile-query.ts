@@ -28,8 +28,9 @@ export interface DocField {
   date?: 'ts' | 'ingestedAt';
 }
 
-function special(key: string, text: string, present?: string): DocField {
-  return { kind: 'text', text, number: `n.${key}`, time: `d.${key}`, present };
+/** A field every record has (stream, id): its text is a keyword of its own. */
+function special(key: string, text: string): DocField {
+  return { kind: 'text', text, number: `n.${key}`, time: `d.${key}` };
 }
 
 /** Where a field of the query lives; throws a StoreQueryError for a name no record can have. */
