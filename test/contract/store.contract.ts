@@ -262,6 +262,21 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>,
       assert.equal((await store.search({ query: null, streams: ['other-metrics'], limit: 10 })).total, 1);
     }));
 
+    it('answers a page and its total from one moment, while writes land', () => withStore(async ({ store }) => {
+      const writes = (async () => {
+        for (let offset = 0; offset < 40; offset++) {
+          await store.write([{ stream: 'arriving', partition: 0, entries: [{ offset, ingestedAt: T0, value: Buffer.from(JSON.stringify({ n: offset, message: 'arrived' })) }] }]);
+        }
+      })();
+      let finished = false;
+      void writes.finally(() => { finished = true; });
+      do {
+        const page = await store.search({ query: q('arrived'), streams: ['arriving'], limit: 100 });
+        assert.equal(page.total, page.hits.length, 'every match fits the page, so the total is the hits shown');
+      } while (!finished);
+      await writes;
+    }));
+
     it('describes its streams', () => withStore(async ({ store }) => {
       const { streams } = await store.describe();
       const app = streams.find((s) => s.stream === 'app')!;

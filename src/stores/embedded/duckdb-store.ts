@@ -375,7 +375,7 @@ export class DuckDbStore implements Store {
     const hits = rows.map(toHit);
     const last = rows.at(-1);
     const next = last && hits.length === request.limit ? encodeCursor(rowKey(last)) : null;
-    return { total: countRows ? Number(countRows[0]?.n ?? 0) : null, hits, cursor: next };
+    return { total: countRows ? consistentTotal(Number(countRows[0]?.n ?? 0), hits.length, request.limit, !cursor) : null, hits, cursor: next };
   }
 
   /** False only when no recent row is committed nor being written: their count can be skipped. */
@@ -748,4 +748,14 @@ function histogramOf(rows: Record<string, unknown>[], interval: number, filter: 
   }
   const buckets = fillBuckets(counts, interval, filter.fromMs, filter.toMs);
   return { intervalMs: interval, buckets: split ? buckets.map((bucket) => ({ ...bucket, groups: groups.get(bucket.ts) ?? {} })) : buckets };
+}
+
+/**
+ * The hits and the count run side by side, each in its own snapshot, so a record committed
+ * between them would make the total disagree with the page. The page is the answer the user
+ * reads: a first page short of the limit holds every match, a full one at least that many.
+ */
+function consistentTotal(counted: number, shown: number, limit: number, firstPage: boolean): number {
+  if (firstPage && shown < limit) return shown;
+  return Math.max(counted, shown);
 }
