@@ -19,6 +19,9 @@ export class Metrics {
   readonly pipelineRecordsOut = new Counter({ name: 'tributary_pipeline_records_out_total', help: 'Records a pipeline wrote, per output', labelNames: ['pipeline', 'output'], registers: [this.registry] });
   readonly pipelineDeadLetters = new Counter({ name: 'tributary_pipeline_dead_letters_total', help: 'Records a pipeline step rejected, written to the dead-letter topic', labelNames: ['pipeline', 'step'], registers: [this.registry] });
   readonly pipelineStateBytes = new Gauge({ name: 'tributary_pipeline_state_bytes', help: 'Size of a pipeline\'s last checkpoint (step state and offsets)', labelNames: ['pipeline'], registers: [this.registry] });
+  readonly pipelineWorkers = new Gauge({ name: 'tributary_pipeline_workers', help: 'Workers (consumer group members) a pipeline runs in this process', labelNames: ['pipeline'], registers: [this.registry] });
+  readonly pipelineBacklog = new Gauge({ name: 'tributary_pipeline_backlog', help: 'Records of an autoscaled pipeline\'s input no worker has read yet, at the last check', labelNames: ['pipeline'], registers: [this.registry] });
+  readonly pipelineScalingEvents = new Counter({ name: 'tributary_pipeline_scaling_events_total', help: 'Times the autoscaler started (up) or stopped (down) workers of a pipeline', labelNames: ['pipeline', 'direction'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });

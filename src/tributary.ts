@@ -20,7 +20,7 @@ import { Sessions } from './auth/sessions.ts';
 import { Acceptor } from './sources/accept.ts';
 import { connectRedisKeys } from './pipelines/steps/dedup/redis-keys.ts';
 import { writeFileAtomic } from './log/embedded/atomic-file.ts';
-import { PipelineRunner } from './pipelines/runner.ts';
+import { PipelineWorkers } from './pipelines/autoscale/pipeline-workers.ts';
 import { configuredPipelines } from './pipelines/pipelines.ts';
 import { SavedSearches } from './alerts/saved-searches.ts';
 import { AlertScheduler, ALERTS_STREAM } from './alerts/alert-scheduler.ts';
@@ -30,7 +30,7 @@ export interface Tributary {
   log: Log;
   store: Store;
   server: FastifyInstance;
-  pipelines: readonly PipelineRunner[];
+  pipelines: readonly PipelineWorkers[];
   /** The address the server listens on, e.g. http://127.0.0.1:3000 */
   url: string;
   close(): Promise<void>;
@@ -100,7 +100,7 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   const sharedKeys = processing && config.redis.url ? await connectRedisKeys(config.redis.url, await recordScope(config)) : undefined;
   if (sharedKeys) opened.push(() => sharedKeys.close());
   const pipelines = processing
-    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineRunner(name, pipeline, { streams, store, dataDir: config.dataDir, partitionsOf, metrics, sharedKeys }))
+    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineWorkers(name, pipeline, { streams, store, dataDir: config.dataDir, partitionsOf, metrics, sharedKeys }))
     : [];
   const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics, partitionsOf) : undefined;
   let ready = false;

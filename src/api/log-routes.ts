@@ -14,9 +14,12 @@ import { ApiError } from './errors.ts';
 import { MessageLineError, splitLines, toProduceMessage } from '../log/ndjson-messages.ts';
 import { readMessages, NotDelivered } from '../log/read-messages.ts';
 import type { MessageReader, ReadOptions } from '../log/read-messages.ts';
+import type { Scaling } from '../pipelines/autoscale/pipeline-workers.ts';
 
 export interface LogRoutesDeps {
   log: Log;
+  /** The autoscaler's workers and events, for a group a pipeline of this process autoscales. */
+  scalingOf?: (group: string) => Scaling | null;
 }
 
 const SESSION_IDLE_MS = 30_000;
@@ -77,10 +80,11 @@ export function registerLogRoutes(app: FastifyInstance, deps: LogRoutesDeps): vo
   app.get<{ Params: { name: string } }>('/api/v1/groups/:name', async (request) => {
     const { name } = request.params;
     const [groups, description] = await Promise.all([call(() => log.listGroups()), call(() => log.describeGroup(name))]);
-    if (!groups.includes(name) && description.members === 0 && description.partitions.length === 0) {
+    const scaling = deps.scalingOf?.(name);
+    if (!scaling && !groups.includes(name) && description.members === 0 && description.partitions.length === 0) {
       throw new ApiError(404, 'unknown_group', `group "${name}" has no members and no committed offsets; see GET /api/v1/groups`);
     }
-    return description;
+    return scaling ? { ...description, scaling } : description;
   });
 
   app.post<{ Params: { name: string } }>('/api/v1/topics/:name/consumers', async (request, reply) => {

@@ -11,7 +11,7 @@ import type { Log } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
 import type { Store, Hit } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
-import type { PipelineRunner } from '../pipelines/runner.ts';
+import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
 import { DEFAULT_DEAD_LETTER_STREAM } from '../pipelines/config.ts';
 import { originalOf } from '../pipelines/dead-letter-formats.ts';
 import { writeFileAtomic } from '../log/embedded/atomic-file.ts';
@@ -20,7 +20,7 @@ import { ApiError } from './errors.ts';
 export interface PipelineRouteDeps {
   log: Log;
   streams: StreamLog[];
-  pipelines: () => readonly PipelineRunner[];
+  pipelines: () => readonly PipelineWorkers[];
   /** For replay: the store dead letters are searched in, where originals go back in, where the mark is kept. */
   store?: Store;
   acceptor?: Acceptor;
@@ -46,7 +46,7 @@ async function lagOf(log: Log, group: string): Promise<number | null> {
   }
 }
 
-async function describe(runner: PipelineRunner, log: Log): Promise<Record<string, unknown>> {
+async function describe(runner: PipelineWorkers, log: Log): Promise<Record<string, unknown>> {
   const { config } = runner;
   return {
     ...runner.stats(),
@@ -55,11 +55,13 @@ async function describe(runner: PipelineRunner, log: Log): Promise<Record<string
     outputs: config.outputs,
     deadLetterTopic: config.deadLetters?.topic ?? '_dead_letters',
     lag: await lagOf(log, runner.group),
+    paused: runner.paused,
+    autoscale: runner.scaling(),
   };
 }
 
 /** The pipeline's letters in its dead-letter stream ingested at or after `since`, oldest first. */
-async function lettersSince(store: Store, runner: PipelineRunner, since: number): Promise<Hit[]> {
+async function lettersSince(store: Store, runner: PipelineWorkers, since: number): Promise<Hit[]> {
   const stream = runner.config.deadLetters?.topic ?? DEFAULT_DEAD_LETTER_STREAM;
   // user-login letters name the stream (or the topic) their record came from
   const inputs = new Set([...runner.stats().inputTopics, ...(runner.config.input.streams ?? [])]);
@@ -96,7 +98,7 @@ async function readMark(file: string): Promise<number | null> {
   }
 }
 
-async function replay(runner: PipelineRunner, deps: ReplayDeps): Promise<{ replayed: number; since: string | null; until: string | null }> {
+async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ replayed: number; since: string | null; until: string | null }> {
   const file = markFile(deps.dataDir, runner.name);
   const mark = await readMark(file);
   const letters = await lettersSince(deps.store, runner, mark === null ? 0 : mark + 1);
@@ -133,6 +135,14 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRoute
     if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
     return describe(runner, runner.inputLog);
   });
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: { name: string } }>(`/api/v1/pipelines/:name/${action}`, async (request) => {
+      const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
+      if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
+      await runner[action]();
+      return describe(runner, runner.inputLog);
+    });
+  }
   app.post<{ Params: { name: string } }>('/api/v1/pipelines/:name/replay', async (request) => {
     const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
     if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);

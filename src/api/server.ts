@@ -7,7 +7,7 @@ import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from '../metrics.ts';
 import { PRESETS, SOURCES } from '../registry.ts';
-import type { PipelineRunner } from '../pipelines/runner.ts';
+import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
 import { registerPipelineRoutes } from './pipeline-routes.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerExploreRoutes } from './explore-routes.ts';
@@ -36,7 +36,7 @@ export interface ServerDeps {
   /** Present when the process ingests: every source hands its records to it. */
   acceptor?: Acceptor;
   /** The pipelines this process runs (none without the process role). */
-  pipelines?: () => readonly PipelineRunner[];
+  pipelines?: () => readonly PipelineWorkers[];
   /** Saved searches and their alerts (with the query role). */
   savedSearches?: SavedSearches;
   /** API keys and users, when authentication is on (src/auth/http-auth.ts). */
@@ -106,7 +106,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (deps.savedSearches) registerSavedSearchRoutes(app, deps.savedSearches);
     for (const preset of PRESETS) preset.routes?.({ app, store: deps.store, config });
   }
-  registerLogRoutes(app, deps);
+  registerLogRoutes(app, { log: deps.log, scalingOf: (group) => deps.pipelines?.().find((pipeline) => pipeline.group === group)?.scaling() ?? null });
   registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
 
   // A browser gets the explorer; a client (Elasticsearch's, a shipper's probe) the version block it expects.

@@ -1,4 +1,5 @@
-// tributary groups list|describe — like kafka-consumer-groups.sh: committed offsets and lag per partition.
+// tributary groups list|describe — like kafka-consumer-groups.sh: committed offsets and lag per
+// partition, and the autoscaler's workers and events for a group a pipeline autoscales.
 import type { Command } from 'commander';
 import type { GroupDescription } from '../log/log.ts';
 import { addTargetOptions, withTarget } from './log-target-options.ts';
@@ -6,6 +7,8 @@ import type { TargetFlags } from './log-target-options.ts';
 import { EPHEMERAL_GROUP_PREFIX } from '../log/read-messages.ts';
 import { unknownGroup } from './target-hints.ts';
 import { formatTable } from './table.ts';
+import { formatScaling } from './pipelines-command.ts';
+import type { Scaling } from '../pipelines/autoscale/pipeline-workers.ts';
 
 export function registerGroups(program: Command): void {
   const groups = program.command('groups').description('list consumer groups, or show their offsets and lag');
@@ -24,7 +27,8 @@ export function registerGroups(program: Command): void {
     .option('--json', 'print the description as JSON'))
     .action((name: string, flags: TargetFlags & { json?: boolean }) => withTarget('groups describe', flags, async (target) => {
       const description = await target.describeGroup(name);
-      if (description.members === 0 && description.partitions.length === 0) throw unknownGroup(name, target.description);
+      const scaled = 'scaling' in description;
+      if (!scaled && description.members === 0 && description.partitions.length === 0) throw unknownGroup(name, target.description);
       console.log(flags.json ? JSON.stringify(description) : formatGroup(description));
     }));
 }
@@ -35,5 +39,6 @@ export function formatGroup(description: GroupDescription): string {
     ['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'],
     description.partitions.map((p) => [p.topic, p.partition, p.committed ?? '-', p.endOffset, p.lag]),
   );
-  return `Group: ${description.group}  Members: ${description.members}  Total lag: ${lag}\n${table}`;
+  const scaling = (description as GroupDescription & { scaling?: Scaling }).scaling;
+  return [`Group: ${description.group}  Members: ${description.members}  Total lag: ${lag}`, ...(scaling ? formatScaling(scaling) : []), table].join('\n');
 }

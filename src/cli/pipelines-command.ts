@@ -1,7 +1,9 @@
-// tributary pipelines list|describe — what each pipeline of a running server read, wrote,
-// dead-lettered and holds (GET /api/v1/pipelines), like `groups` for consumer groups.
+// tributary pipelines list|describe|pause|resume — what each pipeline of a running server read,
+// wrote, dead-lettered and holds, its workers and their scaling (GET /api/v1/pipelines), like
+// `groups` for consumer groups; pause and resume take its workers out of the group and back.
 import type { Command } from 'commander';
-import { serverUrl, getJson, CliError } from './server-client.ts';
+import { serverUrl, getJson, requestJson, CliError } from './server-client.ts';
+import type { Scaling } from '../pipelines/autoscale/pipeline-workers.ts';
 import { formatTable } from './table.ts';
 
 interface ServerFlags {
@@ -28,6 +30,17 @@ export interface PipelineView {
   outputs: Record<string, { topic?: string; store?: string }>;
   deadLetterTopic?: string;
   lag: number | null;
+  paused?: boolean;
+  autoscale?: Scaling | null;
+}
+
+/** The autoscaler's workers, thresholds and latest changes, for `pipelines describe` and `groups describe`. */
+export function formatScaling(scaling: Scaling, latest = 5): string[] {
+  const events = scaling.events.slice(-latest).map((event) => `  ${new Date(event.at).toISOString()}  ${event.from} → ${event.to} workers: ${event.reason}`);
+  return [
+    `Workers: ${scaling.workers} of at most ${scaling.maxWorkers} (one more over each backlog of ${scaling.thresholds.join(', ')})  Backlog: ${scaling.backlog ?? '-'}`,
+    ...(events.length > 0 ? ['Scaling events (latest last):', ...events] : ['Scaling events: none yet']),
+  ];
 }
 
 const sum = (counts: Record<string, number> = {}): number => Object.values(counts).reduce((total, n) => total + n, 0);
@@ -73,6 +86,8 @@ export function formatPipeline(p: PipelineView): string {
     `Records in: ${orDash(p.recordsIn)}  Late: ${orDash(p.lateRecords)}  Duplicates: ${orDash(p.duplicates)}  Dropped: ${orDash(p.dropped)}  Lag: ${orDash(p.lag)}`,
     `State: ${state.join(', ') || 'none'}  (${orDash(p.stateBytes)} bytes checkpointed)`,
     `Last checkpoint: ${p.lastCheckpointAt ? new Date(p.lastCheckpointAt).toISOString() : 'never'}`,
+    ...(p.paused ? ['Paused: yes (tributary pipelines resume ' + p.name + ')'] : []),
+    ...(p.autoscale ? formatScaling(p.autoscale) : []),
     ...(counters.length > 0 ? ['', formatTable(['COUNTER', 'NAME', 'RECORDS'], counters)] : []),
   ].join('\n');
 }
@@ -102,4 +117,15 @@ export function registerPipelines(program: Command): void {
       const pipeline = await fetchPipeline(serverUrl(flags.url ?? flags.server), name);
       console.log(flags.json ? JSON.stringify(pipeline) : formatPipeline(pipeline));
     }));
+
+  for (const action of ['pause', 'resume'] as const) {
+    const what = action === 'pause' ? 'take the pipeline\'s workers out of its group (what they hold is written first) until resume' : 'let a paused pipeline read again';
+    withServerOptions(pipelines.command(action).description(what).argument('<name>', 'pipeline name'))
+      .action((name: string, flags: ServerFlags) => run(`pipelines ${action}`, async () => {
+        const base = serverUrl(flags.url ?? flags.server);
+        await fetchPipeline(base, name);
+        const pipeline = (await requestJson(`${base}/api/v1/pipelines/${encodeURIComponent(name)}/${action}`, 'POST')) as PipelineView;
+        console.log(flags.json ? JSON.stringify(pipeline) : `${name}: ${pipeline.paused ? 'paused' : 'reading'}; backlog grows while paused (lag ${orDash(pipeline.lag)})`);
+      }));
+  }
 }

@@ -16,7 +16,9 @@ export interface Checkpoint {
   at: number;
 }
 
-export const checkpointFile = (dataDir: string, pipeline: string): string => path.join(dataDir, 'pipelines', pipeline, 'checkpoint.json');
+/** Worker 1's checkpoint, or that of the Nth worker the autoscaler runs beside it. */
+export const checkpointFile = (dataDir: string, pipeline: string, worker = 1): string =>
+  path.join(dataDir, 'pipelines', pipeline, worker === 1 ? 'checkpoint.json' : `checkpoint.worker-${worker}.json`);
 
 export async function writeCheckpoint(file: string, checkpoint: Checkpoint): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });

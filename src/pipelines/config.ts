@@ -3,6 +3,7 @@
 // key, the kind's name, whose value its options schema checks, so a bad option fails at start
 // naming its key (pipelines.NAME.steps.2.window.size).
 import type { StepKind } from './step.ts';
+import type { AutoscaleConfig } from './autoscale/pipeline-workers.ts';
 
 export const DEAD_LETTER_FORMATS = ['tributary', 'user-login', 'sunbird'] as const;
 export type DeadLetterFormat = (typeof DEAD_LETTER_FORMATS)[number];
@@ -23,6 +24,8 @@ export interface PipelineConfig {
   read?: { maxRecords?: number; maxWait?: string };
   /** How often state and offsets are checkpointed (when no step holds records in memory). */
   checkpointEvery?: string;
+  /** Run 1 to N workers of the group by its backlog (autoscale/pipeline-workers.ts). */
+  autoscale?: AutoscaleConfig;
 }
 
 export const DEFAULT_DEAD_LETTER_STREAM = '_dead_letters';
@@ -89,6 +92,18 @@ export function pipelinesSchema(steps: readonly StepKind[]): Record<string, unkn
         default: {},
       },
       checkpointEvery: { ...DURATION, default: '1s' },
+      autoscale: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['thresholds'],
+        description: 'Run 1 to N workers (group members) in this process, one more for each threshold the backlog (records not read yet) is over; never more than the input has partitions.',
+        properties: {
+          thresholds: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: 63, description: 'Backlog sizes, e.g. [50000, 100000]: over the first 2 workers, over the second 3.' },
+          maxWorkers: { type: 'integer', minimum: 1, maximum: 64, description: 'At most this many workers (default: one more than there are thresholds).' },
+          cooldown: { ...DURATION, default: '60s', description: 'A worker stops only after the backlog stayed low this long, and this long after the last change.' },
+          interval: { ...DURATION, default: '5s', description: 'How often the backlog is measured.' },
+        },
+      },
     },
   };
   return {

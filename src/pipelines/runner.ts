@@ -34,6 +34,8 @@ export interface RunnerDeps {
   now?: () => number;
   /** Dedup keys shared with other processes (Redis, --redis). */
   sharedKeys?: SharedKeys;
+  /** Which of the group's workers in this process (the autoscaler runs 1 to N); each has its own checkpoint. */
+  worker?: number;
 }
 
 export interface PipelineStats {
@@ -88,6 +90,7 @@ export class PipelineRunner {
   #failed = false;
   readonly #inflight = new Set<Promise<void>>();
   #stopped = false;
+  #paused = false;
   #stats: PipelineStats;
 
   constructor(name: string, config: PipelineConfig, deps: RunnerDeps) {
@@ -101,7 +104,7 @@ export class PipelineRunner {
     if (!this.#outputs.has('default') && !config.steps.some((step) => 'route' in step)) {
       throw new Error(`pipelines.${name}.outputs: needs an output named default (or a route step naming outputs)`);
     }
-    this.#checkpointFile = checkpointFile(deps.dataDir, name);
+    this.#checkpointFile = checkpointFile(deps.dataDir, name, deps.worker);
     this.#checkpointEveryMs = parseDuration(config.checkpointEvery ?? '1s');
     this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, duplicates: 0, dropped: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
   }
@@ -122,7 +125,7 @@ export class PipelineRunner {
       await route.log.createTopic(route.topic, { partitions: this.#deps.partitionsOf(stream), ...route.mark });
     }
     for (const topic of this.config.input.topics ?? []) await this.#input.log.createTopic(topic, { partitions: this.#deps.partitionsOf(topic) });
-    this.#startConsumer();
+    if (!this.#paused) this.#startConsumer();
     this.#timer = setInterval(() => { void this.#enqueue(() => this.#tick()).catch(() => undefined); }, TICK_MS);
     this.#timer.unref();
   }
@@ -159,7 +162,7 @@ export class PipelineRunner {
     this.#consumed.clear();
     this.#dirty = false;
     this.#failed = false;
-    this.#startConsumer();
+    if (!this.#paused) this.#startConsumer();
   }
 
   #fail(error: unknown): void {
@@ -173,6 +176,30 @@ export class PipelineRunner {
         this.#fail(restartError);
       });
     }, 1000).unref();
+  }
+
+  /** Next offset per partition read and through the steps, of the partitions this worker read. */
+  consumedPositions(): ReadonlyMap<string, number> {
+    return new Map([...this.#consumed].map(([key, { offset }]) => [key, offset]));
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Leaves the group until resume(), what the steps hold written and committed first. */
+  async pause(): Promise<void> {
+    if (this.#paused || this.#stopped) return;
+    this.#paused = true;
+    await this.#consumer?.stop();
+    await this.#running;
+    this.#consumer = undefined;
+  }
+
+  resume(): void {
+    if (!this.#paused || this.#stopped) return;
+    this.#paused = false;
+    if (!this.#failed) this.#startConsumer();
   }
 
   async stop(): Promise<void> {
@@ -210,6 +237,13 @@ export class PipelineRunner {
       const key = partitionKey(topic, partition);
       const saved = this.#restored?.offsets[key];
       if (saved !== undefined) resume.set(key, saved);
+    }
+    if (resume.size === 0) return resume;
+    // a partition that was another worker's since this checkpoint: what that worker committed is done
+    for (const { topic, partition, committed } of (await this.#input.log.describeGroup(this.group)).partitions) {
+      const key = partitionKey(topic, partition);
+      const saved = resume.get(key);
+      if (saved !== undefined && committed !== null && committed > saved) resume.set(key, committed);
     }
     return resume;
   }

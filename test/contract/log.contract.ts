@@ -502,6 +502,45 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, cap
             await running;
           }
         }));
+
+      it('gives members that join while a rebalance revokes their share, every message read once', () =>
+        withLog(async ({ log }) => {
+          const topic = uniqueName('join-mid-rebalance');
+          const group = uniqueName('g-join-mid-rebalance');
+          await log.createTopic(topic, { partitions: 3 });
+          await log.produce(topic, [0, 1, 2].flatMap((partition) => values(4, `p${partition}`).map((m) => ({ ...m, partition }))));
+          const received: string[] = [];
+          let revoking = false;
+          // as the autoscaler starting workers one after the other: the first flushes slowly when partitions go
+          const first: Consumer = log.createConsumer({
+            group, topics: [topic], commit: 'manual', maxWaitMs: 100,
+            onRevoke: async (partitions) => {
+              revoking = true;
+              await sleep(caps.settleMs);
+              await first.commit(partitions.map((tp) => ({ ...tp, offset: 4 })));
+            },
+          });
+          const running = first.run(async (batch) => {
+            received.push(...batch.messages.map((m) => `${m.partition}/${m.offset}`));
+          });
+          const joined: Array<ReturnType<typeof startConsumer>> = [];
+          try {
+            await waitFor(() => received.length >= 12, timeoutMs, 'the first member to read all three partitions');
+            joined.push(startConsumer(log, { group, topics: [topic], commit: 'manual' }));
+            await waitFor(() => revoking, timeoutMs, 'the rebalance to revoke');
+            joined.push(startConsumer(log, { group, topics: [topic], commit: 'manual' }));
+            await waitFor(() => joined.every((member) => member.owned.size === 1), timeoutMs, 'one partition for each member that joined');
+            await log.produce(topic, [0, 1, 2].map((partition) => ({ value: Buffer.from(`late p${partition}`), partition })));
+            await waitFor(() => joined.every((member) => member.received.length >= 1), timeoutMs, 'each new member to read its partition');
+            await sleep(caps.settleMs);
+            const all = [...received, ...joined.flatMap((member) => member.received.map((m) => `${m.partition}/${m.offset}`))];
+            assert.equal(new Set(all).size, all.length, `no message read twice: ${all.join(' ')}`);
+            assert.equal(all.length, 15);
+          } finally {
+            await Promise.all([first.stop(), ...joined.map((member) => member.stop())]);
+            await running;
+          }
+        }));
     });
 
     describe('consumers under failure', () => {

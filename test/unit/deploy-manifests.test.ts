@@ -500,6 +500,10 @@ describe('deploy/kubernetes', () => {
         assert.ok(ROLES.includes(config.roles[0]!), `${where}: role ${config.roles[0]}`);
         checkScaleOut(where, config, config.roles[0]!);
         assert.equal(config.host, '0.0.0.0', `${where}: reachable through its Service`);
+        if (config.roles[0] === 'process') {
+          const scaled = Object.entries(configuredPipelines(config)).filter(([, pipeline]) => pipeline.autoscale).map(([name]) => name);
+          assert.deepEqual(scaled, [], `${where}: KEDA scales the pods, so no pipeline starts workers of its own`);
+        }
         configs.push([where, config]);
         const mounts = container.volumeMounts as Json[];
         const auth = mounts.find((mount) => mount.mountPath === path.posix.join(config.dataDir, 'auth'));

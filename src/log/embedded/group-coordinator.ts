@@ -106,10 +106,11 @@ export class GroupCoordinator {
       this.#members.splice(this.#members.indexOf(member), 1);
       this.#leaving.delete(member);
     }
+    // a member that joined while this round revoked gets its share in the round its join asked for
     await Promise.all(
-      this.#members.map((member) => {
-        const gained = [...target.get(member)!].filter((key) => !member.owned.has(key)).map(parseKey);
-        return gained.length > 0 ? member.assign(gained) : undefined;
+      [...target].map(([member, wanted]) => {
+        const gained = [...wanted].filter((key) => !member.owned.has(key)).map(parseKey);
+        return gained.length > 0 && this.#members.includes(member) ? member.assign(gained) : undefined;
       }),
     );
   }

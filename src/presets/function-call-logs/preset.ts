@@ -9,6 +9,7 @@
 import type { Preset } from '../preset.ts';
 import { DURATION, presetSettings } from '../preset.ts';
 import type { PipelineConfig } from '../../pipelines/config.ts';
+import type { AutoscaleConfig } from '../../pipelines/autoscale/pipeline-workers.ts';
 import { FUNCTION_CALL_LOGS, LEADER_ACTIVITY_LOGS } from '../../sdk/index.ts';
 
 export interface FunctionCallLogsSettings {
@@ -17,6 +18,7 @@ export interface FunctionCallLogsSettings {
   streams: { functionCalls: string; leaderActivity: string };
   batch: { maxRecords: number; maxWait: string };
   dedup: { ttl: string; maxKeys: number };
+  autoscale: AutoscaleConfig & { enabled: boolean };
 }
 
 const OBJECT = { type: 'object' };
@@ -53,6 +55,8 @@ export const LEADER_ACTIVITY_LOG_SCHEMA = {
 
 export function functionCallLogPipelines(settings: FunctionCallLogsSettings): Record<string, PipelineConfig> {
   const batch = { batch: { maxRecords: settings.batch.maxRecords, maxWait: settings.batch.maxWait } };
+  const { enabled: scaled, ...scaling } = settings.autoscale;
+  const autoscale = scaled ? { autoscale: scaling } : {};
   return {
     'function-call-logs': {
       description: 'seed 000: FunctionCallLogs → validated, LogID deduplicated, batched into store stream function_call_logs',
@@ -64,6 +68,7 @@ export function functionCallLogPipelines(settings: FunctionCallLogsSettings): Re
         batch,
       ],
       outputs: { default: { store: settings.streams.functionCalls } },
+      ...autoscale,
     },
     'leader-activity-logs': {
       description: 'seed 000: LeaderActivityLogs → validated, batched into store stream leader_activity_logs',
@@ -71,6 +76,7 @@ export function functionCallLogPipelines(settings: FunctionCallLogsSettings): Re
       input: { streams: [LEADER_ACTIVITY_LOGS] },
       steps: [{ validate: { schema: LEADER_ACTIVITY_LOG_SCHEMA } }, batch],
       outputs: { default: { store: settings.streams.leaderActivity } },
+      ...autoscale,
     },
     'eventsphere-routing': {
       description: 'seed 000: records posted to eventsphere → LeaderActivityLogs when they carry leaderAction or leader_activity, else FunctionCallLogs',
@@ -119,6 +125,18 @@ export const functionCallLogsPreset: Preset = {
             properties: {
               ttl: { ...DURATION, default: '7d', description: 'How long a LogID counts as seen.' },
               maxKeys: { type: 'integer', minimum: 1, default: 1_000_000 },
+            },
+          },
+          autoscale: {
+            type: 'object',
+            additionalProperties: false,
+            default: {},
+            description: 'The seed\'s rule: more than 50K records waiting → 2 workers, more than 100K → 3 (never more than the topic\'s partitions: FunctionCallLogs 3, LeaderActivityLogs 1).',
+            properties: {
+              enabled: { type: 'boolean', default: true },
+              thresholds: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, default: [50_000, 100_000] },
+              cooldown: { ...DURATION, default: '60s', description: 'A worker stops only after the backlog stayed low this long.' },
+              interval: { ...DURATION, default: '5s', description: 'How often the backlog is measured.' },
             },
           },
         },

@@ -1,5 +1,6 @@
 // The operator's page: ingest and indexing rates, topics with partitions and sizes, consumer
-// groups with lag, pipelines with their in/out/dead-letter counts. Refreshed every few seconds.
+// groups with lag, pipelines with their in/out/dead-letter counts, workers and the autoscaler's
+// changes. Refreshed every few seconds.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { authHeaders, get, ApiError } from '../api.ts';
 
@@ -12,8 +13,12 @@ interface Group { group: string; members: number; partitions: GroupLag[] }
 interface Pipeline {
   name: string; group: string; description: string | null; steps: string[]; recordsIn: number;
   out: Record<string, number>; deadLetters: Record<string, number>; lateRecords: number; duplicates: number;
-  deadLetterTopic: string; lag: number | null; state: Record<string, number>;
+  deadLetterTopic: string; lag: number | null; state: Record<string, number>; paused?: boolean;
+  autoscale?: Scaling | null;
 }
+interface ScalingEvent { at: number; from: number; to: number; backlog: number; reason: string }
+interface Scaling { workers: number; maxWorkers: number; thresholds: number[]; backlog: number | null; events: ScalingEvent[] }
+const EVENTS_SHOWN = 10;
 
 interface Snapshot { at: number; topics: Topic[]; groups: Group[]; pipelines: Pipeline[]; counters: Record<string, number> }
 
@@ -87,7 +92,7 @@ export function Pipelines() {
 
       <h2>Pipelines</h2>
       <table class="grid" data-testid="pipelines-table">
-        <thead><tr><th>Pipeline</th><th>Steps</th><th>In</th><th>Out</th><th>Dead letters</th><th>Duplicates</th><th>Late</th><th>Lag</th></tr></thead>
+        <thead><tr><th>Pipeline</th><th>Steps</th><th>In</th><th>Out</th><th>Dead letters</th><th>Duplicates</th><th>Late</th><th>Lag</th><th>Workers</th></tr></thead>
         <tbody>
           {now.pipelines.map((pipeline) => (
             <tr key={pipeline.name}>
@@ -99,11 +104,16 @@ export function Pipelines() {
               <td>{number(pipeline.duplicates)}</td>
               <td>{number(pipeline.lateRecords)}</td>
               <td>{number(pipeline.lag)}</td>
+              <td data-testid="workers" title={pipeline.autoscale ? `one more worker over each backlog of ${pipeline.autoscale.thresholds.join(', ')}` : 'not autoscaled'}>
+                {pipeline.autoscale ? `${pipeline.autoscale.workers} of ${pipeline.autoscale.maxWorkers}` : '1'}{pipeline.paused ? ' (paused)' : ''}
+              </td>
             </tr>
           ))}
-          {now.pipelines.length === 0 ? <tr><td colSpan={8} class="muted">No pipelines run in this process</td></tr> : null}
+          {now.pipelines.length === 0 ? <tr><td colSpan={9} class="muted">No pipelines run in this process</td></tr> : null}
         </tbody>
       </table>
+
+      <ScalingEvents pipelines={now.pipelines} />
 
       <h2>Consumer groups</h2>
       <table class="grid" data-testid="groups-table">
@@ -132,5 +142,29 @@ export function Pipelines() {
         </tbody>
       </table>
     </main>
+  );
+}
+
+/** The autoscaler's latest changes over every pipeline, newest first. */
+function ScalingEvents({ pipelines }: { pipelines: Pipeline[] }) {
+  const events = pipelines.flatMap((pipeline) => (pipeline.autoscale?.events ?? []).map((event) => ({ ...event, pipeline: pipeline.name })))
+    .sort((a, b) => b.at - a.at).slice(0, EVENTS_SHOWN);
+  if (!pipelines.some((pipeline) => pipeline.autoscale)) return null;
+  return (
+    <>
+      <h2>Autoscaling</h2>
+      <table class="grid" data-testid="scaling-table">
+        <thead><tr><th>Time</th><th>Pipeline</th><th>Workers</th><th>Backlog</th><th>Why</th></tr></thead>
+        <tbody>
+          {events.map((event) => (
+            <tr key={`${event.pipeline}-${event.at}`}>
+              <td class="small">{new Date(event.at).toLocaleTimeString()}</td><td>{event.pipeline}</td>
+              <td>{event.from} → {event.to}</td><td>{number(event.backlog)}</td><td class="small">{event.reason}</td>
+            </tr>
+          ))}
+          {events.length === 0 ? <tr><td colSpan={5} class="muted">No change yet: each autoscaled pipeline runs one worker until its backlog passes a threshold</td></tr> : null}
+        </tbody>
+      </table>
+    </>
   );
 }
