@@ -20,6 +20,7 @@ import { checkpointFile, readCheckpoint, writeCheckpoint, type Checkpoint } from
 import { deadLetterBody, type DeadLetter } from './dead-letter-formats.ts';
 import { createSteps, type NamedStep } from './build.ts';
 import type { SharedKeys } from './steps/dedup/redis-keys.ts';
+import { failPoint } from './fail-point.ts';
 
 const TICK_MS = 200;
 const MAX_INFLIGHT_WRITES = 4;
@@ -239,11 +240,20 @@ export class PipelineRunner {
       if (saved !== undefined) resume.set(key, saved);
     }
     if (resume.size === 0) return resume;
-    // a partition that was another worker's since this checkpoint: what that worker committed is done
-    for (const { topic, partition, committed } of (await this.#input.log.describeGroup(this.group)).partitions) {
+    const committed = new Map((await this.#input.log.describeGroup(this.group)).partitions.map((p) => [partitionKey(p.topic, p.partition), p.committed]));
+    for (const { topic, partition } of partitions) {
       const key = partitionKey(topic, partition);
       const saved = resume.get(key);
-      if (saved !== undefined && committed !== null && committed > saved) resume.set(key, committed);
+      const done = committed.get(key) ?? null;
+      if (saved === undefined) continue;
+      // a partition that was another worker's since this checkpoint: what that worker committed is done
+      if (done !== null && done >= saved) {
+        resume.set(key, done);
+      } else {
+        // a crash between the checkpoint and the group commit: the next checkpoint commits it
+        this.#consumed.set(key, { topic, partition, offset: saved });
+        this.#dirty = true;
+      }
     }
     return resume;
   }
@@ -367,6 +377,7 @@ export class PipelineRunner {
     if (!force && last !== null && this.#now() - last < this.#checkpointEveryMs) return;
     // the offsets count as done only once what the steps made of them is durable
     await this.#settle();
+    failPoint(`pipeline ${this.name}: written`);
     const offsets = Object.fromEntries([...this.#consumed].map(([key, { offset }]) => [key, offset]));
     const checkpoint: Checkpoint = { offsets: { ...this.#restored?.offsets, ...offsets }, steps: this.#steps.map(({ step }) => step.snapshot?.() ?? null), at: this.#now() };
     this.#stats.stateBytes = await writeCheckpoint(this.#checkpointFile, checkpoint);
@@ -374,6 +385,7 @@ export class PipelineRunner {
     this.#dirty = false;
     this.#stats.lastCheckpointAt = checkpoint.at;
     this.#deps.metrics?.pipelineStateBytes.set({ pipeline: this.name }, this.#stats.stateBytes);
+    failPoint(`pipeline ${this.name}: checkpointed`);
     await this.#consumer?.commit([...this.#consumed.values()]);
   }
 }
