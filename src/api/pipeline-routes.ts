@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Log } from '../log/log.ts';
 import type { StreamLog } from '../log/stream-topics.ts';
-import type { Store, Hit } from '../stores/store.ts';
+import type { Store } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
 import { DEFAULT_DEAD_LETTER_STREAM } from '../pipelines/config.ts';
@@ -60,27 +60,29 @@ async function describe(runner: PipelineWorkers, log: Log): Promise<Record<strin
   };
 }
 
-/** The pipeline's letters in its dead-letter stream ingested at or after `since`, oldest first. */
-async function lettersSince(store: Store, runner: PipelineWorkers, since: number): Promise<Hit[]> {
-  const stream = runner.config.deadLetters?.topic ?? DEFAULT_DEAD_LETTER_STREAM;
+/** The originals of the pipeline's letters in its dead-letter stream ingested at or after `since`, oldest first, with the newest letter's ingest time. */
+async function lettersSince(store: Store, runner: PipelineWorkers, since: number): Promise<{ originals: Array<Record<string, unknown>>; newest: number | null }> {
+  const { topic: stream = DEFAULT_DEAD_LETTER_STREAM, format = 'tributary' } = runner.config.deadLetters ?? {};
   // user-login letters name the stream (or the topic) their record came from
   const inputs = new Set([...runner.stats().inputTopics, ...(runner.config.input.streams ?? [])]);
-  const ours = (body: Record<string, unknown>) => body.pipeline === runner.name
-    || (body.pipeline === undefined && typeof body.topic_name === 'string' && inputs.has(body.topic_name));
-  const found: Hit[] = [];
+  const originals: Array<Record<string, unknown>> = [];
+  let newest: number | null = null;
   let after: string | null = null;
   for (;;) {
     const page = await store.tail({ query: null, streams: [stream], sinceIngestedAt: since, limit: PAGE, after });
-    for (const hit of page.hits) if (ours(JSON.parse(hit.bodyJson) as Record<string, unknown>)) found.push(hit);
-    if (page.hits.length < PAGE) return found;
+    for (const hit of page.hits) {
+      const original = originalOf(JSON.parse(hit.bodyJson) as Record<string, unknown>, format, runner.name, inputs);
+      if (!original) continue;
+      originals.push(original);
+      newest = Math.max(newest ?? 0, hit.ingestedAt);
+    }
+    if (page.hits.length < PAGE) return { originals, newest };
     after = page.cursor;
   }
 }
 
 /** A letter's original as the message it was: a text line as the line, an object as JSON. */
-function messageOf(body: Record<string, unknown>): Buffer | undefined {
-  const original = originalOf(body);
-  if (!original) return undefined;
+function messageOf(original: Record<string, unknown>): Buffer {
   const keys = Object.keys(original);
   if (keys.length === 1 && typeof original.message === 'string') return Buffer.from(original.message);
   return Buffer.from(JSON.stringify(original));
@@ -102,7 +104,7 @@ async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ repl
   const file = markFile(deps.dataDir, runner.name);
   const mark = await readMark(file);
   const letters = await lettersSince(deps.store, runner, mark === null ? 0 : mark + 1);
-  const messages = letters.map((hit) => messageOf(JSON.parse(hit.bodyJson) as Record<string, unknown>)).filter((message) => message !== undefined);
+  const messages = letters.originals.map(messageOf);
   const stream = runner.config.input.streams?.[0];
   const topic = runner.config.input.topics?.[0];
   for (let i = 0; i < messages.length; i += CHUNK) {
@@ -112,7 +114,7 @@ async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ repl
       throw new ApiError(REFUSAL_STATUS[result.refused.kind], result.refused.code, `${i} of ${messages.length} dead letters were replayed, then: ${result.refused.message} (the mark was not moved: a second replay sends them all again)`);
     }
   }
-  const until = letters.length > 0 ? Math.max(...letters.map((hit) => hit.ingestedAt)) : mark;
+  const until = letters.newest ?? mark;
   if (until !== mark) {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, JSON.stringify({ until, at: Date.now(), replayed: messages.length }));

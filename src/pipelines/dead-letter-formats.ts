@@ -44,7 +44,6 @@ const NO_SCHEMA = /^no (schema for \S+ |\S+: cannot choose a schema)/;
 
 /** Seed 003's telemetry.failed event: the event itself, flagged, with the reason in its metadata. */
 function sunbirdFailed(event: Record<string, unknown>, reason: string): Record<string, unknown> {
-  const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
   const validationError = NO_SCHEMA.test(reason) ? `Schema not found: eid looks incorrect, sending to failed (${reason})` : reason;
   return {
     ...event,
@@ -53,8 +52,26 @@ function sunbirdFailed(event: Record<string, unknown>, reason: string): Record<s
   };
 }
 
-/** The original record a dead letter carries, for `tributary dlq replay`. */
-export function originalOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The original record a dead letter of `pipeline` carries, for `tributary dlq replay`; undefined
+ * for another pipeline's letter (`inputs`: the streams and topics it reads, which user-login
+ * letters name) or a record in the stream that is no letter (Sunbird's telemetry.failed also takes
+ * the extractor's oversize events).
+ */
+export function originalOf(body: Record<string, unknown>, format: DeadLetterFormat, pipeline: string, inputs: ReadonlySet<string>): Record<string, unknown> | undefined {
+  if (format === 'sunbird') return sunbirdOriginal(body);
+  const ours = body.pipeline === pipeline || (body.pipeline === undefined && typeof body.topic_name === 'string' && inputs.has(body.topic_name));
   const original = body.record ?? body.message;
-  return original !== null && typeof original === 'object' && !Array.isArray(original) ? original as Record<string, unknown> : undefined;
+  return ours && isObject(original) ? original : undefined;
+}
+
+/** The event as it was before sunbirdFailed() flagged it. */
+function sunbirdOriginal(letter: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (!isObject(letter.metadata) || typeof letter.metadata.validation_error !== 'string' || letter.metadata.src !== 'PipelinePreprocessor') return undefined;
+  const { validation_error: _error, src: _src, ...metadata } = letter.metadata;
+  const { pp_validation_processed: _flag, ...flags } = isObject(letter.flags) ? letter.flags : {};
+  const { metadata: _metadata, flags: _flags, ...event } = letter;
+  return { ...event, ...(Object.keys(flags).length > 0 ? { flags } : {}), ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
 }

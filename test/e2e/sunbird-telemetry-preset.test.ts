@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { childServerForSuite, getJson, postJson, waitFor, type ChildServer } from './harness.ts';
+import { childServerForSuite, getJson, postJson, tributary, waitFor, type ChildServer } from './harness.ts';
 import { telemetryBatches } from '../../src/presets/sunbird-telemetry/generate.ts';
 import { REDIS_URL, skipWithoutRedis } from '../support/redis.ts';
 
@@ -221,6 +221,26 @@ describe('preset sunbird-telemetry', () => {
       [[today, 'START', 'User', 3]]);
     const describedAfter = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
     assert.ok(describedAfter.dropped >= describedBefore.dropped + 1, `dropped ${describedBefore.dropped} → ${describedAfter.dropped}`);
+  });
+
+  it('replays the preprocessor\'s dead letters as the events they were, each letter once', async () => {
+    const letters = async () => {
+      const { body } = await getJson(`${server.url}/api/v1/search?stream=telemetry.failed&q=${encodeURIComponent('metadata.src:PipelinePreprocessor')}&limit=5000`);
+      return (body.hits as Array<{ record: Event }>).map((hit) => JSON.stringify(hit.record)).sort();
+    };
+    const before = await letters();
+    assert.ok(before.length > 50, `${before.length} letters from the tests before`);
+    const replay = await tributary(['dlq', 'replay', 'sunbird-telemetry-preprocessor', '--url', server.url, '--json']);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.equal(JSON.parse(replay.stdout).replayed, before.length);
+    // still invalid, each fails again into the same letter: the event came back exactly as it was
+    const after = await waitFor(async () => {
+      const now = await letters();
+      return now.length >= before.length * 2 ? now : undefined;
+    }, 30_000, 'the replayed events to fail again');
+    assert.deepEqual(after, before.flatMap((letter) => [letter, letter]));
+    // the next replay takes only the letters that arrived since: the ones the replayed events made
+    assert.equal(JSON.parse((await tributary(['dlq', 'replay', 'sunbird-telemetry-preprocessor', '--url', server.url, '--json'])).stdout).replayed, before.length, 'each letter once');
   });
 });
 
