@@ -244,7 +244,7 @@ describe('preset sunbird-telemetry', () => {
   });
 });
 
-describe('preset sunbird-telemetry, two processes deduplicating through one Redis', { skip: await skipWithoutRedis() }, () => {
+describe('preset sunbird-telemetry, two processes sharing dedup keys and reference tables through one Redis', { skip: await skipWithoutRedis() }, () => {
   const first = childServerForSuite('sunbird-redis-a', ['--redis', REDIS_URL]);
   const second = childServerForSuite('sunbird-redis-b', ['--redis', REDIS_URL]);
   // keys live an hour in Redis: this run's ids are its own
@@ -265,5 +265,21 @@ describe('preset sunbird-telemetry, two processes deduplicating through one Redi
       20_000, 'the second process to see the first\'s batch and event as duplicates');
     assert.equal(await count(other, 'telemetry.duplicate', `mid:"b-${run}"`), 1);
     assert.equal(await count(other, 'telemetry.unique', `mid:"c-${run}"`), 1);
+  });
+
+  it('denormalizes in one process with reference data pushed to the other', async () => {
+    const device = `dev-${run}`;
+    const put = await fetch(`${first.server().url}/api/v1/sunbird/reference/device`, { method: 'PUT', body: JSON.stringify({ id: device, state: 'Kerala' }) });
+    assert.equal(put.status, 200);
+    assert.equal((await getJson(`${second.server().url}/api/v1/sunbird/reference/device/${device}`)).body.state, 'Kerala', 'the other process reads the row back');
+    const event = { eid: 'START', ets: Date.now(), ver: '3.0', mid: `denorm-${run}`, actor: { id: 'u', type: 'User' }, context: { channel: 'c', env: 'learn', pdata: { id: 'p' }, did: device }, edata: { type: 'app' } };
+    const other = second.server().url;
+    assert.equal((await postJson(`${other}/v1/telemetry`, JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: `denorm-${run}` }, events: [event] }))).status, 200);
+    const [denormalized] = await waitFor(async () => {
+      const { body } = await getJson(`${other}/api/v1/search?stream=telemetry.denorm&q=${encodeURIComponent(`mid:"denorm-${run}"`)}&limit=1`);
+      return body.total === 1 ? body.hits.map((hit: { record: Event }) => hit.record) : undefined;
+    }, 20_000, 'the denormalized event');
+    assert.deepEqual(denormalized.devicedata, { id: device, state: 'Kerala' });
+    assert.equal(denormalized.flags.device_denorm, true);
   });
 });

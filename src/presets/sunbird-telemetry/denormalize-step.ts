@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import type { PipelineRecord, StepContext, StepKind, StepResult } from '../../pipelines/step.ts';
 import { parseDuration } from '../../query/duration.ts';
-import { parseRows, ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+import { FileReferenceTables, parseRows, RedisReferenceTables, rowsProblem, TABLES, type ReferenceTables, type TableName, type Wanted } from './reference-tables.ts';
 import { isPlainObject as isObject } from '../../record/normalize.ts';
 
 export interface DenormalizeOptions {
-  /** The directory of the reference tables (the data dir's reference/sunbird). */
+  /** The directory of the reference tables (the data dir's reference/sunbird); with --redis they are in Redis instead. */
   dir: string;
   /** Events whose ets is older than this are dropped, counted (the original: 3 months). */
   maxAge: string;
@@ -26,39 +26,69 @@ export function skipped(eid: string): boolean {
   return eid === 'INTERRUPT' || (eid.includes('SUMMARY') && eid !== 'SUMMARY' && eid !== 'ME_WORKFLOW_SUMMARY');
 }
 
-export function denormalized(event: Record<string, unknown>, tables: ReferenceTables, now: number): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...event };
-  const flags: Record<string, unknown> = { ...(isObject(event.flags) ? event.flags : {}) };
+/** The ids an event's denormalization looks up; none depends on another's answer. */
+interface Lookups { device?: string; user?: string; dialcode?: string; content?: string; collection?: string }
+
+function lookupsOf(event: Record<string, unknown>): Lookups {
+  const lookups: Lookups = {};
   const context = isObject(event.context) ? event.context : {};
   const actor = isObject(event.actor) ? event.actor : {};
   const object = isObject(event.object) ? event.object : {};
-  if (typeof context.did === 'string' && context.did !== '') {
-    const device = tables.get('device', context.did);
-    flags.device_denorm = device !== undefined;
-    if (device) out.devicedata = device;
-  }
-  if (typeof actor.type === 'string' && actor.type.toLowerCase() === 'user' && typeof actor.id === 'string') {
-    const user = tables.get('user', actor.id);
-    flags.user_denorm = user !== undefined;
-    out.userdata = { usersignintype: 'Anonymous', userlogintype: 'NA', ...(user ?? {}) };
-  }
+  if (typeof context.did === 'string' && context.did !== '') lookups.device = context.did;
+  if (typeof actor.type === 'string' && actor.type.toLowerCase() === 'user' && typeof actor.id === 'string') lookups.user = actor.id;
   const objectType = typeof object.type === 'string' ? object.type.toLowerCase() : '';
   if (typeof object.id === 'string' && object.id !== '' && objectType !== 'user') {
     if (objectType === 'dialcode' || objectType === 'qr') {
-      const dialcode = tables.get('dialcode', object.id.toUpperCase());
-      flags.dialcode_denorm = dialcode !== undefined;
-      if (dialcode) out.dialcodedata = dialcode;
+      lookups.dialcode = object.id.toUpperCase();
     } else {
-      const content = tables.get('content', object.id);
-      flags.content_denorm = content !== undefined;
-      if (content) out.contentdata = content;
+      lookups.content = object.id;
       const rollup = isObject(object.rollup) ? object.rollup : {};
-      if (typeof rollup.l1 === 'string' && rollup.l1 !== '' && rollup.l1 !== object.id) {
-        const collection = tables.get('content', rollup.l1);
-        flags.coll_denorm = collection !== undefined;
-        if (collection) out.collectiondata = collection;
-      }
+      if (typeof rollup.l1 === 'string' && rollup.l1 !== '' && rollup.l1 !== object.id) lookups.collection = rollup.l1;
     }
+  }
+  return lookups;
+}
+
+/** Every id the events look up, per table. */
+function wantedBy(all: Lookups[]): Wanted {
+  const wanted = new Map<TableName, Set<string>>(TABLES.map((table) => [table, new Set()]));
+  for (const { device, user, dialcode, content, collection } of all) {
+    if (device !== undefined) wanted.get('device')!.add(device);
+    if (user !== undefined) wanted.get('user')!.add(user);
+    if (dialcode !== undefined) wanted.get('dialcode')!.add(dialcode);
+    if (content !== undefined) wanted.get('content')!.add(content);
+    if (collection !== undefined) wanted.get('content')!.add(collection);
+  }
+  return wanted;
+}
+
+export function denormalized(event: Record<string, unknown>, tables: Pick<ReferenceTables, 'get'>, now: number, lookups = lookupsOf(event)): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...event };
+  const flags: Record<string, unknown> = { ...(isObject(event.flags) ? event.flags : {}) };
+  if (lookups.device !== undefined) {
+    const device = tables.get('device', lookups.device);
+    flags.device_denorm = device !== undefined;
+    if (device) out.devicedata = device;
+  }
+  if (lookups.user !== undefined) {
+    const user = tables.get('user', lookups.user);
+    flags.user_denorm = user !== undefined;
+    out.userdata = { usersignintype: 'Anonymous', userlogintype: 'NA', ...(user ?? {}) };
+  }
+  if (lookups.dialcode !== undefined) {
+    const dialcode = tables.get('dialcode', lookups.dialcode);
+    flags.dialcode_denorm = dialcode !== undefined;
+    if (dialcode) out.dialcodedata = dialcode;
+  }
+  if (lookups.content !== undefined) {
+    const content = tables.get('content', lookups.content);
+    flags.content_denorm = content !== undefined;
+    if (content) out.contentdata = content;
+  }
+  if (lookups.collection !== undefined) {
+    const collection = tables.get('content', lookups.collection);
+    flags.coll_denorm = collection !== undefined;
+    if (collection) out.collectiondata = collection;
   }
   const endOfToday = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS - 1;
   if (typeof event.ets === 'number' && event.ets > endOfToday) out.ets = endOfToday;
@@ -68,7 +98,7 @@ export function denormalized(event: Record<string, unknown>, tables: ReferenceTa
 
 export interface DenormalizeStep {
   readonly dropped: number;
-  process(records: PipelineRecord[]): StepResult;
+  process(records: PipelineRecord[]): Promise<StepResult>;
 }
 
 export const sunbirdDenormalizeStep = {
@@ -90,7 +120,8 @@ export const sunbirdDenormalizeStep = {
     },
   },
   async create(options: DenormalizeOptions, context: StepContext): Promise<DenormalizeStep> {
-    const tables = new ReferenceTables(options.dir);
+    // with --redis the tables are Redis hashes every process reads, as the original's caches
+    const tables: ReferenceTables = context.sharedKeys ? new RedisReferenceTables(context.sharedKeys.hashes, undefined, context.now) : new FileReferenceTables(options.dir);
     for (const [table, file] of Object.entries(options.files ?? {}) as Array<[TableName, string]>) {
       let rows: unknown[];
       try {
@@ -108,9 +139,9 @@ export const sunbirdDenormalizeStep = {
       get dropped() {
         return dropped;
       },
-      process(records: PipelineRecord[]): StepResult {
+      async process(records: PipelineRecord[]): Promise<StepResult> {
         const now = context.now();
-        const out: PipelineRecord[] = [];
+        const kept: Array<{ record: PipelineRecord; lookups: Lookups }> = [];
         for (const record of records) {
           const eid = String(record.body.eid);
           const ets = record.body.ets;
@@ -118,9 +149,10 @@ export const sunbirdDenormalizeStep = {
             dropped += 1;
             continue;
           }
-          out.push({ ...record, body: denormalized(record.body, tables, now) });
+          kept.push({ record, lookups: lookupsOf(record.body) });
         }
-        return { records: out, rejected: [] };
+        await tables.prefetch(wantedBy(kept.map(({ lookups }) => lookups)));
+        return { records: kept.map(({ record, lookups }) => ({ ...record, body: denormalized(record.body, tables, now, lookups) })), rejected: [] };
       },
     };
   },

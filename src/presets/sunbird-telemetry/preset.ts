@@ -132,6 +132,6 @@ export const sunbirdTelemetryPreset: Preset = {
   ingestRoutes(context): void {
     if (!presetSettings<SunbirdTelemetrySettings>(context.config, 'sunbird-telemetry').enabled) return;
     registerTelemetryRoutes(context);
-    registerReferenceRoutes(context.app, context.config.dataDir);
+    registerReferenceRoutes(context.app, context.config.dataDir, context.config.redis.url);
   },
 };

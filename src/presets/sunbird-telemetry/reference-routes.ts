@@ -1,10 +1,12 @@
 // The denormalizer's reference data over HTTP: PUT /api/v1/sunbird/reference/{device|user|content|
 // dialcode} with a JSON array or NDJSON of rows (each with its id) adds or replaces them; GET
-// …/{table}/{id} reads one back. The pipeline sees a push within a second.
+// …/{table}/{id} reads one back. The pipeline sees a push within a second: through the data dir's
+// files, or with --redis through Redis, whichever process runs the pipeline.
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../api/errors.ts';
-import { parseRows, ReferenceTables, rowsProblem, TABLES, type TableName } from './reference-tables.ts';
+import { FileReferenceTables, parseRows, RedisReferenceTables, rowsProblem, TABLES, type ReferenceTables, type TableName } from './reference-tables.ts';
+import { closeRedis, openRedis, redisHashes } from '../../pipelines/redis-client.ts';
 
 export function referenceDir(dataDir: string): string {
   return join(dataDir, 'reference', 'sunbird');
@@ -24,8 +26,14 @@ function rowsOf(body: unknown): unknown[] {
   }
 }
 
-export function registerReferenceRoutes(app: FastifyInstance, dataDir: string): void {
-  const tables = new ReferenceTables(referenceDir(dataDir));
+export function registerReferenceRoutes(app: FastifyInstance, dataDir: string, redisUrl?: string): void {
+  let tables: ReferenceTables = new FileReferenceTables(referenceDir(dataDir));
+  if (redisUrl) {
+    const redis = openRedis(redisUrl, 'keep the reference tables in this data dir');
+    redis.catch(() => undefined); // reported when onReady awaits it, failing the start
+    app.addHook('onReady', async () => { tables = new RedisReferenceTables(redisHashes(await redis)); });
+    app.addHook('onClose', async () => { await closeRedis(await redis); });
+  }
   app.put('/api/v1/sunbird/reference/:table', async (request) => {
     const table = tableOf((request.params as { table: string }).table);
     const rows = rowsOf(request.body);
@@ -36,7 +44,7 @@ export function registerReferenceRoutes(app: FastifyInstance, dataDir: string): 
   });
   app.get('/api/v1/sunbird/reference/:table/:id', async (request) => {
     const { table: name, id } = request.params as { table: string; id: string };
-    const row = tables.get(tableOf(name), id);
+    const row = await tables.read(tableOf(name), id);
     if (!row) throw new ApiError(404, 'not_found', `no ${name} with id '${id}'`);
     return row;
   });

@@ -2,7 +2,7 @@
 // group, or one per machine) deduplicate together: the first process to claim a key wins. A
 // claim stores who claimed it (the record's origin), so the same record read again after a crash
 // is recognised as itself, not as a duplicate of itself.
-import { createClient } from 'redis';
+import { closeRedis, openRedis, redisHashes, type SharedHashes } from '../../redis-client.ts';
 
 export type Claim = 'new' | 'again' | 'seen';
 
@@ -15,21 +15,13 @@ export interface SharedKeys {
   readonly scope: string;
   /** Claims each key for its owner for ttlMs, in order (a key twice in one call: the second is seen). */
   claim(entries: ReadonlyArray<{ key: string; owner: string }>, ttlMs: number): Promise<Claim[]>;
+  /** Hashes on the same Redis (reference tables). */
+  readonly hashes: SharedHashes;
   close(): Promise<void>;
 }
 
 export async function connectRedisKeys(url: string, scope: string): Promise<SharedKeys> {
-  let connected = false;
-  // at start an unreachable Redis is an error to report; once running, a lost connection is retried
-  const client = createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: (retries, cause) => (connected ? Math.min(2000, 100 * 2 ** retries) : cause) } });
-  // without a listener an error event would end the process; a command still fails and says why
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    connected = true;
-  } catch (error) {
-    throw new Error(`cannot reach Redis at ${url}: ${(error as Error).message}; start it, or leave --redis out to keep dedup state in this process`, { cause: error });
-  }
+  const client = await openRedis(url, 'keep pipeline state (dedup keys, reference tables) in this process');
   return {
     scope,
     async claim(entries, ttlMs) {
@@ -38,8 +30,9 @@ export async function connectRedisKeys(url: string, scope: string): Promise<Shar
       const holders = await Promise.all(entries.map(({ key, owner }) => client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.round(ttlMs)) }, GET: true })));
       return holders.map((holder, i) => (holder === null ? 'new' : holder === entries[i]!.owner ? 'again' : 'seen'));
     },
+    hashes: redisHashes(client),
     async close() {
-      await client.quit().catch(() => client.destroy());
+      await closeRedis(client);
     },
   };
 }
