@@ -9,7 +9,9 @@
 // - sunbird: generated telemetry v3 batches of 50 events posted to /v1/telemetry (4 in flight) →
 //   extractor → preprocessor → denormalizer, until all three have read everything (lag 0);
 //   `records` counts events.
-// Writes bench/results/<date>-<commit>-pipeline-<name>.json and .md.
+// `--redis URL` runs the server with its pipeline state in that Redis (dedup keys, Sunbird's
+// reference tables), to measure what Redis costs. Writes
+// bench/results/<date>-<commit>-pipeline-<name>[-redis].json and .md.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ const BIN = join(REPO_DIR, 'bin', 'tributary.js');
 
 interface PipelineBenchResult {
   pipeline: string;
+  /** Where the pipelines kept their dedup keys: in the process, or in Redis. */
+  state: 'embedded' | 'redis';
   commit: string;
   date: string;
   records: number;
@@ -111,18 +115,18 @@ async function postBodies(url: string, bodies: Buffer[], path = '/api/v1/logs?st
   await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
-async function run(name: string, records: number): Promise<PipelineBenchResult> {
+async function run(name: string, records: number, redis?: string): Promise<PipelineBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), `tributary-bench-${name}-`));
   const dataDir = join(dir, 'data');
   try {
-    let extra: string[] = [];
+    const extra: string[] = redis ? ['--redis', redis] : [];
     // four requests in flight deliver event time out of order by up to 4 bodies (200 s of it)
     if (name === 'user-login') writeFileSync(join(dir, 'tributary.yaml'), 'presets:\n  user-login:\n    window:\n      lateness: 10m\n');
     if (name === 'api-requests') {
       const file = join(dir, 'api_requests.log');
       const lines = generateApiRequestLines(records, { seed: 1 });
       writeFileSync(file, `${lines.join('\n')}\n`);
-      extra = ['--tail', file];
+      extra.push('--tail', file);
     }
     const bodies = name === 'user-login' ? userLoginBodies(records) : name === 'sunbird' ? sunbirdBodies(records) : [];
     const server = await startServer(dataDir, extra);
@@ -151,6 +155,7 @@ async function run(name: string, records: number): Promise<PipelineBenchResult> 
     await server.stop();
     return {
       pipeline: name,
+      state: redis ? 'redis' : 'embedded',
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim(),
       date: new Date().toISOString().slice(0, 10),
       records,
@@ -170,7 +175,7 @@ async function run(name: string, records: number): Promise<PipelineBenchResult> 
 
 function markdown(result: PipelineBenchResult): string {
   return [
-    `# Pipeline benchmark: ${result.pipeline} (${result.commit}, ${result.date})`, '',
+    `# Pipeline benchmark: ${result.pipeline}${result.state === 'redis' ? ', state in Redis' : ''} (${result.commit}, ${result.date})`, '',
     '| figure | value |', '|---|---:|',
     `| records | ${result.records} |`,
     `| seconds until lag 0 | ${result.seconds} |`,
@@ -185,14 +190,14 @@ function markdown(result: PipelineBenchResult): string {
 }
 
 export async function pipelineBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
+  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, redis: { type: 'string' }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
   const name = values.pipeline!;
   if (name !== 'user-login' && name !== 'api-requests' && name !== 'sunbird') throw new Error(`--pipeline ${name}: use user-login, api-requests or sunbird`);
   const records = Number(values.records ?? (name === 'user-login' ? 2_000_000 : name === 'sunbird' ? 500_000 : 3_000_000));
   process.stderr.write(`pipeline bench ${name}: ${records} records…\n`);
-  const result = await run(name, records);
+  const result = await run(name, records, values.redis);
   mkdirSync(values['results-dir']!, { recursive: true });
-  const base = join(values['results-dir']!, `${result.date}-${result.commit}-pipeline-${name}`);
+  const base = join(values['results-dir']!, `${result.date}-${result.commit}-pipeline-${name}${values.redis ? '-redis' : ''}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(result));
   process.stdout.write(markdown(result));
