@@ -45,9 +45,18 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
     return reply.code(202).send({ accepted: result.accepted });
   };
 
-  app.post('/', (request, reply) => ingest(request, reply, config.ingest.defaultStream));
-  app.post('/api/v1/logs', (request, reply) => {
-    const stream = (request.query as Record<string, string | undefined>).stream ?? config.ingest.defaultStream;
+  const streamOf = (request: FastifyRequest): string => (request.routeOptions.url === '/' ? config.ingest.defaultStream : (request.query as Record<string, string | undefined>).stream ?? config.ingest.defaultStream);
+  // past the backlog bound a request is refused before its body is read and parsed (Node drops the body)
+  const preParsing = async (request: FastifyRequest, reply: FastifyReply) => {
+    const stream = streamOf(request);
+    if (!isStreamName(stream)) return;
+    const refusal = await acceptor.admission(stream);
+    if (refusal) return sendError(reply, REFUSAL_STATUS[refusal.kind], refusal.code, refusal.message);
+  };
+
+  app.post('/', { preParsing }, (request, reply) => ingest(request, reply, config.ingest.defaultStream));
+  app.post('/api/v1/logs', { preParsing }, (request, reply) => {
+    const stream = streamOf(request);
     if (!isStreamName(stream)) {
       return sendError(reply, 400, 'bad_stream', streamNameProblem(stream));
     }

@@ -74,6 +74,30 @@ export class Acceptor {
   }
 
   /**
+   * Whether the stream's indexing backlog lets a request in, asked before its body is read: under
+   * overload a refusal then costs no parsing, and the server's time goes to what it can take.
+   */
+  async admission(stream: string): Promise<Refusal | undefined> {
+    try {
+      const route = await this.#route(stream);
+      const admission = await this.#gates.get(route.log)?.admit();
+      if (!admission || admission.admitted) return undefined;
+      const refusal = this.#backlogRefusal(admission.backlog);
+      this.#refuse(refusal);
+      return refusal;
+    } catch (error) {
+      // the append that follows finds and reports what is wrong with the log
+      if (!refusalFor(error)) throw error;
+      return undefined;
+    }
+  }
+
+  #backlogRefusal(backlog: number): Refusal {
+    const { maxBacklog, backlogWaitMs } = this.#config.ingest;
+    return { kind: 'backlog', code: 'backlog_full', message: `${backlog} records are waiting to be indexed (ingest.maxBacklog is ${maxBacklog}) and did not drain within ${backlogWaitMs} ms: retry after the Retry-After delay, or add indexing capacity` };
+  }
+
+  /**
    * Appends records to a topic of the main log that is not a stream (raw lines a pipeline parses
    * into one): not indexed, so not held back by the indexer's backlog; the pipeline's lag is.
    */
@@ -87,10 +111,7 @@ export class Acceptor {
     try {
       const route = await this.#route(stream, raw);
       const admission = raw ? undefined : await this.#gates.get(route.log)?.admit();
-      if (admission && !admission.admitted) {
-        const { maxBacklog, backlogWaitMs } = this.#config.ingest;
-        return this.#refuse({ kind: 'backlog', code: 'backlog_full', message: `${admission.backlog} records are waiting to be indexed (ingest.maxBacklog is ${maxBacklog}) and did not drain within ${backlogWaitMs} ms: retry after the Retry-After delay, or add indexing capacity` });
-      }
+      if (admission && !admission.admitted) return this.#refuse(this.#backlogRefusal(admission.backlog));
       now = Date.now();
       const stopTimer = this.#metrics.logAppendSeconds.startTimer();
       positions = await this.#produce(stream, raw, route, records.map((value, i) => {
