@@ -135,12 +135,13 @@ export class PipelineWorkers {
     this.#metrics?.pipelineBacklog.set({ pipeline: this.name }, backlog);
     const event = this.#policy!.decide(backlog, this.#workers.length, this.#maxWorkers(partitions), this.#now());
     if (!event || this.#stopped) return;
-    await this.#scaleTo(event.to);
+    // the event first: whoever sees the workers change also sees why
     this.#events.push(event);
     if (this.#events.length > EVENTS_KEPT) this.#events.shift();
     this.#metrics?.pipelineScalingEvents.inc({ pipeline: this.name, direction: event.to > event.from ? 'up' : 'down' });
-    this.#metrics?.pipelineWorkers.set({ pipeline: this.name }, this.#workers.length);
     console.log(`pipeline ${this.name}: ${event.from} → ${event.to} workers (${event.reason})`);
+    await this.#scaleTo(event.to);
+    this.#metrics?.pipelineWorkers.set({ pipeline: this.name }, this.#workers.length);
   }
 
   async #scaleTo(count: number): Promise<void> {
