@@ -503,6 +503,31 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, cap
           }
         }));
 
+      it('gives each member of a group the partitions of the topics it subscribed to, when members subscribe to different topics', () =>
+        withLog(async ({ log }) => {
+          // two deployments with different topic prefixes sharing a group name, as seed 000's groups would
+          const [first, second] = [uniqueName('subs-a'), uniqueName('subs-b')];
+          const group = uniqueName('g-subs');
+          for (const topic of [first, second]) await log.createTopic(topic, { partitions: 2 });
+          const a = startConsumer(log, { group, topics: [first] });
+          const b = startConsumer(log, { group, topics: [second] });
+          try {
+            const owned = (member: typeof a) => [...member.owned].sort().join(' ');
+            await waitFor(() => a.owned.size === 2 && b.owned.size === 2, timeoutMs, 'each member to own its topic\'s 2 partitions');
+            assert.deepEqual([owned(a), owned(b)], [`${first}:0 ${first}:1`, `${second}:0 ${second}:1`]);
+            for (const topic of [first, second]) {
+              await log.produce(topic, [0, 1].flatMap((partition) => values(3, `${topic}-p${partition}`).map((m) => ({ ...m, partition }))));
+            }
+            await waitFor(() => a.received.length >= 6 && b.received.length >= 6, timeoutMs, 'each member to read its own topic');
+            await sleep(caps.settleMs);
+            assert.deepEqual([...new Set(a.received.map((m) => m.topic))], [first]);
+            assert.deepEqual([...new Set(b.received.map((m) => m.topic))], [second]);
+            assert.deepEqual([a.received.length, b.received.length], [6, 6]);
+          } finally {
+            await Promise.all([a.stop(), b.stop()]);
+          }
+        }));
+
       it('gives members that join while a rebalance revokes their share, every message read once', () =>
         withLog(async ({ log }) => {
           const topic = uniqueName('join-mid-rebalance');

@@ -13,6 +13,7 @@ import type { BatchHandler, Consumer, ConsumerOptions, MessageBatch, PartitionOf
 import { LogError, partitionKey } from '../log.ts';
 import { hasApiError, toLogError } from './errors.ts';
 import { fetchedMessages } from './fetched-messages.ts';
+import { subscriptionAssigner } from './subscription-assigner.ts';
 import type { ResolvedKafkaLogOptions } from './kafka-log.ts';
 
 const HANDLER_BACKOFF_MS = [200, 500, 1000, 2000, 5000];
@@ -126,6 +127,7 @@ export class KafkaGroupConsumer implements Consumer {
       heartbeatInterval: this.#log.heartbeatIntervalMs,
       rebalanceTimeout: this.#log.rebalanceTimeoutMs,
       protocolsMetadata: () => this.#beforeJoin(),
+      partitionAssigner: subscriptionAssigner,
     };
   }
 
