@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Log } from '../log/log.ts';
-import type { StreamLog } from '../log/stream-topics.ts';
+import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
@@ -127,8 +127,9 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRoute
   const replays = new Map<string, Promise<unknown>>();
   app.get('/api/v1/pipelines', async () => {
     const pipelines = await Promise.all(deps.pipelines().map((runner) => describe(runner, runner.inputLog)));
-    const indexers = await Promise.all(deps.streams.map(async ({ log, indexerGroup }) => ({
-      name: indexerGroup, group: indexerGroup, steps: [], outputs: { default: { store: '(the stream of each topic)' } }, lag: await lagOf(log, indexerGroup),
+    const indexers = await Promise.all(deps.streams.map(async (streamLog) => ({
+      name: streamLog.indexerGroup, group: streamLog.indexerGroup, steps: [], outputs: { default: { store: '(the stream of each topic)' } },
+      lag: await describeStreamGroup(streamLog).then((description) => description.partitions.reduce((sum, partition) => sum + partition.lag, 0), () => null),
     })));
     return { pipelines, indexers };
   });

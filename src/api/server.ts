@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import { LogError, type Log } from '../log/log.ts';
-import type { StreamLog } from '../log/stream-topics.ts';
+import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Metrics } from '../metrics.ts';
@@ -137,8 +137,9 @@ function tlsFiles(tls: NonNullable<Config['tls']>): { cert: Buffer; key: Buffer 
 }
 
 async function updateLag(deps: ServerDeps): Promise<void> {
-  for (const { log, indexerGroup: group } of deps.streams) {
-    const description = await log.describeGroup(group).catch(() => null);
+  for (const streamLog of deps.streams) {
+    const group = streamLog.indexerGroup;
+    const description = await describeStreamGroup(streamLog).catch(() => null);
     for (const partition of description?.partitions ?? []) {
       deps.metrics.processorLag.set({ group, topic: partition.topic, partition: String(partition.partition) }, partition.lag);
     }

@@ -4,7 +4,7 @@
 // cluster Tributary must not index the topics of every other team: the streams it creates get a
 // prefix ("tributary." by default), and topics written by other producers are indexed only when a
 // kafka-topic source names them (the stream keeps the topic's name).
-import type { Log, TopicConfig, TopicFilter } from './log.ts';
+import type { GroupDescription, Log, TopicConfig, TopicFilter } from './log.ts';
 import { STREAM_NAME_SOURCE } from '../record/stream-name.ts';
 
 /** The consumer group that indexes the streams of the main log. */
@@ -64,6 +64,21 @@ export interface StreamLog {
   topics: StreamTopics;
   /** The indexer's consumer group on this log. */
   indexerGroup: string;
+}
+
+/** Whether the indexer's subscription takes this topic. */
+export function subscribes(topics: StreamTopics, topic: string): boolean {
+  return topics.subscription instanceof RegExp ? topics.subscription.test(topic) : topics.subscription(topic);
+}
+
+/**
+ * The indexer group's partitions on this log's stream topics only. On a shared Kafka cluster
+ * another deployment (another topic prefix) may use the same group name: its topics' lag is not
+ * this deployment's backlog.
+ */
+export async function describeStreamGroup({ log, topics, indexerGroup }: StreamLog): Promise<GroupDescription> {
+  const description = await log.describeGroup(indexerGroup);
+  return { ...description, partitions: description.partitions.filter((partition) => subscribes(topics, partition.topic)) };
 }
 
 export interface StreamRoute {

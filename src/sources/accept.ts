@@ -52,8 +52,8 @@ export class Acceptor {
     this.#ingestedTopics = new Map(streams.map(({ log }) => [log, new Set<string>()]));
     // Only a process that also indexes holds ingest back: elsewhere the log is the buffer.
     const gated = config.roles.includes('process') ? streams : [];
-    this.#gates = new Map(gated.map(({ log, indexerGroup }) => [log, new BacklogGate(
-      () => indexingBacklog(log, indexerGroup, this.#ingestedTopics.get(log)!),
+    this.#gates = new Map(gated.map((streamLog) => [streamLog.log, new BacklogGate(
+      () => indexingBacklog(streamLog, this.#ingestedTopics.get(streamLog.log)!),
       { maxBacklog: config.ingest.maxBacklog, maxWaitMs: config.ingest.backlogWaitMs },
     )]));
   }

@@ -2,7 +2,7 @@
 // records wait until the indexer catches up, so search stays fresh and the log does not grow
 // without bound under overload. Records still waiting after maxWaitMs are refused (HTTP: 429
 // with Retry-After), so senders back off instead of piling up.
-import type { Log } from '../log/log.ts';
+import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
 
 export interface BacklogGateOptions {
   /** Records waiting to be indexed past which requests wait; 0 turns the gate off. */
@@ -51,8 +51,9 @@ export class BacklogGate {
  * Records of `topics` the group has not processed. A topic the group has not picked up yet (just
  * created, not yet assigned) counts from its start: it is backlog too.
  */
-export async function indexingBacklog(log: Log, group: string, topics: Iterable<string>): Promise<number> {
-  const description = await log.describeGroup(group);
+export async function indexingBacklog(streams: StreamLog, topics: Iterable<string>): Promise<number> {
+  const { log } = streams;
+  const description = await describeStreamGroup(streams);
   let backlog = description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
   const seen = new Set(description.partitions.map((partition) => partition.topic));
   for (const topic of topics) {
