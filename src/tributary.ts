@@ -10,7 +10,7 @@ import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
 import { logEngine, openStreamLogs, SOURCES, storeEngine, streamPartitions, type RunningSource } from './registry.ts';
-import { Indexer } from './processors/indexer.ts';
+import { IndexingRunner, indexingPipelineConfig } from './pipelines/indexing-runner.ts';
 import { Metrics } from './metrics.ts';
 import { buildServer, type ServerDeps } from './api/server.ts';
 import { authEnabled, outsideKey, type AuditRecord } from './auth/http-auth.ts';
@@ -96,18 +96,26 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   opened.push(() => store.close());
   const processing = config.roles.includes('process');
   const partitionsOf = streamPartitions(config);
-  const indexers = processing ? streams.map((streamLog) => new Indexer(streamLog, store, { ...config.indexer, metrics })) : [];
   const sharedKeys = processing && config.redis.url ? await connectRedisKeys(config.redis.url, await recordScope(config)) : undefined;
   if (sharedKeys) opened.push(() => sharedKeys.close());
+  const runnerDeps = { streams, store, dataDir: config.dataDir, partitionsOf, metrics, sharedKeys };
+  // the indexer is the pipeline with no steps whose output is the store stream of each topic
+  const indexers = processing
+    ? streams.map((streamLog) => {
+      const options = { ...config.indexer, metrics };
+      const name = streamLog.indexerGroup;
+      return new PipelineWorkers(name, indexingPipelineConfig(streamLog, options), runnerDeps, () => new IndexingRunner(name, streamLog, store, options));
+    })
+    : [];
   const pipelines = processing
-    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineWorkers(name, pipeline, { streams, store, dataDir: config.dataDir, partitionsOf, metrics, sharedKeys }))
+    ? Object.entries(configuredPipelines(config)).map(([name, pipeline]) => new PipelineWorkers(name, pipeline, runnerDeps))
     : [];
   const acceptor = config.roles.includes('ingest') ? new Acceptor(streams, config, metrics, partitionsOf) : undefined;
   let ready = false;
   const savedSearches = config.roles.includes('query') ? new SavedSearches(config.dataDir) : undefined;
-  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => pipelines, savedSearches, auth: authOf(config, acceptor) });
+  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => [...indexers, ...pipelines], savedSearches, auth: authOf(config, acceptor) });
   opened.push(() => server.close());
-  for (const indexer of indexers) indexer.start();
+  for (const indexer of indexers) await indexer.start();
   opened.push(() => Promise.all(indexers.map((indexer) => indexer.stop())));
   opened.push(() => Promise.all(pipelines.map((pipeline) => pipeline.stop())));
   for (const pipeline of pipelines) await pipeline.start();

@@ -1,25 +1,22 @@
 // GET /api/v1/pipelines and /api/v1/pipelines/:name: what each pipeline read, wrote per output,
-// dead-lettered and holds, with its consumer group's lag; the indexer is listed as the pipeline
-// that makes streams searchable. POST /api/v1/pipelines/:name/replay (`tributary dlq replay`)
+// dead-lettered and holds, with its consumer group's lag; the indexer is listed first, the
+// pipeline that makes streams searchable. POST /api/v1/pipelines/:name/replay (`tributary dlq replay`)
 // sends the pipeline's dead letters that arrived since the last replay through it again: their
 // originals are produced to its first input, and the newest replayed letter's ingest time is kept
 // as the replay mark (data dir, pipelines/NAME/replayed.json) so each letter is replayed once.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Log } from '../log/log.ts';
-import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
 import { DEFAULT_DEAD_LETTER_STREAM } from '../pipelines/config.ts';
 import { originalOf } from '../pipelines/dead-letter-formats.ts';
+import { isIndexingPipeline } from '../pipelines/indexing-runner.ts';
 import { writeFileAtomic } from '../log/embedded/atomic-file.ts';
 import { ApiError } from './errors.ts';
 
 export interface PipelineRouteDeps {
-  log: Log;
-  streams: StreamLog[];
   pipelines: () => readonly PipelineWorkers[];
   /** For replay: the store dead letters are searched in, where originals go back in, where the mark is kept. */
   store?: Store;
@@ -37,16 +34,7 @@ const REFUSAL_STATUS = { backlog: 429, too_large: 413, unavailable: 503 } as con
 const PAGE = 5000;
 const CHUNK = 1000;
 
-async function lagOf(log: Log, group: string): Promise<number | null> {
-  try {
-    const description = await log.describeGroup(group);
-    return description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
-  } catch {
-    return null;
-  }
-}
-
-async function describe(runner: PipelineWorkers, log: Log): Promise<Record<string, unknown>> {
+async function describe(runner: PipelineWorkers): Promise<Record<string, unknown>> {
   const { config } = runner;
   return {
     ...runner.stats(),
@@ -54,7 +42,7 @@ async function describe(runner: PipelineWorkers, log: Log): Promise<Record<strin
     steps: config.steps.map((step) => Object.keys(step)[0]),
     outputs: config.outputs,
     deadLetterTopic: config.deadLetters?.topic ?? '_dead_letters',
-    lag: await lagOf(log, runner.group),
+    lag: await runner.lag().catch(() => null),
     paused: runner.paused,
     autoscale: runner.scaling(),
   };
@@ -126,29 +114,27 @@ async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ repl
 export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRouteDeps): void {
   const replays = new Map<string, Promise<unknown>>();
   app.get('/api/v1/pipelines', async () => {
-    const pipelines = await Promise.all(deps.pipelines().map((runner) => describe(runner, runner.inputLog)));
-    const indexers = await Promise.all(deps.streams.map(async (streamLog) => ({
-      name: streamLog.indexerGroup, group: streamLog.indexerGroup, steps: [], outputs: { default: { store: '(the stream of each topic)' } },
-      lag: await describeStreamGroup(streamLog).then((description) => description.partitions.reduce((sum, partition) => sum + partition.lag, 0), () => null),
-    })));
-    return { pipelines, indexers };
+    return { pipelines: await Promise.all(deps.pipelines().map((runner) => describe(runner))) };
   });
   app.get<{ Params: { name: string } }>('/api/v1/pipelines/:name', async (request) => {
     const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
     if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
-    return describe(runner, runner.inputLog);
+    return describe(runner);
   });
   for (const action of ['pause', 'resume'] as const) {
     app.post<{ Params: { name: string } }>(`/api/v1/pipelines/:name/${action}`, async (request) => {
       const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
       if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
       await runner[action]();
-      return describe(runner, runner.inputLog);
+      return describe(runner);
     });
   }
   app.post<{ Params: { name: string } }>('/api/v1/pipelines/:name/replay', async (request) => {
     const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
     if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
+    if (isIndexingPipeline(runner.config)) {
+      throw new ApiError(400, 'not_replayable', `the indexer's dead letters are records the store refused, each with its stream and reason: search them with stream:_dead_letters and send them again once the cause is fixed`);
+    }
     const { store, acceptor, dataDir } = deps;
     if (!store || !acceptor || !dataDir) throw new ApiError(503, 'replay_unavailable', 'dead letters are replayed by a process with the ingest role that also runs the pipeline');
     // one replay of a pipeline at a time, so no letter is sent twice

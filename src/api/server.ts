@@ -107,7 +107,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     for (const preset of PRESETS) preset.routes?.({ app, store: deps.store, config });
   }
   registerLogRoutes(app, { log: deps.log, scalingOf: (group) => deps.pipelines?.().find((pipeline) => pipeline.group === group)?.scaling() ?? null });
-  registerPipelineRoutes(app, { log: deps.log, streams: deps.streams, pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
+  registerPipelineRoutes(app, { pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
 
   // A browser gets the explorer; a client (Elasticsearch's, a shipper's probe) the version block it expects.
   const ui = registerUiRoutes(app);

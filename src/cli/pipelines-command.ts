@@ -63,8 +63,8 @@ async function run(name: string, action: () => Promise<void>): Promise<void> {
   }
 }
 
-export function formatPipelines(pipelines: PipelineView[], indexers: PipelineView[]): string {
-  const rows = [...pipelines, ...indexers].map((p) => [p.name, p.group, orDash(p.recordsIn), p.out ? sum(p.out) : '-',
+export function formatPipelines(pipelines: PipelineView[]): string {
+  const rows = pipelines.map((p) => [p.name, p.group, orDash(p.recordsIn), p.out ? sum(p.out) : '-',
     p.deadLetters ? sum(p.deadLetters) : '-', orDash(p.lateRecords), orDash(p.lag), orDash(p.stateBytes)]);
   return formatTable(['NAME', 'GROUP', 'IN', 'OUT', 'DEAD LETTERS', 'LATE', 'LAG', 'STATE BYTES'], rows);
 }
@@ -107,8 +107,8 @@ export function registerPipelines(program: Command): void {
 
   withServerOptions(pipelines.command('list').description('one line per pipeline: records in and out, dead letters, late records, lag, state'))
     .action((flags: ServerFlags) => run('pipelines list', async () => {
-      const answer = (await getJson(`${serverUrl(flags.url ?? flags.server)}/api/v1/pipelines`)) as { pipelines: PipelineView[]; indexers: PipelineView[] };
-      console.log(flags.json ? JSON.stringify(answer) : formatPipelines(answer.pipelines, answer.indexers));
+      const answer = (await getJson(`${serverUrl(flags.url ?? flags.server)}/api/v1/pipelines`)) as { pipelines: PipelineView[] };
+      console.log(flags.json ? JSON.stringify(answer) : formatPipelines(answer.pipelines));
     }));
 
   withServerOptions(pipelines.command('describe').description('inputs, steps, outputs, counters per output and step, state, lag, last checkpoint')

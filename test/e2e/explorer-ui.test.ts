@@ -420,6 +420,7 @@ describe('the web explorer', { skip }, () => {
     await page.locator('[data-testid=topics-table] td', { hasText: 'logs' }).first().waitFor();
     const pipelines = await page.locator('[data-testid=pipelines-table] tbody tr').allTextContents();
     assert.ok(pipelines.some((row) => row.startsWith('user-login')), pipelines.join('\n'));
+    assert.ok(pipelines.some((row) => row.startsWith('tributary-indexer')), 'the indexer is listed as a pipeline');
     const groups = await page.locator('[data-testid=groups-table] tbody tr').allTextContents();
     assert.ok(groups.some((row) => row.startsWith('tributary-indexer')));
     await screenshot(page, 'explorer-pipelines');

@@ -62,7 +62,7 @@ describe('tributary pipelines and dlq replay against a running server', () => {
       assert.match(list.stdout, /^NAME +GROUP +IN +OUT +DEAD LETTERS +LATE +LAG +STATE BYTES$/m);
       assert.match(list.stdout, /^user-login +pipeline-user-login +6 +\d+ +3 +0 +\d+ +\d+$/m);
       const json = JSON.parse((await tributary(['pipelines', 'list', '--json', '--server', server.url])).stdout);
-      assert.deepEqual(json.pipelines.map((p: { name: string }) => p.name), ['user-login', 'function-call-logs', 'leader-activity-logs', 'eventsphere-routing', 'sunbird-telemetry-extractor', 'sunbird-telemetry-preprocessor', 'sunbird-telemetry-denormalizer']);
+      assert.deepEqual(json.pipelines.map((p: { name: string }) => p.name), ['tributary-indexer', 'user-login', 'function-call-logs', 'leader-activity-logs', 'eventsphere-routing', 'sunbird-telemetry-extractor', 'sunbird-telemetry-preprocessor', 'sunbird-telemetry-denormalizer']);
 
       const described = await tributary(['pipelines', 'describe', 'user-login', '--url', server.url]);
       assert.equal(described.code, 0, described.stderr);
@@ -74,7 +74,7 @@ describe('tributary pipelines and dlq replay against a running server', () => {
       assert.match(described.stdout, /Last checkpoint: \d{4}-/);
       const unknown = await tributary(['pipelines', 'describe', 'nope', '--url', server.url]);
       assert.equal(unknown.code, 1);
-      assert.match(unknown.stderr, /no pipeline named 'nope' .*its pipelines: user-login/);
+      assert.match(unknown.stderr, /no pipeline named 'nope' .*its pipelines: tributary-indexer, user-login/);
 
       // the fix: user-login no longer requires device_type and app_version, and writes to a stream of its own
       await server.kill();
@@ -99,6 +99,42 @@ describe('tributary pipelines and dlq replay against a running server', () => {
       assert.equal(second.code, 0, second.stderr);
       assert.equal(JSON.parse(second.stdout).replayed, 0);
       assert.equal(await total(server.url, 'dead-letter-queue'), invalid.length);
+    } finally {
+      await server.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the indexer as a pipeline: listed, described, paused (records wait, unsearchable) and resumed', async () => {
+    const dataDir = tempDir('indexer-pipeline');
+    const server = await startChild(dataDir);
+    const post = (n: number) => postJson(`${server.url}/api/v1/logs?stream=app`, JSON.stringify({ n, message: `record ${n}` }));
+    try {
+      for (const n of [1, 2, 3]) assert.equal((await post(n)).status, 202);
+      await waitFor(async () => ((await total(server.url, 'app')) === 3 ? true : undefined), 15_000, 'three records searchable');
+      const list = await tributary(['pipelines', 'list', '--url', server.url]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, /^tributary-indexer +tributary-indexer +\d+ +\d+ +0 +0 +0 +0$/m);
+      const described = await tributary(['pipelines', 'describe', 'tributary-indexer', '--url', server.url]);
+      assert.equal(described.code, 0, described.stderr);
+      assert.match(described.stdout, /Steps: -/);
+      assert.match(described.stdout, /Outputs: default → store \(the stream of each topic\)/);
+      assert.match(described.stdout, /Input topics: .*\bapp\b/);
+
+      assert.equal((await tributary(['pipelines', 'pause', 'tributary-indexer', '--url', server.url])).code, 0);
+      for (const n of [4, 5]) assert.equal((await post(n)).status, 202, 'ingest goes on while the indexer is paused');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(await total(server.url, 'app'), 3, 'records wait in the log while the indexer is paused');
+      const paused = JSON.parse((await tributary(['pipelines', 'describe', 'tributary-indexer', '--json', '--url', server.url])).stdout);
+      assert.equal(paused.paused, true);
+      assert.equal(paused.lag, 2);
+
+      assert.equal((await tributary(['pipelines', 'resume', 'tributary-indexer', '--url', server.url])).code, 0);
+      await waitFor(async () => ((await total(server.url, 'app')) === 5 ? true : undefined), 15_000, 'the waiting records searchable after resume');
+
+      const replay = await tributary(['dlq', 'replay', 'tributary-indexer', '--url', server.url]);
+      assert.equal(replay.code, 1);
+      assert.match(replay.stderr, /the indexer's dead letters are records the store refused/);
     } finally {
       await server.kill();
       rmSync(dataDir, { recursive: true, force: true });

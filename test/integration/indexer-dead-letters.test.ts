@@ -9,8 +9,8 @@ import { openEmbeddedLog } from '../../src/log/embedded/embedded-log.ts';
 import { streamTopics } from '../../src/log/stream-topics.ts';
 import { DuckDbStore } from '../../src/stores/embedded/duckdb-store.ts';
 import { UnstorableRecordError, type Store, type WriteBatch, type OffsetCommit } from '../../src/stores/store.ts';
-import { Indexer } from '../../src/processors/indexer.ts';
-import { DEAD_LETTER_STREAM } from '../../src/processors/dead-letters.ts';
+import { IndexingRunner } from '../../src/pipelines/indexing-runner.ts';
+import { DEAD_LETTER_STREAM } from '../../src/pipelines/store-dead-letters.ts';
 import { withTempDir } from '../support/store-files.ts';
 import { waitFor } from '../e2e/harness.ts';
 
@@ -39,12 +39,12 @@ describe('indexer: records the store refuses', () => {
     const real = await DuckDbStore.open(path.join(dir, 'store'));
     const state = { down: false };
     const store = refusingStore(real, state);
-    const indexer = new Indexer({ log, topics: streamTopics(''), indexerGroup: 'indexer' }, store, { batchSize: 100, maxWaitMs: 20 });
+    const indexer = new IndexingRunner('indexer', { log, topics: streamTopics(''), indexerGroup: 'indexer' }, store, { batchSize: 100, maxWaitMs: 20 });
     try {
       await log.createTopic('app', { partitions: 1 });
       const values = Array.from({ length: 10 }, (_, n) => (n === 3 || n === 7 ? `{"n":${n},"v":"refuse me"}` : `{"n":${n}}`));
       await log.produce('app', values.map((value) => ({ value: Buffer.from(value) })));
-      indexer.start();
+      await indexer.start();
       await waitFor(async () => ((await streamRecords(real, DEAD_LETTER_STREAM)).length === 2 ? true : undefined), 10_000, 'two dead letters');
       assert.deepEqual((await streamRecords(real, 'app')).map((record) => record.n), [0, 1, 2, 4, 5, 6, 8, 9]);
       const letters = (await streamRecords(real, DEAD_LETTER_STREAM)).sort((a, b) => Number(a.offset) - Number(b.offset));
@@ -64,6 +64,8 @@ describe('indexer: records the store refuses', () => {
       state.down = false;
       await waitFor(async () => ((await streamRecords(real, 'app')).length === 10 ? true : undefined), 10_000, 'the waiting batch to be stored');
       assert.equal((await streamRecords(real, DEAD_LETTER_STREAM)).length, 2);
+      const stats = indexer.stats();
+      assert.deepEqual([stats.recordsIn, stats.out, stats.deadLetters, stats.inputTopics], [12, { default: 10 }, { store: 2 }, ['app']]);
     } finally {
       await indexer.stop();
       await real.close();

@@ -1,5 +1,5 @@
-// A pipeline as this process runs it: one worker (a PipelineRunner, a member of the pipeline's
-// consumer group), or, with `autoscale` in its config, 1 to N of them, as many as the group's
+// A pipeline as this process runs it: one worker (a member of the pipeline's consumer group: a
+// PipelineRunner, or the indexer's IndexingRunner), or, with `autoscale` in its config, 1 to N of them, as many as the group's
 // backlog calls for (lag-policy.ts). The backlog is what no worker has read yet: each
 // partition's end offset minus the furthest of the group's commit and the workers' positions,
 // so records a batch step holds for its 15 minutes count as read, not as waiting.
@@ -8,6 +8,7 @@ import type { Metrics } from '../../metrics.ts';
 import { parseDuration } from '../../query/duration.ts';
 import type { PipelineConfig } from '../config.ts';
 import { PipelineRunner, type PipelineStats, type RunnerDeps } from '../runner.ts';
+import type { PipelineWorker } from '../worker.ts';
 import { LagPolicy, type ScalingEvent } from './lag-policy.ts';
 
 const EVENTS_KEPT = 50;
@@ -34,12 +35,12 @@ export interface Scaling {
 export class PipelineWorkers {
   readonly name: string;
   readonly config: PipelineConfig;
-  readonly #deps: RunnerDeps;
   readonly #metrics?: Metrics;
   readonly #now: () => number;
   readonly #autoscale?: AutoscaleConfig;
   readonly #policy?: LagPolicy;
-  readonly #workers: PipelineRunner[] = [];
+  readonly #createWorker: (worker: number) => PipelineWorker;
+  readonly #workers: PipelineWorker[] = [];
   /** What stopped workers counted, so the pipeline's totals never go back. */
   readonly #retired: PipelineStats[] = [];
   readonly #events: ScalingEvent[] = [];
@@ -51,15 +52,16 @@ export class PipelineWorkers {
   #paused = false;
   #stopped = false;
 
-  constructor(name: string, config: PipelineConfig, deps: RunnerDeps) {
+  /** Workers are step runners unless `createWorker` makes another kind (the indexer's). */
+  constructor(name: string, config: PipelineConfig, deps: RunnerDeps, createWorker?: (worker: number) => PipelineWorker) {
     this.name = name;
     this.config = config;
-    this.#deps = deps;
     this.#metrics = deps.metrics;
     this.#now = deps.now ?? Date.now;
     this.#autoscale = config.autoscale;
     if (this.#autoscale) this.#policy = new LagPolicy(this.#autoscale.thresholds, parseDuration(this.#autoscale.cooldown));
-    this.#workers.push(new PipelineRunner(name, config, { ...deps, worker: 1 }));
+    this.#createWorker = createWorker ?? ((worker) => new PipelineRunner(name, config, { ...deps, worker }));
+    this.#workers.push(this.#createWorker(1));
   }
 
   get group(): string {
@@ -110,6 +112,14 @@ export class PipelineWorkers {
     return sumStats(this.#workers.map((worker) => worker.stats()), this.#retired);
   }
 
+  /** Records of the input not read yet by the group. */
+  async lag(): Promise<number> {
+    const worker = this.#workers[0]!;
+    if (worker.lag) return worker.lag();
+    const description = await this.inputLog.describeGroup(this.group);
+    return description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
+  }
+
   scaling(): Scaling | null {
     if (!this.#autoscale) return null;
     return { workers: this.#workers.length, maxWorkers: this.#maxWorkers(this.#partitions), thresholds: this.#autoscale.thresholds, backlog: this.#backlog, events: [...this.#events] };
@@ -146,7 +156,7 @@ export class PipelineWorkers {
 
   async #scaleTo(count: number): Promise<void> {
     while (this.#workers.length < count) {
-      const worker = new PipelineRunner(this.name, this.config, { ...this.#deps, worker: this.#workers.length + 1 });
+      const worker = this.#createWorker(this.#workers.length + 1);
       if (this.#paused) await worker.pause();
       await worker.start();
       this.#workers.push(worker);
