@@ -2,7 +2,7 @@
 // per connection: preparing parses and plans the SQL, a few ms for a template's insert, which
 // was a large share of a small write. DuckDB binds a prepared statement again by itself when a
 // column was added since.
-import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 
 /** Past this many, the least recently used statement is released. */
 const MAX_PREPARED = 64;
@@ -15,11 +15,20 @@ export class PreparedStatements {
     this.connection = connection;
   }
 
-  async runAndReadAll(sql: string, values: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBResultReader> {
+  runAndReadAll(sql: string, values: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBResultReader> {
+    return this.execute(sql, values, types, (prepared) => prepared.runAndReadAll());
+  }
+
+  /** The result as DuckDB's chunks, for reading a column's vector whole (no value converted one by one). */
+  runChunks(sql: string, values: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBMaterializedResult> {
+    return this.execute(sql, values, types, (prepared) => prepared.run());
+  }
+
+  private async execute<T>(sql: string, values: DuckDBValue[], types: DuckDBType[] | undefined, run: (prepared: DuckDBPreparedStatement) => Promise<T>): Promise<T> {
     const prepared = await this.get(sql);
     try {
       prepared.bind(values, types);
-      return await prepared.runAndReadAll();
+      return await run(prepared);
     } catch (error) {
       // a statement that failed is prepared afresh next time
       this.release(sql);

@@ -5,7 +5,7 @@
 // still left keeps its original text (`raw`) with the fields derived in JavaScript by toRecord.
 // No value crosses into JavaScript on the common path.
 import { isUtf8 } from 'node:buffer';
-import { blobValue, listValue, LIST, VARCHAR, BLOB, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { blobValue, listValue, LIST, VARCHAR, BLOB, type DuckDBAppender, type DuckDBIntegerVector, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import type { LogRecord } from '../../record/record.ts';
@@ -293,10 +293,25 @@ export class TypedWriter {
     const text = blobValue(joined(lines));
     const positions = positionRuns(lines);
     const ids = ownIds(lines);
+    const compact = ids === null ? compactPositions(lines) : null;
+    if (compact) {
+      // the inserted rows' offsets, one INTEGER column read as DuckDB's vectors
+      const result = await this.prepared.runChunks(insertSql(template, { offsetsOnly: true }, zone), [text, positions, stream], [BLOB, VARCHAR, VARCHAR]);
+      const inserted = result.rowCount;
+      if (inserted === 0) return lines;
+      if (inserted * 2 >= written) this.registry.matched(template);
+      if (inserted === lines.length) return [];
+      const stored = new Uint8Array(compact.span);
+      for (let c = 0; c < result.chunkCount; c++) {
+        const vector = result.getChunk(c).getColumnVector(0) as DuckDBIntegerVector;
+        for (let i = 0; i < vector.itemCount; i++) stored[(vector.getItem(i)! - compact.base % OFFSET_MODULUS + OFFSET_MODULUS) % OFFSET_MODULUS] = 1;
+      }
+      return lines.filter((line) => stored[line.offset - compact.base] === 0);
+    }
     const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
     const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
     // the inserted rows' positions tell the misses apart: a second statement would parse every line again
-    const result = await this.prepared.runAndReadAll(insertSql(template, ids !== null, zone), params, types);
+    const result = await this.prepared.runAndReadAll(insertSql(template, { ownIds: ids !== null }, zone), params, types);
     const inserted = result.currentRowCount;
     if (inserted === 0) return lines;
     // tried first next time only when it holds most of a write: a rare shape last would push the common one back
@@ -370,17 +385,36 @@ function typedLinesSql(template: Template, zone: string): string {
  * vectors of each write instead of spread over all of them: a newest-first search bounded by ts
  * (newest-first.ts) then decodes the other columns of those vectors only. Same CPU and size.
  */
-function insertSql(template: Template, ownIds: boolean, zone: string): string {
+/** Offsets come back modulo this (an INTEGER: no BigInt per row); a write's lines span far less. */
+const OFFSET_MODULUS = 2 ** 30;
+
+function insertSql(template: Template, { ownIds = false, offsetsOnly = false }: { ownIds?: boolean; offsetsOnly?: boolean }, zone: string): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
   const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
   // $4: the lines' own ids, a list indexed by line number, only when a line has one
   const rid = ownIds ? '$4[i]' : 'NULL';
+  // lines of one partition and topic with no own ids are told apart by their offsets alone (RETURNING takes no parameter)
+  const returning = offsetsOnly ? `(off % ${OFFSET_MODULUS})::INTEGER` : 'part, off, src, rid';
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
     ${typedLinesSql(template, zone)}
     SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts
-    RETURNING part, off, src, rid`;
+    RETURNING ${returning}`;
+}
+
+/** Lines of one partition and topic, offsets within a span an array can mark: each line's offset from the lowest names it. */
+function compactPositions(lines: Line[]): { base: number; span: number } | null {
+  const { partition, src } = lines[0]!;
+  let low = Infinity;
+  let high = -Infinity;
+  for (const line of lines) {
+    if (line.partition !== partition || line.src !== src) return null;
+    if (line.offset < low) low = line.offset;
+    if (line.offset > high) high = line.offset;
+  }
+  const span = high - low + 1;
+  return span <= Math.min(lines.length * 4 + 1024, OFFSET_MODULUS) ? { base: low, span } : null;
 }
 
 function fitsParsed(template: Template, line: Line): boolean {
