@@ -54,7 +54,9 @@ export async function tailOf(file: string, lines = 20): Promise<string> {
 export async function startServer(o: StartServerOptions): Promise<ServerHandle> {
   const started = performance.now();
   const log = createWriteStream(o.logFile, { flags: 'a' });
-  const child = spawn(o.node, [o.bin, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', o.dataDir, '--log', 'embedded'], {
+  // BENCH_NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server
+  const nodeArgs = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(o.node, [...nodeArgs, o.bin, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', o.dataDir, '--log', 'embedded'], {
     cwd: o.cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'],
   });
   const handle: Partial<ServerHandle> & { exit: ServerHandle['exit'] } = { child, logFile: o.logFile, exit: undefined };

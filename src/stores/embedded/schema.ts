@@ -20,15 +20,17 @@ export const SORTED_TABLE = `CREATE TABLE IF NOT EXISTS records_sorted (
   tpl INTEGER,
   raw VARCHAR,
   src SMALLINT NOT NULL DEFAULT 0,
-  rid VARCHAR
+  rid VARCHAR,
+  rest VARCHAR
 )`;
 
 /**
  * Columns stores written before them lack, added when opened (after any typed columns, so code
  * must not rely on column positions): `src` numbers the topics feeding a stream (store_sources),
- * `rid` holds an id a record carried of its own.
+ * `rid` holds an id a record carried of its own, `rest` the members past a wide template's typed
+ * ones as a JSON object (template.ts, Shape.rest).
  */
-export const ADDED_COLUMNS = ['src SMALLINT DEFAULT 0', 'rid VARCHAR'] as const;
+export const ADDED_COLUMNS = ['src SMALLINT DEFAULT 0', 'rid VARCHAR', 'rest VARCHAR'] as const;
 
 /** CREATE TABLE AS (RECENT_TABLE) copies no defaults. */
 export const RECENT_DEFAULTS = 'ALTER TABLE records_recent ALTER COLUMN src SET DEFAULT 0';

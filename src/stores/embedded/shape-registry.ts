@@ -3,7 +3,7 @@
 // field adds a column to both record tables (ALTER TABLE, cheap in DuckDB: old rows read it as NULL).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { jsonPathText } from './query-field.ts';
-import { leavesOf, nodeAt, pathKey, sameShape, type KeptAs, type LeafType, type Shape, type Template } from './template.ts';
+import { leavesOf, nodeAt, pathKey, prefixShape, sameShape, type KeptAs, type LeafType, type Shape, type Template } from './template.ts';
 import { keptTextSql, numberTextSql, objectTextSql, rebuildSql, sqlString } from './template-sql.ts';
 import { RECORD_TABLES, RECORDS_VIEW } from './schema.ts';
 
@@ -88,10 +88,25 @@ export class ShapeRegistry {
     }
   }
 
-  /** A shape that adds no column to its stream, or none to the table, is not held back by that budget. */
   canLearn(stream: string, shape: Shape): boolean {
     if (this.forStream(stream).length >= MAX_TEMPLATES_PER_STREAM) return false;
     if (this.forStream(stream).some((template) => sameShape(template, shape))) return false;
+    return this.withinBudget(stream, shape);
+  }
+
+  /**
+   * The shape, or when its columns are past the budget, the shape of its first members that fit
+   * with the others kept as text (a rest): null when neither can be learned.
+   */
+  fitted(stream: string, shape: Shape): Shape | null {
+    if (this.canLearn(stream, shape)) return shape;
+    if (this.forStream(stream).length >= MAX_TEMPLATES_PER_STREAM || this.withinBudget(stream, shape)) return null;
+    const prefix = prefixShape(shape, (candidate) => this.withinBudget(stream, candidate));
+    return prefix && this.canLearn(stream, prefix) ? prefix : null;
+  }
+
+  /** A shape that adds no column to its stream, or none to the table, is not held back by that budget. */
+  private withinBudget(stream: string, shape: Shape): boolean {
     const keys = storedLeaves(shape).map((leaf) => columnKey(leaf.path, leaf.type));
     const ofStream = this.columnsOfStream.get(stream) ?? new Set<string>();
     const newToStream = keys.filter((key) => !ofStream.has(key)).length;
@@ -177,6 +192,12 @@ export class ShapeRegistry {
       const text = `CASE WHEN tpl IN (${ids.join(', ')}) THEN ${keptTextSql(keptAs)} END`;
       texts.push(text);
       numbers.push(keptAs === 'ts-epoch-ms' ? `CASE WHEN tpl IN (${ids.join(', ')}) THEN ts::DOUBLE END` : `TRY_CAST(${text} AS DOUBLE)`);
+    }
+    // members past a template's typed ones are in its rows' rest (NULL in other rows)
+    if ([...this.templates.values()].some((template) => template.rest)) {
+      const text = `json_extract_string(rest, ${jsonPathLiteral(path)})`;
+      texts.push(text);
+      numbers.push(`TRY_CAST(${text} AS DOUBLE)`);
     }
     const rawText = `json_extract_string(raw, ${jsonPathLiteral(path)})`;
     const rawNumber = `TRY_CAST(${rawText} AS DOUBLE)`;

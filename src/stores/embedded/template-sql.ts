@@ -117,7 +117,7 @@ class JsonText {
   }
 }
 
-function writeObject(out: JsonText, nodes: TemplateNode[], prefix: string[], template: Template, separators: Separators): void {
+function writeObject(out: JsonText, nodes: TemplateNode[], prefix: string[], template: Template, separators: Separators, close = true): void {
   out.text('{');
   nodes.forEach((node, i) => {
     const path = [...prefix, node.key];
@@ -130,7 +130,7 @@ function writeObject(out: JsonText, nodes: TemplateNode[], prefix: string[], tem
     else member.expr(valueJson(template.columns.get(pathKey(path))!, node.type!));
     if (member !== out) out.expr(`CASE WHEN ${presentSql(template, node, path)} THEN ${member.sql()} END`);
   });
-  out.text('}');
+  if (close) out.text('}');
 }
 
 /** An optional member is present when its column, or one of its object's columns, is not NULL. */
@@ -147,8 +147,29 @@ function presentSql(template: Template, node: TemplateNode, path: string[]): str
  */
 export function rebuildSql(template: Template): string {
   const out = new JsonText();
-  writeObject(out, template.fields, [], template, template);
+  writeObject(out, template.fields, [], template, template, !template.rest);
+  // the rest column holds the members after the typed ones as an object: `{}` or `{` + the text after their comma
+  if (template.rest) out.expr("CASE WHEN rest = '{}' THEN '}' ELSE ',' || substr(rest, 2) END");
   return out.sql();
+}
+
+/** The typed members' text of a template with a rest: the line up to where its rest begins. */
+export function prefixTextSql(template: Template): string {
+  const out = new JsonText();
+  writeObject(out, template.fields, [], template, template, false);
+  return out.sql();
+}
+
+/**
+ * A line's rest may hold none of the typed members' keys (a duplicate would make a typed value
+ * disagree with the parsed record, whose last one wins) nor a field ts, level or message come
+ * from; any case, as DuckDB matches keys, and anywhere in the text: a value that looks so keeps
+ * the line's text, which is only slower.
+ */
+export function restKeysPattern(template: Template): string {
+  const keys = new Set([...template.fields.map((node) => node.key), ...TIME_FIELDS, ...LEVEL_FIELDS, ...MESSAGE_FIELDS]);
+  const escaped = [...keys].map((key) => JSON.stringify(key).slice(1, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return sqlString(`(?i)"(?:${escaped.join('|')})"`);
 }
 
 /** An object inside the record as compact JSON (what json_extract_string gives for an object). */

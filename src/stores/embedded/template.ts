@@ -39,6 +39,11 @@ export interface Separators {
 
 export interface Shape extends Separators {
   fields: TemplateNode[];
+  /**
+   * The record's members after `fields` are kept as their text, one JSON object in the `rest`
+   * column: a shape wider than its stream's column budget types its first members only.
+   */
+  rest?: true;
 }
 
 export interface Template extends Shape {
@@ -223,12 +228,14 @@ function keptByAll(fields: TemplateNode[], values: ReadonlyArray<Record<string, 
  * which sampled lines need a new template).
  */
 export function fitsShape(shape: Shape, value: unknown): boolean {
-  return isPlainObject(value) && fitsNodes(shape.fields, value);
+  return isPlainObject(value) && fitsNodes(shape.fields, value, shape.rest === true);
 }
 
-function fitsNodes(nodes: TemplateNode[], object: Record<string, unknown>): boolean {
+/** With `rest`, members past the nodes (none of their keys) are the rest's. */
+function fitsNodes(nodes: TemplateNode[], object: Record<string, unknown>, rest = false): boolean {
   let at = 0;
   for (const [key, value] of Object.entries(object)) {
+    if (rest && !nodes.slice(at).some((node) => node.key === key)) return nodes.slice(at).every((node) => node.optional);
     let i = at;
     while (i < nodes.length && nodes[i]!.key !== key) {
       if (!nodes[i]!.optional) return false;
@@ -239,6 +246,22 @@ function fitsNodes(nodes: TemplateNode[], object: Record<string, unknown>): bool
     at = i + 1;
   }
   return nodes.slice(at).every((node) => node.optional);
+}
+
+/**
+ * The shape of its first members, as many as `fits` allows, the others kept as text (`rest`);
+ * null when not even the first fits, or when a field the time, level or message come from would
+ * be in the rest (the write refuses a rest holding one).
+ */
+export function prefixShape(shape: Shape, fits: (prefix: Shape) => boolean): Shape | null {
+  let best: Shape | null = null;
+  for (let n = 1; n < shape.fields.length; n++) {
+    const prefix: Shape = { colon: shape.colon, comma: shape.comma, fields: shape.fields.slice(0, n), rest: true };
+    if (!fits(prefix)) break;
+    best = prefix;
+  }
+  if (!best || shape.fields.slice(best.fields.length).some((node) => DERIVED_SOURCES.has(node.key))) return null;
+  return best;
 }
 
 function fitsValue(node: TemplateNode, value: unknown): boolean {
@@ -253,10 +276,15 @@ function fitsValue(node: TemplateNode, value: unknown): boolean {
   }
 }
 
-/** Whether a shape has optional members (a merged shape): it holds lines of many key sets. */
+/** Whether a shape has optional members (a merged shape). */
 export function hasOptional(shape: Shape): boolean {
   const walk = (nodes: TemplateNode[]): boolean => nodes.some((node) => node.optional || (node.children !== undefined && walk(node.children)));
   return walk(shape.fields);
+}
+
+/** Whether a shape holds lines of many key sets: it has optional members or a rest. */
+export function holdsManyKeySets(shape: Shape): boolean {
+  return shape.rest === true || hasOptional(shape);
 }
 
 /** Members in an order every object keeps, or null. */
@@ -309,7 +337,7 @@ const shapeTexts = new WeakMap<Shape, string>();
 
 function shapeText(shape: Shape): string {
   let text = shapeTexts.get(shape);
-  if (text === undefined) shapeTexts.set(shape, text = shape.colon + JSON.stringify(shape.fields));
+  if (text === undefined) shapeTexts.set(shape, text = shape.colon + (shape.rest ? '…' : '') + JSON.stringify(shape.fields));
   return text;
 }
 
@@ -320,7 +348,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 /** The shape written without its kept leaves: twins that differ only in what they keep compare equal. */
 function structureOf(shape: Shape): string {
-  return shape.colon + JSON.stringify(shape.fields, (key, value: unknown) => (key === 'keptAs' ? undefined : value));
+  return shape.colon + (shape.rest ? '…' : '') + JSON.stringify(shape.fields, (key, value: unknown) => (key === 'keptAs' ? undefined : value));
 }
 
 function keptCount(shape: Shape): number {

@@ -10,8 +10,8 @@ import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import type { LogRecord } from '../../record/record.ts';
 import { messageBody } from '../../record/message-body.ts';
-import { fitsShape, flatKeysOfValue, flatShape, hasOptional, inWriteOrder, keysOfShape, keysOfValue, learnShape, mergedShape, sameShape, type Shape, type Template } from './template.ts';
-import { derivedSql, extractColumnsSql, rebuildSql, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
+import { fitsShape, flatKeysOfValue, flatShape, hasOptional, holdsManyKeySets, inWriteOrder, keysOfShape, keysOfValue, learnShape, mergedShape, sameShape, type Shape, type Template } from './template.ts';
+import { derivedSql, extractColumnsSql, prefixTextSql, rebuildSql, restKeysPattern, transformSpec, UNSURE_LEVEL, UNSURE_MESSAGE, UNSURE_TS } from './template-sql.ts';
 import type { ShapeRegistry } from './shape-registry.ts';
 import type { StreamSources } from './stream-sources.ts';
 import { RECORD_TABLES } from './schema.ts';
@@ -178,7 +178,8 @@ export class TypedWriter {
       const sampled = sample(lines, LEARN_SAMPLE);
       const leftovers = this.leftovers.get(stream) ?? [];
       this.leftovers.delete(stream);
-      // sampled lines a template with optional members fits need nothing new; the leftovers missed every template
+      // sampled lines a template with optional members fits need nothing new; the leftovers missed every template.
+      // A template with a rest is not asked: lines it holds may still get a template typing them whole.
       const merged = this.registry.forStream(stream).filter(hasOptional);
       const unheld = merged.length === 0 ? sampled : sampled.filter((line) => !merged.some((template) => fitsParsed(template, line)));
       const candidates = [...unheld, ...leftovers];
@@ -186,7 +187,10 @@ export class TypedWriter {
       const shapes = unknownShapes(candidates, this.registry.forStream(stream), Math.max(2, Math.ceil(candidates.length / 8)));
       // one shape for all the lines, when they differ by optional members or leaf types and it fits
       const union = shapes.length > 0 ? mergedShape([...sampled, ...leftovers].map((line) => line.value.toString('utf8'))) : null;
-      const learnable = union && this.registry.canLearn(stream, union) ? [union] : shapes.slice(0, MAX_LEARNED_PER_WRITE).reverse();
+      // a shape past the column budget types its first members, the rest kept as text
+      const fittedUnion = union && this.registry.fitted(stream, union);
+      const learnable = fittedUnion ? [fittedUnion]
+        : shapes.slice(0, MAX_LEARNED_PER_WRITE).reverse().map((shape) => this.registry.fitted(stream, shape)).filter((shape) => shape !== null);
       // learned commonest last: a learned template goes to the front, where the next write tries it first
       for (const shape of learnable) {
         if (!this.registry.canLearn(stream, shape)) continue;
@@ -256,13 +260,13 @@ export class TypedWriter {
     if (!first || lines.length === 0) return lines;
     let missed = await this.tryTemplate(first, stream, lines, zone, lines.length);
     // templates with optional members hold lines of many keys: each tries all the misses
-    for (const template of rest.filter(hasOptional)) {
+    for (const template of rest.filter(holdsManyKeySets)) {
       if (missed.length === 0) break;
       missed = await this.tryTemplate(template, stream, missed, zone, lines.length);
     }
     if (missed.length === 0 || rest.length === 0) return missed;
     const restByKeys = new Map<string, Template[]>();
-    for (const template of rest.filter((candidate) => !hasOptional(candidate))) {
+    for (const template of rest.filter((candidate) => !holdsManyKeySets(candidate))) {
       const keys = keysOfShape(template);
       restByKeys.set(keys, [...(restByKeys.get(keys) ?? []), template]);
     }
@@ -368,6 +372,17 @@ function appendColumn(appender: DuckDBAppender, column: string, line: Line, reco
  */
 function typedLinesSql(template: Template, zone: string): string {
   const derived = derivedSql(template, 'ingested_at', zone);
+  const sure = `ts <> ${UNSURE_TS} AND level IS DISTINCT FROM '${UNSURE_LEVEL}' AND message IS DISTINCT FROM ${UNSURE_MESSAGE}`;
+  // a template with a rest: the line must begin with its typed members, the rest is what follows them
+  const checked = template.rest
+    ? `prefixed AS (SELECT *, ${prefixTextSql(template)} AS prefix_text FROM derived),
+    cut AS (SELECT *, substr(line, length(prefix_text) + 1) AS after FROM prefixed),
+    flagged AS (SELECT *, CASE WHEN after = '}' THEN '{}' ELSE '{' || substr(after, 2) END AS rest,
+      prefix_text || after = line AND (after = '}' OR starts_with(after, ',')) AND NOT regexp_matches(after, ${restKeysPattern(template)})
+      AND ${sure} AS exact
+      FROM cut LIMIT 9223372036854775807)`
+    : `flagged AS (SELECT *, ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ${sure} AS exact
+      FROM derived LIMIT 9223372036854775807)`;
   return `WITH lines AS (SELECT unnest(l) AS line, generate_subscripts(l, 1) AS i FROM (SELECT string_split(decode($1), chr(10)) AS l)),
     runs AS (SELECT r[1]::BIGINT AS first_line, r[2]::INTEGER AS part, r[3]::BIGINT AS off, r[4]::BIGINT AS ingested_at, r[5]::SMALLINT AS src
              FROM (SELECT string_split(unnest(string_split($2, ';')), ',') AS r)),
@@ -375,24 +390,23 @@ function typedLinesSql(template: Template, zone: string): string {
     parsed AS (SELECT *, try(json_transform(line, ${transformSpec(template)})) AS j FROM positioned),
     typed AS (SELECT line, i, part, off, ingested_at, src, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
     derived AS (SELECT *, ${derived.ts} AS ts, ${derived.level} AS level, ${derived.message} AS message FROM typed),
-    flagged AS (SELECT *, ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ts <> ${UNSURE_TS}
-      AND level IS DISTINCT FROM '${UNSURE_LEVEL}' AND message IS DISTINCT FROM ${UNSURE_MESSAGE} AS exact
-      FROM derived LIMIT 9223372036854775807)`;
+    ${checked}`;
 }
+
+/** Offsets come back modulo this (an INTEGER: no BigInt per row); a write's lines span far less. */
+const OFFSET_MODULUS = 2 ** 30;
 
 /**
  * Rows of a write go in sorted by ts, so the rows of one time window sit together in a few
  * vectors of each write instead of spread over all of them: a newest-first search bounded by ts
  * (newest-first.ts) then decodes the other columns of those vectors only. Same CPU and size.
  */
-/** Offsets come back modulo this (an INTEGER: no BigInt per row); a write's lines span far less. */
-const OFFSET_MODULUS = 2 ** 30;
 
 function insertSql(template: Template, { ownIds = false, offsetsOnly = false }: { ownIds?: boolean; offsetsOnly?: boolean }, zone: string): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
-  const columns = [...template.columns.values()].map((column) => `, ${column}`).join('');
+  const columns = [...template.columns.values(), ...(template.rest ? ['rest'] : [])].map((column) => `, ${column}`).join('');
   // $4: the lines' own ids, a list indexed by line number, only when a line has one
   const rid = ownIds ? '$4[i]' : 'NULL';
   // lines of one partition and topic with no own ids are told apart by their offsets alone (RETURNING takes no parameter)
