@@ -40,18 +40,21 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       metrics.rejectedRequests.inc({ code: error.code });
       return sendError(reply, error.status, error.code, error.message);
     }
-    const result = await acceptor.accept(stream, records);
+    const result = await acceptor.accept(stream, records, undefined, { admitted: admitted.has(request) });
     if ('refused' in result) return sendError(reply, REFUSAL_STATUS[result.refused.kind], result.refused.code, result.refused.message);
     return reply.code(202).send({ accepted: result.accepted });
   };
 
+  const admitted = new WeakSet<FastifyRequest>();
   const streamOf = (request: FastifyRequest): string => (request.routeOptions.url === '/' ? config.ingest.defaultStream : (request.query as Record<string, string | undefined>).stream ?? config.ingest.defaultStream);
   // past the backlog bound a request is refused before its body is read and parsed (Node drops the body)
+  // a request admitted then is not asked again once parsed (one backlog measurement a request)
   const preParsing = async (request: FastifyRequest, reply: FastifyReply) => {
     const stream = streamOf(request);
     if (!isStreamName(stream)) return;
     const refusal = await acceptor.admission(stream);
     if (refusal) return sendError(reply, REFUSAL_STATUS[refusal.kind], refusal.code, refusal.message);
+    admitted.add(request);
   };
 
   app.post('/', { preParsing }, (request, reply) => ingest(request, reply, config.ingest.defaultStream));

@@ -60,9 +60,10 @@ export class Acceptor {
 
   /**
    * Appends the records (each one serialized record) to the stream; throws only on a misconfiguration
-   * or a bug. `ids`: a record's own id where it has one (an Elasticsearch `_id`).
+   * or a bug. `ids`: a record's own id where it has one (an Elasticsearch `_id`). `admitted`: the
+   * request already passed admission() for this stream before its body was read.
    */
-  accept(stream: string, records: Buffer[], ids?: ReadonlyArray<string | undefined>): Promise<Acceptance> {
+  accept(stream: string, records: Buffer[], ids?: ReadonlyArray<string | undefined>, { admitted = false }: { admitted?: boolean } = {}): Promise<Acceptance> {
     // an ingest key confined to some streams (src/auth/http-auth.ts) writes to those only
     const refusal = streamRefusal(stream);
     if (refusal) return Promise.reject(new ApiError(403, 'forbidden_stream', refusal));
@@ -70,7 +71,7 @@ export class Acceptor {
     if (waitS !== null) {
       return Promise.reject(new ApiError(429, 'rate_limited', `this key's rate limit is reached: send again in ${waitS} s`, { retryAfterSeconds: waitS }));
     }
-    return this.#accept(stream, records, false, ids);
+    return this.#accept(stream, records, false, ids, admitted);
   }
 
   /**
@@ -105,12 +106,12 @@ export class Acceptor {
     return this.#accept(topic, records, true);
   }
 
-  async #accept(stream: string, records: Buffer[], raw: boolean, ids?: ReadonlyArray<string | undefined>): Promise<Acceptance> {
+  async #accept(stream: string, records: Buffer[], raw: boolean, ids?: ReadonlyArray<string | undefined>, admitted = false): Promise<Acceptance> {
     let now: number;
     let positions: ProduceResult[];
     try {
       const route = await this.#route(stream, raw);
-      const admission = raw ? undefined : await this.#gates.get(route.log)?.admit();
+      const admission = raw || admitted ? undefined : await this.#gates.get(route.log)?.admit();
       if (admission && !admission.admitted) return this.#refuse(this.#backlogRefusal(admission.backlog));
       now = Date.now();
       const stopTimer = this.#metrics.logAppendSeconds.startTimer();
