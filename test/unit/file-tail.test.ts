@@ -7,6 +7,7 @@ import { appendFile, mkdtemp, readFile, rename, rm, truncate, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTailer, type TailDelivery, type TailOptions } from '../../src/sources/file-tail/tailer.ts';
+import { LineQueue } from '../../src/sources/file-tail/line-queue.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -378,4 +379,27 @@ test('SIGKILL mid-stream: a restart from the checkpoint loses no line', async (t
   assert.deepEqual(before, all.slice(0, before.length));
   assert.ok(resumeAt <= before.length, `resumes at ${resumeAt} after ${before.length} delivered`);
   assert.deepEqual(got, all.slice(resumeAt));
+});
+
+test('a queue that never drains while catching up lets delivered lines go, and delivers every line in order', () => {
+  const queue = new LineQueue(1024);
+  let position = 0;
+  let next = 0;
+  let delivered = 0;
+  let mostRetained = 0;
+  for (let step = 0; step < 2000; step++) {
+    // reads add 300 lines a step, deliveries take 250: the queue grows and never empties
+    const text = Array.from({ length: 300 }, () => `line ${next++}\n`).join('');
+    const data = Buffer.concat([queue.carry, Buffer.from(text)]);
+    position += text.length;
+    queue.add(data, queue.carry.length, position);
+    const batch = queue.peek(250);
+    assert.ok(batch?.kind === 'lines');
+    for (const line of batch.lines) assert.equal(line.toString(), `line ${delivered++}`);
+    queue.consume(batch.count);
+    mostRetained = Math.max(mostRetained, queue.retained);
+  }
+  assert.equal(queue.length, 2000 * 50);
+  // what waits (100k lines) is held, and at most about as much again of delivered ones, not all 500k
+  assert.ok(mostRetained <= 2 * queue.length + 1024, `${mostRetained} lines held for ${queue.length} waiting`);
 });

@@ -6,6 +6,8 @@
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 const CR = 0x0d;
+/** Delivered lines let go of together, at least this many at a time (a copy of the rest each time). */
+const COMPACT_AFTER = 1024;
 
 /** Up to `count` lines to deliver, or one over-long line to report instead (never both). */
 export type Batch =
@@ -94,11 +96,22 @@ export class LineQueue {
     return { kind: 'lines', lines, count: stop - this.#head, end: this.#ends[stop - 1]! };
   }
 
+  /** Lines held in memory, delivered ones not yet let go included. */
+  get retained(): number {
+    return this.#entries.length;
+  }
+
   consume(count: number): void {
     this.#head += count;
     if (this.#head >= this.#entries.length) {
       this.#entries = [];
       this.#ends = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#entries.length) {
+      // While catching up, reads add lines before the queue drains: delivered lines are let go
+      // here, or a file read from its start would be held in memory whole (the chunks under them too).
+      this.#entries = this.#entries.slice(this.#head);
+      this.#ends = this.#ends.slice(this.#head);
       this.#head = 0;
     }
   }
