@@ -2,10 +2,10 @@
 // every stream topic of a log in batches and writes them, as the bytes they came as, to the store
 // together with the consumed offsets in one store transaction, so a redelivered batch never makes
 // a second copy and a restart resumes exactly where the store is (no checkpoint file: the store's
-// offsets are its checkpoint). A batch the store refuses
-// for what a record holds is split until the refused records are alone; they go to the dead-letter
-// stream with the reason and the partition moves on. A message carrying its own id (a pipeline's
-// output, header tributary-id) is stored under it, replacing an earlier copy.
+// offsets are its checkpoint). A batch the store refuses for what a record holds is split until
+// the refused records are alone; they go to the dead-letter stream with the reason and the
+// partition moves on. A message carrying its own id (a pipeline's output, header tributary-id) is
+// stored under it, replacing an earlier copy.
 import type { Log, Consumer, MessageBatch, TopicPartition } from '../log/log.ts';
 import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
 import { partitionKey } from '../log/log.ts';

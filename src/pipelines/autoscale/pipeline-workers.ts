@@ -1,6 +1,6 @@
 // A pipeline as this process runs it: one worker (a member of the pipeline's consumer group: a
-// PipelineRunner, or the indexer's IndexingRunner), or, with `autoscale` in its config, 1 to N of them, as many as the group's
-// backlog calls for (lag-policy.ts). The backlog is what no worker has read yet: each
+// PipelineRunner, or the indexer's IndexingRunner), or, with `autoscale` in its config, 1 to N of
+// them, as many as the group's backlog calls for (lag-policy.ts). The backlog is what no worker has read yet: each
 // partition's end offset minus the furthest of the group's commit and the workers' positions,
 // so records a batch step holds for its 15 minutes count as read, not as waiting.
 import { partitionKey } from '../../log/log.ts';

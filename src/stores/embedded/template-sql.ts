@@ -161,10 +161,10 @@ export function prefixTextSql(template: Template): string {
 }
 
 /**
- * A line's rest may hold none of the typed members' keys (a duplicate would make a typed value
- * disagree with the parsed record, whose last one wins) nor a field ts, level or message come
- * from; any case, as DuckDB matches keys, and anywhere in the text: a value that looks so keeps
- * the line's text, which is only slower.
+ * A line's rest may hold none of the typed members' keys (the key twice: a query would find one
+ * value in the column and another in the rest) nor a field ts, level or message come from; in any
+ * case, as DuckDB matches keys, and anywhere in the text: a value that looks so keeps the line's
+ * text, which is only slower.
  */
 export function restKeysPattern(template: Template): string {
   const keys = new Set([...template.fields.map((node) => node.key), ...TIME_FIELDS, ...LEVEL_FIELDS, ...MESSAGE_FIELDS]);
