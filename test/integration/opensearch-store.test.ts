@@ -4,10 +4,11 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogEntry } from '../../src/stores/store.ts';
-import { StoreQueryError } from '../../src/stores/store.ts';
+import { StoreBusyError, StoreQueryError } from '../../src/stores/store.ts';
+import { IndexLayout } from '../../src/stores/opensearch/index-layout.ts';
 import { parseQuery } from '../../src/query/parser.ts';
 import type { OpenSearchStore } from '../../src/stores/opensearch/opensearch-store.ts';
-import { openTestStore, skipWithoutOpenSearch, testIndexPrefix } from '../support/opensearch.ts';
+import { OPENSEARCH_URL, openTestStore, skipWithoutOpenSearch, testIndexPrefix } from '../support/opensearch.ts';
 
 const skip = await skipWithoutOpenSearch();
 const DAY = 86_400_000;
@@ -96,6 +97,29 @@ describe('OpenSearch store', { skip }, () => {
       assert.deepEqual([found.values['median(latency)'], found.values['p90(latency)'], found.values['p99(latency)']],
         [quantileCont(values, 0.5), quantileCont(values, 0.9), quantileCont(values, 0.99)], group);
     }
+  });
+
+  it('never answers short while a day index\'s shard is not started: waits for it, else refuses as busy naming the shards', async () => {
+    const prefix = testIndexPrefix();
+    const store = await open(prefix);
+    const now = Date.now();
+    await store.write([{ stream: 'days', partition: 0, entries: entries([1, 2, 3].map((n) => ({ timestamp: new Date(now).toISOString(), n, message: `m${n}` }))) }]);
+    // another day of the stream whose shard cannot start (allocated to no node), as a new index is until its shard starts
+    const stuck = new IndexLayout(prefix).recordIndex('days', now - 3 * DAY);
+    const settings = (body: object) => fetch(`${OPENSEARCH_URL}/${stuck}${'settings' in body ? '' : '/_settings'}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await fetch(`${OPENSEARCH_URL}/${stuck}?wait_for_active_shards=0`, { method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' } }) })).status, 200);
+    await assert.rejects(store.search({ query: null, streams: ['days'], limit: 10 }), (error: unknown) => {
+      assert.ok(error instanceof StoreBusyError, `busy, not ${String(error)}`);
+      assert.match(error.message, /shard/);
+      return true;
+    });
+    // the shard starts while a search waits for it: the search answers whole
+    const waiting = store.search({ query: null, streams: ['days'], limit: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal((await settings({ 'index.routing.allocation.require._name': null })).status, 200);
+    const answer = await waiting;
+    assert.deepEqual([answer.total, answer.hits.length], [3, 3]);
   });
 
   it('refuses a regex Lucene cannot say, naming what to change', async () => {

@@ -232,15 +232,17 @@ export class OpenSearchStore implements Store {
   private async searchBody(body: Dsl, streams: readonly string[] | undefined, signal?: AbortSignal): Promise<Record<string, any>> {
     if (signal?.aborted) throw new StoreCancelledError();
     await this.refreshWritten();
-    try {
-      const response = await this.client.search(
-        { index: this.layout.recordPattern(streams), ignore_unavailable: true, allow_no_indices: true, body: body as never } as never,
-        { signal } as never,
-      );
-      return response.body as Record<string, any>;
-    } catch (error) {
-      throw storeError(error, signal);
-    }
+    return whenShardsAnswer(async () => {
+      try {
+        const response = await this.client.search(
+          { index: this.layout.recordPattern(streams), ignore_unavailable: true, allow_no_indices: true, body: body as never } as never,
+          { signal } as never,
+        );
+        return [response.body as Record<string, any>];
+      } catch (error) {
+        throw storeError(error, signal);
+      }
+    }, signal).then(([answer]) => answer!);
   }
 
   /** Several searches over the indices of these streams in one request, their responses in order. */
@@ -250,15 +252,18 @@ export class OpenSearchStore implements Store {
     const header = { index: this.layout.recordPattern(streams), ignore_unavailable: true, allow_no_indices: true };
     const responses: Array<Record<string, any>> = [];
     for (let start = 0; start < bodies.length; start += MSEARCH_BATCH) {
-      try {
-        const response = await this.client.msearch({ body: bodies.slice(start, start + MSEARCH_BATCH).flatMap((body) => [header, body]) as never }, { signal } as never);
-        for (const answer of (response.body as { responses: Array<Record<string, any>> }).responses) {
-          if (answer.error) throw Object.assign(new Error(String(answer.error.reason ?? answer.error.type)), { meta: { statusCode: answer.status, body: { error: answer.error } } });
-          responses.push(answer);
+      responses.push(...await whenShardsAnswer(async () => {
+        try {
+          const response = await this.client.msearch({ body: bodies.slice(start, start + MSEARCH_BATCH).flatMap((body) => [header, body]) as never }, { signal } as never);
+          const answers = (response.body as { responses: Array<Record<string, any>> }).responses;
+          for (const answer of answers) {
+            if (answer.error) throw Object.assign(new Error(String(answer.error.reason ?? answer.error.type)), { meta: { statusCode: answer.status, body: { error: answer.error } } });
+          }
+          return answers;
+        } catch (error) {
+          throw storeError(error, signal);
         }
-      } catch (error) {
-        throw storeError(error, signal);
-      }
+      }, signal));
     }
     return responses;
   }
@@ -446,6 +451,32 @@ function storeError(error: unknown, signal?: AbortSignal): Error {
     return new StoreBusyError(`OpenSearch could not answer now: ${reason}`);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Waits between tries of a search some shards did not answer: an index created a moment ago starts its shard within a second or so. */
+const SHARD_WAITS_MS = [100, 200, 400, 800];
+
+/**
+ * The answers once every shard gave its part. A shard that failed (a day index whose shard is
+ * still starting, a node restarting) would leave records out of an answer that says nothing of
+ * it, or fail the whole search: both are tried again, then refused as busy, never answered short.
+ */
+async function whenShardsAnswer(ask: () => Promise<Array<Record<string, any>>>, signal?: AbortSignal): Promise<Array<Record<string, any>>> {
+  for (let attempt = 0; ; attempt++) {
+    let problem: Error;
+    try {
+      const answers = await ask();
+      // a shard not started is neither failed nor successful (skipped ones count as successful): it is only missing from the total
+      const missing = answers.reduce((sum, { _shards: shards }) => sum + (shards ? Math.max(0, Number(shards.total) - Number(shards.successful)) : 0), 0);
+      if (missing === 0) return answers;
+      problem = new StoreBusyError(`OpenSearch could not answer now: ${missing} shard(s) did not answer (a new day index's shard starting, or a node away)`);
+    } catch (error) {
+      if (!(error instanceof StoreBusyError) || !/shard/i.test(error.message)) throw error;
+      problem = error;
+    }
+    if (attempt >= SHARD_WAITS_MS.length || signal?.aborted) throw problem;
+    await sleep(SHARD_WAITS_MS[attempt]!);
+  }
 }
 
 function sleep(ms: number): Promise<void> {
