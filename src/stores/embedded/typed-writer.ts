@@ -401,7 +401,6 @@ const OFFSET_MODULUS = 2 ** 30;
  * vectors of each write instead of spread over all of them: a newest-first search bounded by ts
  * (newest-first.ts) then decodes the other columns of those vectors only. Same CPU and size.
  */
-
 function insertSql(template: Template, { ownIds = false, offsetsOnly = false }: { ownIds?: boolean; offsetsOnly?: boolean }, zone: string): string {
   // A shape whose every leaf is kept (`{"level": …, "message": …}`) has no column of its own.
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
