@@ -12,7 +12,6 @@ import type { Acceptor } from '../sources/accept.ts';
 import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
 import { DEFAULT_DEAD_LETTER_STREAM } from '../pipelines/config.ts';
 import { originalOf } from '../pipelines/dead-letter-formats.ts';
-import { isIndexingPipeline } from '../pipelines/indexing-runner.ts';
 import { writeFileAtomic } from '../log/embedded/atomic-file.ts';
 import { ApiError } from './errors.ts';
 
@@ -132,8 +131,8 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRoute
   app.post<{ Params: { name: string } }>('/api/v1/pipelines/:name/replay', async (request) => {
     const runner = deps.pipelines().find((candidate) => candidate.name === request.params.name);
     if (!runner) throw new ApiError(404, 'unknown_pipeline', `no pipeline named '${request.params.name}' runs here: GET /api/v1/pipelines lists them`);
-    if (isIndexingPipeline(runner.config)) {
-      throw new ApiError(400, 'not_replayable', `the indexer's dead letters are records the store refused, each with its stream and reason: search them with stream:_dead_letters and send them again once the cause is fixed`);
+    if (!runner.config.input.streams?.length && !runner.config.input.topics?.length) {
+      throw new ApiError(400, 'not_replayable', `pipeline ${runner.name} reads no named stream or topic to send its dead letters back to (the indexer's are records the store refused, each naming its stream and reason): search them with stream:_dead_letters and send them again once the cause is fixed`);
     }
     const { store, acceptor, dataDir } = deps;
     if (!store || !acceptor || !dataDir) throw new ApiError(503, 'replay_unavailable', 'dead letters are replayed by a process with the ingest role that also runs the pipeline');

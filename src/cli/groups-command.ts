@@ -1,7 +1,7 @@
 // tributary groups list|describe — like kafka-consumer-groups.sh: committed offsets and lag per
 // partition, and the autoscaler's workers and events for a group a pipeline autoscales.
 import type { Command } from 'commander';
-import type { GroupDescription } from '../log/log.ts';
+import { totalLag, type GroupDescription } from '../log/log.ts';
 import { addTargetOptions, withTarget } from './log-target-options.ts';
 import type { TargetFlags } from './log-target-options.ts';
 import { EPHEMERAL_GROUP_PREFIX } from '../log/read-messages.ts';
@@ -34,7 +34,7 @@ export function registerGroups(program: Command): void {
 }
 
 export function formatGroup(description: GroupDescription): string {
-  const lag = description.partitions.reduce((sum, p) => sum + p.lag, 0);
+  const lag = totalLag(description);
   const table = formatTable(
     ['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'],
     description.partitions.map((p) => [p.topic, p.partition, p.committed ?? '-', p.endOffset, p.lag]),

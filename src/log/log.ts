@@ -99,6 +99,11 @@ export interface GroupDescription {
   partitions: GroupPartitionLag[];
 }
 
+/** Records of the group's partitions not processed yet, all together. */
+export function totalLag(description: GroupDescription): number {
+  return description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
+}
+
 /** Whether a topic belongs to a subscription; asked for every topic, including ones created later. */
 export type TopicFilter = (topic: string) => boolean;
 

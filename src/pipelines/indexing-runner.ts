@@ -8,7 +8,7 @@
 // stored under it, replacing an earlier copy.
 import type { Log, Consumer, MessageBatch, TopicPartition } from '../log/log.ts';
 import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
-import { partitionKey } from '../log/log.ts';
+import { partitionKey, totalLag } from '../log/log.ts';
 import { UnstorableRecordError, type LogEntry, type Store } from '../stores/store.ts';
 import { DEAD_LETTER_STREAM, deadLetterEntry } from './store-dead-letters.ts';
 import type { Metrics } from '../metrics.ts';
@@ -24,24 +24,20 @@ export interface IndexerOptions {
 }
 
 /** The output of every indexer: each topic's records go to the stream the topic carries. */
-export const EACH_TOPICS_STREAM = '(the stream of each topic)';
+const EACH_TOPICS_STREAM = '(the stream of each topic)';
 
 /** The indexer as the pipelines API and CLI show it, with its consumer group. */
 export function indexingPipelineConfig(streams: StreamLog, options: IndexerOptions): PipelineConfig {
   return {
     description: 'Makes every stream searchable: each stream topic into its store stream, with the offsets in the same store transaction',
-    input: { topics: [String(streams.topics.subscription instanceof RegExp ? streams.topics.subscription : 'every topic that carries a stream')] },
+    // every topic that carries a stream, those created later too: the topics read so far are in its stats
+    input: {},
     group: streams.indexerGroup,
     steps: [],
     outputs: { default: { store: EACH_TOPICS_STREAM } },
     deadLetters: { topic: DEAD_LETTER_STREAM },
     read: { maxRecords: options.batchSize, maxWait: `${options.maxWaitMs}ms` },
   };
-}
-
-export function isIndexingPipeline(config: PipelineConfig): boolean {
-  const output = config.outputs.default;
-  return config.steps.length === 0 && output !== undefined && 'store' in output && output.store === EACH_TOPICS_STREAM;
 }
 
 /** Failures of one batch after which its records are isolated whatever the error says. */
@@ -134,8 +130,7 @@ export class IndexingRunner implements PipelineWorker {
 
   /** Only this deployment's stream topics: a group name shared with another deployment has its lag too. */
   async lag(): Promise<number> {
-    const description = await describeStreamGroup(this.streams);
-    return description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
+    return totalLag(await describeStreamGroup(this.streams));
   }
 
   /**

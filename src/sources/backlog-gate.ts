@@ -2,6 +2,7 @@
 // records wait until the indexer catches up, so search stays fresh and the log does not grow
 // without bound under overload. Records still waiting after maxWaitMs are refused (HTTP: 429
 // with Retry-After), so senders back off instead of piling up.
+import { totalLag } from '../log/log.ts';
 import { describeStreamGroup, type StreamLog } from '../log/stream-topics.ts';
 
 export interface BacklogGateOptions {
@@ -54,7 +55,7 @@ export class BacklogGate {
 export async function indexingBacklog(streams: StreamLog, topics: Iterable<string>): Promise<number> {
   const { log } = streams;
   const description = await describeStreamGroup(streams);
-  let backlog = description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
+  let backlog = totalLag(description);
   const seen = new Set(description.partitions.map((partition) => partition.topic));
   for (const topic of topics) {
     if (seen.has(topic)) continue;

@@ -134,7 +134,7 @@ describe('tributary pipelines and dlq replay against a running server', () => {
 
       const replay = await tributary(['dlq', 'replay', 'tributary-indexer', '--url', server.url]);
       assert.equal(replay.code, 1);
-      assert.match(replay.stderr, /the indexer's dead letters are records the store refused/);
+      assert.match(replay.stderr, /pipeline tributary-indexer reads no named stream or topic to send its dead letters back to/);
     } finally {
       await server.kill();
       rmSync(dataDir, { recursive: true, force: true });

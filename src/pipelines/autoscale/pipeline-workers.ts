@@ -3,7 +3,7 @@
 // them, as many as the group's backlog calls for (lag-policy.ts). The backlog is what no worker has read yet: each
 // partition's end offset minus the furthest of the group's commit and the workers' positions,
 // so records a batch step holds for its 15 minutes count as read, not as waiting.
-import { partitionKey } from '../../log/log.ts';
+import { partitionKey, totalLag } from '../../log/log.ts';
 import type { Metrics } from '../../metrics.ts';
 import { parseDuration } from '../../query/duration.ts';
 import type { PipelineConfig } from '../config.ts';
@@ -116,8 +116,7 @@ export class PipelineWorkers {
   async lag(): Promise<number> {
     const worker = this.#workers[0]!;
     if (worker.lag) return worker.lag();
-    const description = await this.inputLog.describeGroup(this.group);
-    return description.partitions.reduce((sum, partition) => sum + partition.lag, 0);
+    return totalLag(await this.inputLog.describeGroup(this.group));
   }
 
   scaling(): Scaling | null {

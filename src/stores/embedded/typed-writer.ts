@@ -294,36 +294,48 @@ export class TypedWriter {
 
   /** Inserts the lines the template holds exactly; returns the others. `written`: the lines of the stream in this write. */
   private async tryTemplate(template: Template, stream: string, lines: Line[], zone: string, written: number): Promise<Line[]> {
+    const { inserted, missed } = await this.insertHeld(template, stream, lines, zone);
+    if (inserted === 0) return lines;
+    // tried first next time only when it holds most of a write: a rare shape last would push the common one back
+    if (inserted * 2 >= written) this.registry.matched(template);
+    return inserted === lines.length ? [] : missed();
+  }
+
+  /**
+   * The insert, and how to tell the lines it missed apart: by the inserted rows' positions (a
+   * second statement would parse every line again), read only when some line was missed. Lines of
+   * one partition and topic without ids of their own are told apart by their offsets alone, one
+   * INTEGER column read as DuckDB's vectors; others by every row's position as JavaScript values.
+   */
+  private async insertHeld(template: Template, stream: string, lines: Line[], zone: string): Promise<{ inserted: number; missed: () => Line[] }> {
     const text = blobValue(joined(lines));
     const positions = positionRuns(lines);
     const ids = ownIds(lines);
     const compact = ids === null ? compactPositions(lines) : null;
     if (compact) {
-      // the inserted rows' offsets, one INTEGER column read as DuckDB's vectors
       const result = await this.prepared.runChunks(insertSql(template, { offsetsOnly: true }, zone), [text, positions, stream], [BLOB, VARCHAR, VARCHAR]);
-      const inserted = result.rowCount;
-      if (inserted === 0) return lines;
-      if (inserted * 2 >= written) this.registry.matched(template);
-      if (inserted === lines.length) return [];
-      const stored = new Uint8Array(compact.span);
-      for (let c = 0; c < result.chunkCount; c++) {
-        const vector = result.getChunk(c).getColumnVector(0) as DuckDBIntegerVector;
-        for (let i = 0; i < vector.itemCount; i++) stored[(vector.getItem(i)! - compact.base % OFFSET_MODULUS + OFFSET_MODULUS) % OFFSET_MODULUS] = 1;
-      }
-      return lines.filter((line) => stored[line.offset - compact.base] === 0);
+      return {
+        inserted: result.rowCount,
+        missed: () => {
+          const stored = new Uint8Array(compact.span);
+          for (let c = 0; c < result.chunkCount; c++) {
+            const vector = result.getChunk(c).getColumnVector(0) as DuckDBIntegerVector;
+            for (let i = 0; i < vector.itemCount; i++) stored[(vector.getItem(i)! - compact.base % OFFSET_MODULUS + OFFSET_MODULUS) % OFFSET_MODULUS] = 1;
+          }
+          return lines.filter((line) => stored[line.offset - compact.base] === 0);
+        },
+      };
     }
     const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
     const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
-    // the inserted rows' positions tell the misses apart: a second statement would parse every line again
     const result = await this.prepared.runAndReadAll(insertSql(template, { ownIds: ids !== null }, zone), params, types);
-    const inserted = result.currentRowCount;
-    if (inserted === 0) return lines;
-    // tried first next time only when it holds most of a write: a rare shape last would push the common one back
-    if (inserted * 2 >= written) this.registry.matched(template);
-    // the rows' values are read only to tell the misses apart
-    if (inserted === lines.length) return [];
-    const stored = new Set(result.getRows().map(([part, off, src, rid]) => `${String(part)},${String(off)},${String(src)},${rid === null ? '' : String(rid)}`));
-    return lines.filter((line) => !stored.has(`${line.partition},${line.offset},${line.src},${line.id ?? ''}`));
+    return {
+      inserted: result.currentRowCount,
+      missed: () => {
+        const stored = new Set(result.getRows().map(([part, off, src, rid]) => `${String(part)},${String(off)},${String(src)},${rid === null ? '' : String(rid)}`));
+        return lines.filter((line) => !stored.has(`${line.partition},${line.offset},${line.src},${line.id ?? ''}`));
+      },
+    };
   }
 
   private async appendRaw(rows: Line[]): Promise<void> {
