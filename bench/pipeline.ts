@@ -115,7 +115,7 @@ async function postBodies(url: string, bodies: Buffer[], path = '/api/v1/logs?st
   await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
-async function run(name: string, records: number, redis?: string): Promise<PipelineBenchResult> {
+async function run(name: string, records: number, redis?: string, keepData = false): Promise<PipelineBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), `tributary-bench-${name}-`));
   const dataDir = join(dir, 'data');
   try {
@@ -169,7 +169,7 @@ async function run(name: string, records: number, redis?: string): Promise<Pipel
       deadLetters: state.deadLetters,
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (keepData) process.stderr.write(`data kept in ${dataDir}\n`); else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -190,12 +190,12 @@ function markdown(result: PipelineBenchResult): string {
 }
 
 export async function pipelineBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, redis: { type: 'string' }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
+  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, redis: { type: 'string' }, 'keep-data': { type: 'boolean', default: false }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
   const name = values.pipeline!;
   if (name !== 'user-login' && name !== 'api-requests' && name !== 'sunbird') throw new Error(`--pipeline ${name}: use user-login, api-requests or sunbird`);
   const records = Number(values.records ?? (name === 'user-login' ? 2_000_000 : name === 'sunbird' ? 500_000 : 3_000_000));
   process.stderr.write(`pipeline bench ${name}: ${records} records…\n`);
-  const result = await run(name, records, values.redis);
+  const result = await run(name, records, values.redis, values['keep-data']);
   mkdirSync(values['results-dir']!, { recursive: true });
   const base = join(values['results-dir']!, `${result.date}-${result.commit}-pipeline-${name}${values.redis ? '-redis' : ''}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);

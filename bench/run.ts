@@ -6,7 +6,7 @@
 //   node bench/run.ts [--quick] [--dataset all|NAME[,NAME]] [--file logs.ndjson] [--records N]
 //                     [--seed 1] [--warm-runs R] [--keep-data] [--results-dir bench/results]
 //                     [--store embedded|opensearch [--opensearch-url http://127.0.0.1:9250]]
-//   node bench/run.ts --pipeline user-login|api-requests|sunbird [--records N]   (bench/pipeline.ts)
+//   node bench/run.ts --pipeline user-login|api-requests|sunbird [--records N] [--redis URL] [--keep-data]   (bench/pipeline.ts)
 //
 // Each dataset (bench/datasets/) is written to an NDJSON file, its exact answers computed from
 // that file by brute force, and the file loaded; every dataset gets its own result, and a run of

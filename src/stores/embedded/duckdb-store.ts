@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { BIGINT, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, INTEGER, LIST, listValue, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
   StoreBusyError, StoreCancelledError, StoreQueryError, UnstorableRecordError, aggregationName,
   type Store, type WriteBatch, type OffsetCommit, type SearchRequest, type SearchResult, type Hit,
@@ -118,7 +118,8 @@ interface PendingWrite {
 
 /** Upper bound of one group commit: keeps a transaction's memory and its commit latency bounded. */
 const MAX_ROWS_PER_COMMIT = 50_000;
-const OFFSET_TYPES = [VARCHAR, VARCHAR, INTEGER, BIGINT];
+const OFFSET_TYPES = [LIST(VARCHAR), LIST(VARCHAR), LIST(INTEGER), LIST(BIGINT)];
+const OFFSETS_UPSERT = 'INSERT OR REPLACE INTO consumer_offsets SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::INTEGER[]), unnest($4::BIGINT[])';
 const DEFAULT_THREADS = 2;
 const DEFAULT_WRITERS = 2;
 /** Time without writes after which queries get all threads again. */
@@ -187,7 +188,7 @@ export class DuckDbStore implements Store {
     const alone = <T>(step: () => Promise<T>): Promise<T> => this.writeGate.alone(async () => { await runs.settled(); return step(); });
     const shared = { registry, sources: parts.sources, ownIds: parts.ownIds, alone, timeZoneOf: parts.timeZoneOf };
     this.lanes = parts.writers.map((connection) => {
-      const prepared = new PreparedStatements(connection);
+      const prepared = new PreparedStatements(connection, () => registry.schemaChanges);
       return { connection, prepared, typedWriter: new TypedWriter(connection, shared, prepared), pending: [], draining: false, chain: Promise.resolve() };
     });
     this.fields = { bodyField: (path) => registry.field(path), idSql: RECORD_ID_SQL };
@@ -325,10 +326,12 @@ export class DuckDbStore implements Store {
         // the last commit of a partition wins: later writes carry later offsets
         const offsets = new Map<string, OffsetCommit>();
         for (const write of group) for (const offset of write.offsets) offsets.set(`${offset.consumer}\u0000${partitionKey(offset.topic, offset.partition)}`, offset);
-        for (const offset of offsets.values()) {
-          // typed as the columns are: a JS number binds as DOUBLE, which makes DuckDB plan it again
-          await lane.prepared.runAndReadAll('INSERT OR REPLACE INTO consumer_offsets VALUES (?, ?, ?, ?)',
-            [offset.consumer, offset.topic, offset.partition, BigInt(offset.nextOffset)], OFFSET_TYPES);
+        if (offsets.size > 0) {
+          // one statement for every partition: DuckDB plans an INSERT OR REPLACE again on every run
+          // (~2.5 ms), and a write of a dozen topics paid it a dozen times (docs/performance.md, step 22)
+          const rows = [...offsets.values()];
+          await lane.prepared.runAndReadAll(OFFSETS_UPSERT, [listValue(rows.map((row) => row.consumer)), listValue(rows.map((row) => row.topic)),
+            listValue(rows.map((row) => row.partition)), listValue(rows.map((row) => BigInt(row.nextOffset)))], OFFSET_TYPES);
         }
         await connection.run('COMMIT');
       } catch (error) {

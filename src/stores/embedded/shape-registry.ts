@@ -57,6 +57,8 @@ export class ShapeRegistry {
   /** The columns (columnKey) each stream's templates use. */
   private readonly columnsOfStream = new Map<string, Set<string>>();
   private readonly maxColumnsPerStream: number;
+  /** Counts the column additions (DDL) this process committed: statements prepared before one are stale. */
+  schemaChanges = 0;
 
   private constructor(maxColumnsPerStream: number) {
     this.maxColumnsPerStream = maxColumnsPerStream;
@@ -137,6 +139,9 @@ export class ShapeRegistry {
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      // counted even when the commit failed: whether DuckDB saw a change is unknown, and preparing afresh is harmless
+      if (added.length > 0) this.schemaChanges++;
     }
     for (const column of added) this.columns.set(columnKey(column.path, column.type), column);
     const template = this.remember(id, stream, shape);

@@ -240,7 +240,7 @@ export class TypedWriter {
       if (maybe.length === 0) continue;
       const list = listValue(maybe);
       for (const table of RECORD_TABLES) {
-        await this.prepared.runAndReadAll(`DELETE FROM ${table} WHERE rid IN (SELECT unnest($2)) AND stream = $1`, [stream, list], [VARCHAR, VARCHAR_LIST]);
+        await this.prepared.runAndReadAll(`DELETE FROM ${table} WHERE rid IN (SELECT unnest($2::VARCHAR[])) AND stream = $1`, [stream, list], [VARCHAR, VARCHAR_LIST]);
       }
     }
   }
@@ -418,8 +418,10 @@ function insertSql(template: Template, { ownIds = false, offsetsOnly = false }: 
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
   const columns = [...template.columns.values(), ...(template.rest ? ['rest'] : [])].map((column) => `, ${column}`).join('');
-  // $4: the lines' own ids, a list indexed by line number, only when a line has one
-  const rid = ownIds ? '$4[i]' : 'NULL';
+  // $4: the lines' own ids, a list indexed by line number, only when a line has one. Cast for the
+  // reason above: uncast, its type is unknown when planned and every run bound the statement again
+  // (10 ms where the run takes 3 ms for a few lines: docs/performance.md, step 22)
+  const rid = ownIds ? '($4::VARCHAR[])[i]' : 'NULL';
   // lines of one partition and topic with no own ids are told apart by their offsets alone (RETURNING takes no parameter)
   const returning = offsetsOnly ? `(off % ${OFFSET_MODULUS})::INTEGER` : 'part, off, src, rid';
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
