@@ -3,7 +3,7 @@
 // kind with the schema of its options) and presets. Adding one is a folder beside its siblings and one line
 // in a list below; src/config/schema.ts composes the configuration schema from these fragments.
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.ts';
+import type { Config, StreamIndexing } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { StreamLog } from './log/stream-topics.ts';
 import type { Store } from './stores/store.ts';
@@ -104,6 +104,12 @@ export const stepKind = (name: string): StepKind => named(STEPS, name, 'pipeline
 export function streamPartitions(config: Config): (stream: string) => number {
   const presets: Record<string, number> = Object.assign({}, ...PRESETS.map((preset) => preset.streamPartitions?.(config) ?? {}));
   return (stream) => config.streams[stream]?.partitions ?? presets[stream] ?? config.log.partitions;
+}
+
+/** Whether a stream is indexed only once searched: streams.NAME.index, else its preset's, else always. */
+export function streamIndexedOnSearch(config: Config): (stream: string) => boolean {
+  const presets: Record<string, StreamIndexing> = Object.assign({}, ...PRESETS.map((preset) => preset.streamIndexing?.(config) ?? {}));
+  return (stream) => (config.streams[stream]?.index ?? presets[stream] ?? 'always') === 'on-search';
 }
 
 /** The logs streams live on, most specific first: the sources' own, then the main log's. */

@@ -21,7 +21,7 @@ import { StoreBusyError, StoreCancelledError, StoreQueryError } from '../stores/
 import type { Acceptor } from '../sources/accept.ts';
 import { PRODUCT, PRODUCT_HEADER, rootInfo } from '../sources/elasticsearch/info.ts';
 import { TRIBUTARY_VERSION } from '../version.ts';
-import { registerAuth, type AuthOptions } from '../auth/http-auth.ts';
+import { readRefusal, registerAuth, type AuthOptions } from '../auth/http-auth.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
 export interface ServerDeps {
@@ -41,6 +41,8 @@ export interface ServerDeps {
   savedSearches?: SavedSearches;
   /** API keys and users, when authentication is on (src/auth/http-auth.ts). */
   auth?: AuthOptions;
+  /** Starts indexing on-search streams a read names; returns those whose indexing started now. */
+  indexOnSearch?: (streams: string[]) => Promise<string[]>;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -94,6 +96,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see GET /api/v1/search, POST /api/v1/logs`));
 
+  if (deps.indexOnSearch) indexNamedStreams(app, deps.indexOnSearch);
+
   const { acceptor } = deps;
   if (acceptor) {
     for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
@@ -144,4 +148,22 @@ async function updateLag(deps: ServerDeps): Promise<void> {
       deps.metrics.processorLag.set({ group, topic: partition.topic, partition: String(partition.partition) }, partition.lag);
     }
   }
+}
+
+/**
+ * A read naming an on-search stream not indexed yet starts its indexing (streams.NAME.index) and
+ * says so in the `Tributary-Indexing` header: its records become searchable as the indexer
+ * catches up from the oldest one the log keeps.
+ */
+function indexNamedStreams(app: FastifyInstance, indexOnSearch: (streams: string[]) => Promise<string[]>): void {
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'GET' || !request.url.startsWith('/api/v1/')) return;
+    const named = (request.query as Record<string, unknown>).stream;
+    if (typeof named !== 'string' || named === '') return;
+    const streams = named.split(',').map((stream) => stream.trim()).filter(Boolean);
+    // a reader confined to other streams is refused by the route itself
+    if (readRefusal(streams)) return;
+    const started = await indexOnSearch(streams);
+    if (started.length > 0) reply.header('Tributary-Indexing', started.join(','));
+  });
 }

@@ -54,9 +54,12 @@ export interface TailSourceConfig {
   startAt: 'beginning' | 'end';
 }
 
+export type StreamIndexing = 'always' | 'on-search';
+
 export interface StreamSettings {
   timeZone?: string;
   partitions?: number;
+  index?: StreamIndexing;
 }
 
 /** The zone a stream's times without a zone are read in. */

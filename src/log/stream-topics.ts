@@ -93,3 +93,34 @@ export function routeStream(logs: StreamLog[], stream: string): StreamRoute {
   const owner = logs.find((candidate) => candidate.topics.carries(stream)) ?? logs.at(-1)!;
   return { log: owner.log, topic: owner.topics.topicFor(stream), mark: owner.topics.streamMark(stream) };
 }
+
+/**
+ * Streams indexed only once searched (streams.NAME.index: on-search): their topics are created
+ * without the mark that makes the indexer read them, so a pipeline's intermediate topic costs
+ * no indexing until someone asks for it. Only a log whose topics carry marks (the embedded one)
+ * can leave a stream out; on Kafka every stream topic is indexed.
+ */
+export function indexedOnSearch(logs: StreamLog[], onSearch: (stream: string) => boolean): StreamLog[] {
+  return logs.map((streamLog) => ({
+    ...streamLog,
+    topics: { ...streamLog.topics, streamMark: (stream) => (onSearch(stream) ? {} : streamLog.topics.streamMark(stream)) },
+  }));
+}
+
+/**
+ * Starts indexing the named streams whose topics exist unindexed (the first search of an
+ * on-search stream): the topic gets its mark, and the indexer reads it from its oldest retained
+ * record. `logs`: as opened, before indexedOnSearch. Returns the streams whose indexing started now.
+ */
+export async function indexStreams(logs: StreamLog[], streams: string[], partitionsOf: (stream: string) => number): Promise<string[]> {
+  const started: string[] = [];
+  for (const stream of streams) {
+    const route = routeStream(logs, stream);
+    const owner = logs.find((candidate) => candidate.log === route.log)!;
+    if (route.mark.stream === undefined || subscribes(owner.topics, route.topic)) continue;
+    if (!(await route.log.listTopics()).includes(route.topic)) continue;
+    await route.log.createTopic(route.topic, { partitions: partitionsOf(stream), ...route.mark });
+    started.push(stream);
+  }
+  return started;
+}

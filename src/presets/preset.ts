@@ -2,7 +2,7 @@
 // the config file), its compatibility routes, and its settings under presets.NAME. Presets are
 // registered in src/registry.ts; the default start runs every enabled one.
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config/config.ts';
+import type { Config, StreamIndexing } from '../config/config.ts';
 import type { Store } from '../stores/store.ts';
 import type { PipelineConfig } from '../pipelines/config.ts';
 import type { Component, SourceContext } from '../registry.ts';
@@ -22,6 +22,8 @@ export interface Preset extends Component {
   ingestRoutes?(context: SourceContext): void;
   /** Partitions of its streams' topics, by stream, when it is on (streams.NAME.partitions overrides). */
   streamPartitions?(config: Config): Record<string, number>;
+  /** Streams indexed only once searched, when it is on (streams.NAME.index overrides). */
+  streamIndexing?(config: Config): Record<string, StreamIndexing>;
 }
 
 /** A duration setting as the steps take it: 500ms, 10s, 15m, 1h30m, 7d. */

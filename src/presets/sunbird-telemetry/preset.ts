@@ -5,6 +5,7 @@
 // Every topic is a searchable stream of its name.
 import { fileURLToPath } from 'node:url';
 import type { Preset } from '../preset.ts';
+import type { StreamIndexing } from '../../config/config.ts';
 import { DURATION, presetSettings } from '../preset.ts';
 import type { PipelineConfig } from '../../pipelines/config.ts';
 import { EVENT_SCHEMAS, TOPICS } from './topics.ts';
@@ -128,6 +129,13 @@ export const sunbirdTelemetryPreset: Preset = {
   pipelines(config): Record<string, PipelineConfig> {
     const settings = presetSettings<SunbirdTelemetrySettings>(config, 'sunbird-telemetry');
     return settings.enabled ? sunbirdPipelines(settings, config.dataDir) : {};
+  },
+  // the topics between the pipelines hold every event again (twice, and once more as batches): they
+  // are indexed once someone searches them, which halves the indexing (docs/performance.md, step 22)
+  streamIndexing(config): Record<string, StreamIndexing> {
+    return presetSettings<SunbirdTelemetrySettings>(config, 'sunbird-telemetry').enabled
+      ? { [TOPICS.ingest]: 'on-search', [TOPICS.raw]: 'on-search', [TOPICS.unique]: 'on-search' }
+      : {};
   },
   ingestRoutes(context): void {
     if (!presetSettings<SunbirdTelemetrySettings>(context.config, 'sunbird-telemetry').enabled) return;
