@@ -10,7 +10,7 @@ import type { Config } from './config/config.ts';
 import type { Log } from './log/log.ts';
 import type { Store } from './stores/store.ts';
 import { logEngine, openStreamLogs, SOURCES, storeEngine, streamIndexedOnSearch, streamPartitions, type RunningSource } from './registry.ts';
-import { indexedOnSearch, indexStreams } from './log/stream-topics.ts';
+import { indexedOnSearch, indexStreams, unindexedStreams } from './log/stream-topics.ts';
 import { IndexingRunner, indexingPipelineConfig } from './pipelines/indexing-runner.ts';
 import { Metrics } from './metrics.ts';
 import { buildServer, type ServerDeps } from './api/server.ts';
@@ -117,7 +117,8 @@ async function start(config: Config, opened: Array<() => Promise<unknown>>): Pro
   let ready = false;
   const savedSearches = config.roles.includes('query') ? new SavedSearches(config.dataDir) : undefined;
   const indexOnSearch = (names: string[]) => indexStreams(openedStreams, names.filter(onSearch), partitionsOf);
-  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => [...indexers, ...pipelines], savedSearches, auth: authOf(config, acceptor), indexOnSearch });
+  const server = buildServer({ log, streams, store, config, metrics, isReady: () => ready, acceptor, pipelines: () => [...indexers, ...pipelines], savedSearches, auth: authOf(config, acceptor), indexOnSearch,
+    unindexedStreams: () => unindexedStreams(openedStreams, onSearch) });
   opened.push(() => server.close());
   for (const indexer of indexers) await indexer.start();
   opened.push(() => Promise.all(indexers.map((indexer) => indexer.stop())));

@@ -52,7 +52,7 @@ function parseAggregations(text: string | undefined): Aggregation[] {
   });
 }
 
-export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; config: Config; metrics: Metrics }): void {
+export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; config: Config; metrics: Metrics; unindexedStreams?: () => Promise<string[]> }): void {
   const { store, config, metrics } = deps;
 
   app.get('/api/v1/search', async (request, reply) => {
@@ -108,12 +108,12 @@ export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; 
 
   app.get('/api/v1/streams', async () => {
     const described = await store.describe();
+    const indexed = new Set(described.streams.map((s) => s.stream));
+    // on-search streams not searched yet: their records wait on the log, indexed by the first search
+    const waiting = (await deps.unindexedStreams?.() ?? []).filter((stream) => !indexed.has(stream))
+      .map((stream) => ({ stream, records: null, oldestTs: null, newestTs: null, index: 'on-search' }));
     const readable = readableStreams();
-    const streams = readable ? described.streams.filter((s) => readable.includes(s.stream)) : described.streams;
-    const { bytesOnDisk } = described;
-    return {
-      streams: streams.map((s) => ({ ...s, oldestTs: s.oldestTs === null ? null : new Date(s.oldestTs).toISOString(), newestTs: s.newestTs === null ? null : new Date(s.newestTs).toISOString() })),
-      bytesOnDisk,
-    };
+    const all = [...described.streams.map((s) => ({ ...s, oldestTs: s.oldestTs === null ? null : new Date(s.oldestTs).toISOString(), newestTs: s.newestTs === null ? null : new Date(s.newestTs).toISOString() })), ...waiting];
+    return { streams: readable ? all.filter((s) => readable.includes(s.stream)) : all, bytesOnDisk: described.bytesOnDisk };
   });
 }

@@ -43,6 +43,8 @@ export interface ServerDeps {
   auth?: AuthOptions;
   /** Starts indexing on-search streams a read names; returns those whose indexing started now. */
   indexOnSearch?: (streams: string[]) => Promise<string[]>;
+  /** On-search streams not indexed yet: listed by GET /api/v1/streams with `records: null`. */
+  unindexedStreams?: () => Promise<string[]>;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {

@@ -124,3 +124,15 @@ export async function indexStreams(logs: StreamLog[], streams: string[], partiti
   }
   return started;
 }
+
+/** On-search streams whose topics exist and are not indexed yet (`logs`: as opened, before indexedOnSearch). */
+export async function unindexedStreams(logs: StreamLog[], onSearch: (stream: string) => boolean): Promise<string[]> {
+  const names: string[] = [];
+  for (const { log, topics } of logs) {
+    for (const topic of await log.listTopics()) {
+      const stream = topics.streamOf(topic);
+      if (onSearch(stream) && topics.streamMark(stream).stream !== undefined && !subscribes(topics, topic)) names.push(stream);
+    }
+  }
+  return names;
+}

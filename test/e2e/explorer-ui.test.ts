@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { childServerForSuite, getJson, postJson, waitFor, type ChildServer } from './harness.ts';
 import { launchBrowser, screenshot, skipWithoutChromium } from '../support/browser.ts';
+import { telemetryBatches } from '../../src/presets/sunbird-telemetry/generate.ts';
 
 const skip = skipWithoutChromium();
 const T0 = Date.UTC(2023, 8, 14, 0, 0, 0);
@@ -424,6 +425,20 @@ describe('the web explorer', { skip }, () => {
     const groups = await page.locator('[data-testid=groups-table] tbody tr').allTextContents();
     assert.ok(groups.some((row) => row.startsWith('tributary-indexer')));
     await screenshot(page, 'explorer-pipelines');
+    await page.close();
+  });
+
+  // last: its events add to every all-streams count the tests above check
+  it('starts indexing a stream indexed on search when it is opened, says so, and shows its records once indexed', async () => {
+    const [{ batch }] = [...telemetryBatches(1, { seed: 5, batchSize: 20, invalidShare: 0, repeatShare: 0 })];
+    assert.equal((await postJson(`${server.url}/v1/telemetry`, JSON.stringify(batch))).status, 200);
+    const raw = batch.events.filter((event) => (event as { eid?: string }).eid !== 'LOG').length;
+    await waitFor(async () => ((await total(server.url, { stream: 'telemetry.denorm' })) > 0 ? true : undefined), 15_000, 'the events through the pipelines');
+    await open('/?stream=telemetry.raw');
+    await page.locator('.notice-banner', { hasText: 'Indexing telemetry.raw' }).waitFor();
+    // searched again while the indexer catches up, with no click
+    await expectShown(page, raw);
+    await screenshot(page, 'explorer-on-search-stream');
     await page.close();
   });
 });

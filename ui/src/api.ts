@@ -6,6 +6,8 @@ const KEY_STORAGE = 'tributary.apiKey';
 const CSRF_STORAGE = 'tributary.csrf';
 /** Dispatched on window when the server answers 401: the key prompt opens. */
 export const KEY_NEEDED = 'tributary:key-needed';
+/** Dispatched on window (detail: the streams) when a read started indexing on-search streams. */
+export const INDEXING_STARTED = 'tributary:indexing-started';
 
 export interface Hit {
   id: string;
@@ -20,7 +22,8 @@ export interface HistogramResult { intervalMs: number; total: number; buckets: H
 export interface FacetField { values: Array<{ value: string; count: number }>; distinct: number; missing: number }
 export interface FacetsResult { total: number; fields: Record<string, FacetField>; tookMs: number }
 export interface ContextResult { before: Hit[]; anchor: Hit; after: Hit[] }
-export interface StreamInfo { stream: string; records: number; oldestTs: string | null; newestTs: string | null }
+/** records: null for a stream indexed on search and not searched yet (its records wait on the log). */
+export interface StreamInfo { stream: string; records: number | null; oldestTs: string | null; newestTs: string | null }
 export interface StatsGroup { key: Record<string, string | null>; values: Record<string, number | null> }
 
 export class ApiError extends Error {
@@ -100,6 +103,8 @@ export async function get<T>(path: string, params: Params = {}, signal?: AbortSi
   const qs = queryString(params);
   const response = await fetch(qs ? `${path}?${qs}` : path, { headers: authHeaders(), signal });
   if (!response.ok) throw await failure(response);
+  const indexing = response.headers.get('tributary-indexing');
+  if (indexing) dispatchEvent(new CustomEvent(INDEXING_STARTED, { detail: indexing }));
   return await response.json() as T;
 }
 

@@ -26,11 +26,17 @@ export function StreamPicker({ selected, onChange, only }: { selected: string[];
             <label key={name}>
               <input type="checkbox" checked={selected.includes(name)}
                 onChange={(event) => onChange(event.currentTarget.checked ? [...selected, name] : selected.filter((s) => s !== name))} />
-              {' '}{name} <span class="muted">{records.has(name) ? records.get(name)!.toLocaleString('en') : ''}</span>
+              {' '}{name} <span class="muted">{recordsText(records.get(name))}</span>
             </label>
           ))}
         </div>
       ) : null}
     </div>
   );
+}
+
+/** A stream indexed on search has its records counted once it is first searched. */
+function recordsText(records: number | null | undefined): string {
+  if (records === undefined) return '';
+  return records === null ? 'indexed when searched' : records.toLocaleString('en');
 }

@@ -1,6 +1,6 @@
 // The log explorer: query bar, histogram, field sidebar, results, record panel, context and live tail.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get, type Hit, type HistogramResult, type SearchResult, ApiError } from '../api.ts';
+import { get, INDEXING_STARTED, type Hit, type HistogramResult, type SearchResult, ApiError } from '../api.ts';
 import { filterParams, readState, searchKey, stateSearch, type SearchState } from '../state.ts';
 import { go, useLocation } from '../App.tsx';
 import { QueryBar } from '../components/QueryBar.tsx';
@@ -59,6 +59,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
   const [tab, setTab] = useState<'records' | 'patterns'>('records');
   const key = searchKey(state);
   const moreRequest = useRef<AbortController | null>(null);
+  const { indexing, refresh } = useIndexingRefresh(key);
 
   // a saved search's link (/?saved=ID) opens as its search, in the URL like any other
   const savedId = new URLSearchParams(location.search).get('saved');
@@ -99,7 +100,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       })
       .finally(() => { if (!controller.signal.aborted) setLoading(false); });
     return () => controller.abort();
-  }, [key, ready]);
+  }, [key, ready, refresh]);
 
   const loadMore = useCallback(() => {
     if (!loaded?.cursor || moreRequest.current) return;
@@ -148,6 +149,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
         {deadLetters ? null : <SavedMenu state={state} />}
       </div>
       {error ? <div class="error-banner" role="alert">{error.message}</div> : null}
+      {indexing ? <div class="notice-banner" role="status">Indexing {indexing} from the log: its records appear as the indexer catches up.</div> : null}
       <Histogram result={histogram?.result ?? null} onZoom={(from, to) => update({ range: 'custom', from, to })} />
       <div class="workspace">
         <Sidebar state={state} hits={loaded?.hits ?? []} columns={state.columns} ready={!loading}
@@ -181,4 +183,33 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       {context ? <ContextView anchor={context} columns={state.columns} onClose={() => setContext(null)} /> : null}
     </main>
   );
+}
+
+/** Searches made while an on-search stream catches up, one every REFRESH_MS. */
+const REFRESHES = 5;
+const REFRESH_MS = 2_000;
+
+/**
+ * When a search started indexing a stream (the server's Tributary-Indexing header), says so and
+ * searches again a few times while the indexer catches up; a new search ends it.
+ */
+function useIndexingRefresh(key: string): { indexing: string | null; refresh: number } {
+  const [indexing, setIndexing] = useState<string | null>(null);
+  const [refresh, setRefresh] = useState(0);
+  useEffect(() => {
+    const started = (event: Event) => setIndexing((event as CustomEvent<string>).detail);
+    addEventListener(INDEXING_STARTED, started);
+    return () => removeEventListener(INDEXING_STARTED, started);
+  }, []);
+  useEffect(() => setIndexing(null), [key]);
+  useEffect(() => {
+    if (!indexing) return;
+    let count = 0;
+    const timer = setInterval(() => {
+      setRefresh((n) => n + 1);
+      if (++count >= REFRESHES) setIndexing(null);
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [indexing]);
+  return { indexing, refresh };
 }
