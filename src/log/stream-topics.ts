@@ -125,13 +125,19 @@ export async function indexStreams(logs: StreamLog[], streams: string[], partiti
   return started;
 }
 
-/** On-search streams whose topics exist and are not indexed yet (`logs`: as opened, before indexedOnSearch). */
+/**
+ * On-search streams whose topics hold records and are not indexed yet (`logs`: as opened, before
+ * indexedOnSearch); an empty one is not listed, as a stream with no records is not.
+ */
 export async function unindexedStreams(logs: StreamLog[], onSearch: (stream: string) => boolean): Promise<string[]> {
   const names: string[] = [];
   for (const { log, topics } of logs) {
     for (const topic of await log.listTopics()) {
       const stream = topics.streamOf(topic);
-      if (onSearch(stream) && topics.streamMark(stream).stream !== undefined && !subscribes(topics, topic)) names.push(stream);
+      if (!onSearch(stream) || topics.streamMark(stream).stream === undefined || subscribes(topics, topic)) continue;
+      // a topic deleted since it was listed is not listed either
+      const described = await log.describeTopic(topic).catch(() => null);
+      if (described?.partitions.some((partition) => partition.endOffset > partition.startOffset)) names.push(stream);
     }
   }
   return names;
