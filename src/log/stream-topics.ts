@@ -88,9 +88,14 @@ export interface StreamRoute {
   mark: Pick<TopicConfig, 'stream'>;
 }
 
+/** The stream log a stream lives on: the first that carries it. */
+function streamOwner(logs: StreamLog[], stream: string): StreamLog {
+  return logs.find((candidate) => candidate.topics.carries(stream)) ?? logs.at(-1)!;
+}
+
 /** The log a stream lives on: the first that carries it. */
 export function routeStream(logs: StreamLog[], stream: string): StreamRoute {
-  const owner = logs.find((candidate) => candidate.topics.carries(stream)) ?? logs.at(-1)!;
+  const owner = streamOwner(logs, stream);
   return { log: owner.log, topic: owner.topics.topicFor(stream), mark: owner.topics.streamMark(stream) };
 }
 
@@ -115,11 +120,12 @@ export function indexedOnSearch(logs: StreamLog[], onSearch: (stream: string) =>
 export async function indexStreams(logs: StreamLog[], streams: string[], partitionsOf: (stream: string) => number): Promise<string[]> {
   const started: string[] = [];
   for (const stream of streams) {
-    const route = routeStream(logs, stream);
-    const owner = logs.find((candidate) => candidate.log === route.log)!;
-    if (route.mark.stream === undefined || subscribes(owner.topics, route.topic)) continue;
-    if (!(await route.log.listTopics()).includes(route.topic)) continue;
-    await route.log.createTopic(route.topic, { partitions: partitionsOf(stream), ...route.mark });
+    const { log, topics } = streamOwner(logs, stream);
+    const topic = topics.topicFor(stream);
+    const mark = topics.streamMark(stream);
+    if (mark.stream === undefined || subscribes(topics, topic)) continue;
+    if (!(await log.listTopics()).includes(topic)) continue;
+    await log.createTopic(topic, { partitions: partitionsOf(stream), ...mark });
     started.push(stream);
   }
   return started;

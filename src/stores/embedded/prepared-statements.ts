@@ -14,7 +14,7 @@ export class PreparedStatements {
   /** Changes the schema has had so far (ShapeRegistry.schemaChanges). */
   private readonly schemaChanges: () => number;
 
-  constructor(connection: DuckDBConnection, schemaChanges: () => number = () => 0) {
+  constructor(connection: DuckDBConnection, schemaChanges: () => number) {
     this.connection = connection;
     this.schemaChanges = schemaChanges;
   }
