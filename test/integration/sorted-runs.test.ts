@@ -45,6 +45,26 @@ describe('sorted runs', () => {
     assert.ok(descents! <= sorted! / 1000, `${descents} steps back in ts within the runs`);
   }));
 
+  test('a run too large to sort in the store memory at once moves in pieces, still in ts order', withTempDir('runs-wide-', async (dir) => {
+    // 3 KB records: the 128 MB pool cannot sort a run of 40,000 at once: the move used to fail every time, and
+    // the recent table kept every record from then on
+    const wide = (i: number): string => JSON.stringify({ timestamp: new Date(START + ((i * 7919) % 86_400) * 1000).toISOString(),
+      level: 'info', message: `record ${i}`, n: i, blob: Array.from({ length: 60 }, (_, k) => ((i * 2654435761 + k * 40503) >>> 0).toString(36).padStart(7, '0')).join(' ').repeat(6) });
+    const store = await DuckDbStore.open(dir, { runRows: 40_000, memoryLimit: '128MB' });
+    for (let k = 0; k < 100; k++) await store.write([batch(k * 500, 500, wide)]);
+    const total = (await store.search({ query: null, limit: 0 })).total;
+    const some = await store.search({ query: parseQuery('n:4321'), limit: 10 });
+    await store.close();
+    assert.equal(total, 50_000);
+    assert.deepEqual(some.hits.map((hit) => hit.bodyJson), [wide(4321)]);
+    const [sorted, recent, descents] = await inStoreFile(dir, async (run) => (await run(`SELECT
+      (SELECT count(*) FROM records_sorted), (SELECT count(*) FROM records_recent),
+      (SELECT count(*) FROM (SELECT ts < lag(ts) OVER (ORDER BY rowid) AS down FROM records_sorted) WHERE down)`))[0]!.map(Number));
+    assert.ok(sorted! >= 40_000, `${sorted} records moved into a run, ${recent} left recent`);
+    assert.equal(sorted! + recent!, 50_000);
+    assert.equal(descents, 0, 'the pieces make one run in ts order');
+  }));
+
   test('a shape learned after runs moved reaches both tables, and every body comes back', withTempDir('runs-shape-', async (dir) => {
     const store = await DuckDbStore.open(dir, { runRows: 1000 });
     await store.write([batch(0, 1500)]);

@@ -339,7 +339,9 @@ export class DuckDbStore implements Store {
         throw error;
       }
     });
-    this.runs.added(group.reduce((sum, write) => sum + write.rows, 0));
+    let bytes = 0;
+    for (const write of group) for (const batch of write.batches) for (const entry of batch.entries) bytes += entry.value.length;
+    this.runs.added(group.reduce((sum, write) => sum + write.rows, 0), bytes);
   }
 
   /**

@@ -9,15 +9,29 @@
 // When writes pause, the recent rows move even short of a run (but not fewer than a fifth of one,
 // so a trickle of writes does not make a run each): an idle store answers from runs alone.
 //
+// A run is sorted in pieces of consecutive ts ranges, each small enough for DuckDB's memory: one
+// sort of 200k records of 2 KB ran out of the default 384 MB pool, the move failed again after
+// every run's worth of rows, and the recent table grew without end (docs/performance.md, step 23).
+// The pieces, written one after another, make the same ts-ordered run as one sort would.
+//
 // A move's COMMIT runs with no read statement in progress (`commitAlone`). DuckDB 1.5 does not
 // publish it cleanly to statements running beside it: they, and some begun just after it, read
 // the moved rows in records_sorted and still in records_recent, and a search listed them twice
 // (scripts/duckdb-move-repro.ts; docs/decisions.md, "Moving rows between tables").
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { countMinutesSql } from './minute-counts.ts';
+import { byteSize } from './byte-size.ts';
 
 /** Rows per sorted run: 500k sort in ~1 s of one core and ~125 MB of DuckDB memory. */
 export const DEFAULT_RUN_ROWS = 500_000;
+
+/**
+ * Record text one sort of a move takes, as a share of DuckDB's memory: 500k records of ~250 B
+ * sort in ~125 MB, a third of the default 384 MB pool; 100k records of 2.2 KB sorted in it, 200k did not.
+ */
+const SORT_SHARE_OF_MEMORY = 1 / 3;
+/** A piece that still runs out of memory is halved, down to this many rows. */
+const MIN_PIECE_ROWS = 2_000;
 
 type CommitAlone = (commit: () => Promise<unknown>) => Promise<unknown>;
 
@@ -26,13 +40,21 @@ export class SortedRuns {
   private readonly commitAlone: CommitAlone;
   private readonly runRows: number;
   private readonly idleRunRows: number;
+  private readonly sortBytes: number;
   private recent: number;
+  /** Record text per row over the writes so far (unknown before the first write). */
+  private bytesPerRow: number | undefined;
+  private writtenRows = 0;
+  private writtenBytes = 0;
+  /** Set below the size the text predicts once a piece of that size ran out of memory. */
+  private pieceRowsCap = Number.POSITIVE_INFINITY;
   /** After a failed move, the next waits until this many rows are recent (a run later). */
   private retryAt = 0;
   private moving: Promise<void> | undefined;
 
-  private constructor(connection: DuckDBConnection, recentRows: number, runRows: number, commitAlone: CommitAlone) {
+  private constructor(connection: DuckDBConnection, recentRows: number, runRows: number, memoryBytes: number, commitAlone: CommitAlone) {
     this.connection = connection;
+    this.sortBytes = memoryBytes * SORT_SHARE_OF_MEMORY;
     this.commitAlone = commitAlone;
     this.recent = recentRows;
     this.runRows = runRows;
@@ -40,8 +62,9 @@ export class SortedRuns {
   }
 
   static async open(connection: DuckDBConnection, runRows: number, commitAlone: CommitAlone): Promise<SortedRuns> {
-    const rows = await connection.runAndReadAll('SELECT count(*) FROM records_recent');
-    return new SortedRuns(connection, Number(rows.getRows()[0]![0]), runRows, commitAlone);
+    const rows = await connection.runAndReadAll("SELECT count(*), current_setting('memory_limit') FROM records_recent");
+    const [recent, memoryLimit] = rows.getRows()[0]!;
+    return new SortedRuns(connection, Number(recent), runRows, byteSize(String(memoryLimit)), commitAlone);
   }
 
   /** Rows in the recent table, once committed writes are counted (`added`). */
@@ -49,9 +72,14 @@ export class SortedRuns {
     return this.recent;
   }
 
-  /** Called after each committed write; starts a move when a run is due and none is running. */
-  added(rows: number): void {
+  /** Called after each committed write of `bytes` of record text; starts a move when a run is due and none is running. */
+  added(rows: number, bytes = 0): void {
     this.recent += rows;
+    if (rows > 0 && bytes > 0) {
+      this.writtenRows += rows;
+      this.writtenBytes += bytes;
+      this.bytesPerRow = this.writtenBytes / this.writtenRows;
+    }
     if (this.recent >= this.runRows) this.startMove();
   }
 
@@ -86,9 +114,33 @@ export class SortedRuns {
    * next automatic checkpoint comes soon anyway.
    */
   private async move(idle: boolean): Promise<void> {
+    for (;;) {
+      try {
+        await this.moveInPieces(this.pieceRows());
+        break;
+      } catch (error) {
+        const rows = this.pieceRows();
+        if (!isOutOfMemory(error) || rows <= MIN_PIECE_ROWS) throw error;
+        this.pieceRowsCap = Math.max(MIN_PIECE_ROWS, Math.floor(rows / 2));
+      }
+    }
+    // only a query speed-up: a failure (a write began meanwhile) leaves it to the next automatic one
+    if (idle) await this.connection.run('CHECKPOINT').catch(() => undefined);
+  }
+
+  /** Rows one sort takes: a run's, or fewer when the records' text says they are wide. */
+  private pieceRows(): number {
+    const byText = this.bytesPerRow === undefined ? this.runRows : Math.floor(this.sortBytes / this.bytesPerRow);
+    return Math.max(MIN_PIECE_ROWS, Math.min(this.runRows, byText, this.pieceRowsCap));
+  }
+
+  private async moveInPieces(pieceRows: number): Promise<void> {
     await this.connection.run('BEGIN TRANSACTION');
     try {
-      const moved = (await this.connection.run('INSERT INTO records_sorted BY NAME SELECT * FROM records_recent ORDER BY ts')).rowsChanged;
+      let moved = 0;
+      for (const piece of await this.pieces(pieceRows)) {
+        moved += (await this.connection.run(`INSERT INTO records_sorted BY NAME SELECT * FROM records_recent${piece} ORDER BY ts`)).rowsChanged;
+      }
       await this.connection.run(countMinutesSql('records_recent'));
       await this.connection.run('DELETE FROM records_recent');
       await this.commitAlone(() => this.connection.run('COMMIT'));
@@ -97,7 +149,25 @@ export class SortedRuns {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    // only a query speed-up: a failure (a write began meanwhile) leaves it to the next automatic one
-    if (idle) await this.connection.run('CHECKPOINT').catch(() => undefined);
   }
+
+  /** WHERE clauses splitting the recent rows into consecutive ts ranges of about `pieceRows` rows. */
+  private async pieces(pieceRows: number): Promise<string[]> {
+    const rows = Number((await this.connection.runAndReadAll('SELECT count(*) FROM records_recent')).getRows()[0]![0]);
+    const count = Math.ceil(rows / pieceRows);
+    if (count <= 1) return [''];
+    const fractions = Array.from({ length: count - 1 }, (_, i) => (i + 1) / count);
+    const reader = await this.connection.runAndReadAll(`SELECT DISTINCT bound FROM (SELECT unnest(quantile_disc(ts, [${fractions.join(', ')}])) AS bound FROM records_recent) ORDER BY bound`);
+    const bounds = reader.getRows().map((row) => String(row[0]));
+    // (previous bound, bound]: rows on a bound go to the piece it ends
+    return [...bounds, null].map((bound, i) => {
+      const above = i === 0 ? [] : [`ts > ${bounds[i - 1]}`];
+      const upTo = bound === null ? [] : [`ts <= ${bound}`];
+      return ` WHERE ${[...above, ...upTo].join(' AND ')}`;
+    });
+  }
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /Out of Memory/i.test(error.message);
 }
