@@ -198,8 +198,10 @@ export class ShapeRegistry {
       texts.push(text);
       numbers.push(keptAs === 'ts-epoch-ms' ? `CASE WHEN tpl IN (${ids.join(', ')}) THEN ts::DOUBLE END` : `TRY_CAST(${text} AS DOUBLE)`);
     }
-    // members past a template's typed ones are in its rows' rest (NULL in other rows)
-    if ([...this.templates.values()].some((template) => template.rest)) {
+    // members past a template's typed ones are in its rows' rest (NULL in other rows), never one
+    // of its typed members' keys (restKeysPattern); naming the column reads every row's rest, even
+    // where coalesce needs none: 40× the time of the typed column alone on wide records
+    if ([...this.templates.values()].some((template) => template.rest && !template.fields.some((node) => node.key === path[0]))) {
       const text = `json_extract_string(rest, ${jsonPathLiteral(path)})`;
       texts.push(text);
       numbers.push(`TRY_CAST(${text} AS DOUBLE)`);
