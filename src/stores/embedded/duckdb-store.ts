@@ -122,7 +122,7 @@ const OFFSET_TYPES = [LIST(VARCHAR), LIST(VARCHAR), LIST(INTEGER), LIST(BIGINT)]
 const OFFSETS_UPSERT = 'INSERT OR REPLACE INTO consumer_offsets SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::INTEGER[]), unnest($4::BIGINT[])';
 const DEFAULT_THREADS = 2;
 const DEFAULT_WRITERS = 2;
-/** Time without writes after which queries get all threads again. */
+/** Time without writes after which the store leaves its write mode (writeModeWhileWriting). */
 const IDLE_MS = 1000;
 /**
  * Time without writes after which recent rows move into a run: longer than a consumer group's
@@ -158,10 +158,11 @@ export class DuckDbStore implements Store {
   private activeLanes = 0;
   private readonly threads: number;
   private readonly queryTimeoutMs: number;
-  private singleThreaded = false;
+  /** Whether the settings of writeModeWhileWriting are on. */
+  private writeMode = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private moveTimer: NodeJS.Timeout | undefined;
-  private threadsRestored: Promise<void> = Promise.resolve();
+  private idleModeRestored: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(parts: StoreParts) {
@@ -265,7 +266,7 @@ export class DuckDbStore implements Store {
     clearTimeout(this.idleTimer);
     clearTimeout(this.moveTimer);
     try {
-      await this.singleThreadedWhileWriting();
+      await this.writeModeWhileWriting();
       while (lane.pending.length > 0) {
         const group: PendingWrite[] = [];
         let rows = 0;
@@ -287,29 +288,40 @@ export class DuckDbStore implements Store {
       lane.draining = false;
       this.activeLanes--;
       if (!this.closed && this.activeLanes === 0) {
-        this.idleTimer = setTimeout(() => { if (!this.closed) this.threadsRestored = this.restoreThreads(); }, IDLE_MS).unref();
+        this.idleTimer = setTimeout(() => { if (!this.closed) this.idleModeRestored = this.restoreIdleMode(); }, IDLE_MS).unref();
         this.moveTimer = setTimeout(() => { if (!this.closed) this.runs.idle(); }, IDLE_BEFORE_MOVE_MS).unref();
       }
     }
   }
 
   /**
-   * Under sustained writes DuckDB runs on one thread per statement: a write statement gains ~10 %
-   * wall time from a second thread for ~25 % more CPU (docs/performance.md), and the cores are
-   * busy with ingest anyway; the lanes write side by side instead. Queries still run beside them
-   * on their own connections; once writes pause, each query gets every thread again.
+   * Settings while writes flow, given back once they pause:
+   * - One thread per statement: a write statement gains ~10 % wall time from a second thread for
+   *   ~25 % more CPU (docs/performance.md), and the cores are busy with ingest anyway; the lanes
+   *   write side by side instead. Queries still run beside them on their own connections; once
+   *   writes pause, each query gets every thread again.
+   * - No vacuum in checkpoints: each checkpoint leaves the recent table a new row group, and a
+   *   vacuum merged them again at every one, rewriting up to a run of rows each time (a third of
+   *   the CPU of wide records; docs/performance.md, step 23). Row groups whose rows all moved are
+   *   dropped without it; the checkpoint after an idle move merges what is left.
    */
-  private async singleThreadedWhileWriting(): Promise<void> {
-    await this.threadsRestored;
-    if (this.singleThreaded || this.threads <= 1) return;
-    // only a cost saving: a failure leaves the threads as they were
-    this.singleThreaded = await this.lanes[0]!.connection.run('SET threads = 1').then(() => true, () => false);
+  private async writeModeWhileWriting(): Promise<void> {
+    await this.idleModeRestored;
+    if (this.writeMode) return;
+    const connection = this.lanes[0]!.connection;
+    // only a cost saving: a failure leaves the settings as they were
+    this.writeMode = await (async () => {
+      if (this.threads > 1) await connection.run('SET threads = 1');
+      await connection.run('SET GLOBAL max_vacuum_tasks = 0');
+    })().then(() => true, () => false);
   }
 
-  private async restoreThreads(): Promise<void> {
-    if (this.activeLanes > 0 || this.closed || !this.singleThreaded) return;
-    this.singleThreaded = false;
-    await this.lanes[0]!.connection.run(`SET threads = ${this.threads}`).catch(() => undefined);
+  private async restoreIdleMode(): Promise<void> {
+    if (this.activeLanes > 0 || this.closed || !this.writeMode) return;
+    this.writeMode = false;
+    const connection = this.lanes[0]!.connection;
+    await connection.run(`SET threads = ${this.threads}`).catch(() => undefined);
+    await connection.run('RESET GLOBAL max_vacuum_tasks').catch(() => undefined);
   }
 
   private async writeNow(lane: Lane, group: PendingWrite[]): Promise<void> {
@@ -588,7 +600,7 @@ export class DuckDbStore implements Store {
     clearTimeout(this.idleTimer);
     clearTimeout(this.moveTimer);
     await this.runs.close();
-    await this.threadsRestored;
+    await this.idleModeRestored;
     await this.readers.close();
     for (const lane of this.lanes) lane.connection.closeSync();
     this.instance.closeSync();
