@@ -21,6 +21,7 @@ import { SORTED_TABLE, RECENT_TABLE, RECORDS_VIEW, OFFSETS_TABLE, REGISTRY_TABLE
 import { StreamSources } from './stream-sources.ts';
 import { OwnIds } from './own-ids.ts';
 import { DEFAULT_RUN_ROWS, SortedRuns } from './sorted-runs.ts';
+import { isOutOfMemory } from './out-of-memory.ts';
 import { encodeCursor, decodeCursor, afterCursorSql, afterArrivalSql, beforeCursorSql, rowKey, ARRIVAL_ORDER, NEWEST_FIRST, OLDEST_FIRST } from './cursor.ts';
 import { facetSql, recordSql } from './explore-sql.ts';
 import { filterConditions, filterSql, whereSql, withCheap, type Conditions, type SqlFragment } from './filter-sql.ts';
@@ -617,14 +618,14 @@ export class DuckDbStore implements Store {
       try {
         return (await run()).getRowObjects() as Record<string, unknown>[];
       } catch (error) {
-        if (!OUT_OF_MEMORY.test((error as Error).message ?? '')) throw asQueryError(error);
+        if (!isOutOfMemory(error)) throw asQueryError(error);
       }
       // the buffer pool is shared with the writers and background moves: once more after they had a moment
       await new Promise((resolve) => setTimeout(resolve, OUT_OF_MEMORY_RETRY_MS));
       try {
         return (await run()).getRowObjects() as Record<string, unknown>[];
       } catch (error) {
-        if (!OUT_OF_MEMORY.test((error as Error).message ?? '')) throw asQueryError(error);
+        if (!isOutOfMemory(error)) throw asQueryError(error);
         throw new StoreBusyError('the query needs more memory than the store may use now (store.memoryLimit): ' +
           'retry, narrow the time range or the query, or raise store.memoryLimit', { cause: error });
       }
@@ -693,7 +694,6 @@ const asker = new AsyncLocalStorage<Asker>();
 const READS_WITH_SIGNAL = ['search', 'facets', 'context', 'tail', 'histogram', 'stats'] as const;
 
 const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
-const OUT_OF_MEMORY = /^Out of Memory Error/;
 const OUT_OF_MEMORY_RETRY_MS = 250;
 
 /** DuckDB errors caused by the user's query (a bad regex, say) become 400s; the rest stay 500s. */

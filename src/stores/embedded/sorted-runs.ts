@@ -21,6 +21,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { countMinutesSql } from './minute-counts.ts';
 import { byteSize } from './byte-size.ts';
+import { isOutOfMemory } from './out-of-memory.ts';
 
 /** Rows per sorted run: 500k sort in ~1 s of one core and ~125 MB of DuckDB memory. */
 export const DEFAULT_RUN_ROWS = 500_000;
@@ -42,8 +43,7 @@ export class SortedRuns {
   private readonly idleRunRows: number;
   private readonly sortBytes: number;
   private recent: number;
-  /** Record text per row over the writes so far (unknown before the first write). */
-  private bytesPerRow: number | undefined;
+  /** Rows and record text of the writes so far: their ratio sizes a move's pieces. */
   private writtenRows = 0;
   private writtenBytes = 0;
   /** Set below the size the text predicts once a piece of that size ran out of memory. */
@@ -75,10 +75,9 @@ export class SortedRuns {
   /** Called after each committed write of `bytes` of record text; starts a move when a run is due and none is running. */
   added(rows: number, bytes = 0): void {
     this.recent += rows;
-    if (rows > 0 && bytes > 0) {
+    if (bytes > 0) {
       this.writtenRows += rows;
       this.writtenBytes += bytes;
-      this.bytesPerRow = this.writtenBytes / this.writtenRows;
     }
     if (this.recent >= this.runRows) this.startMove();
   }
@@ -115,11 +114,11 @@ export class SortedRuns {
    */
   private async move(idle: boolean): Promise<void> {
     for (;;) {
+      const rows = this.pieceRows();
       try {
-        await this.moveInPieces(this.pieceRows());
+        await this.moveInPieces(rows);
         break;
       } catch (error) {
-        const rows = this.pieceRows();
         if (!isOutOfMemory(error) || rows <= MIN_PIECE_ROWS) throw error;
         this.pieceRowsCap = Math.max(MIN_PIECE_ROWS, Math.floor(rows / 2));
       }
@@ -130,7 +129,7 @@ export class SortedRuns {
 
   /** Rows one sort takes: a run's, or fewer when the records' text says they are wide. */
   private pieceRows(): number {
-    const byText = this.bytesPerRow === undefined ? this.runRows : Math.floor(this.sortBytes / this.bytesPerRow);
+    const byText = this.writtenRows === 0 ? this.runRows : Math.floor(this.sortBytes * this.writtenRows / this.writtenBytes);
     return Math.max(MIN_PIECE_ROWS, Math.min(this.runRows, byText, this.pieceRowsCap));
   }
 
@@ -153,8 +152,7 @@ export class SortedRuns {
 
   /** WHERE clauses splitting the recent rows into consecutive ts ranges of about `pieceRows` rows. */
   private async pieces(pieceRows: number): Promise<string[]> {
-    const rows = Number((await this.connection.runAndReadAll('SELECT count(*) FROM records_recent')).getRows()[0]![0]);
-    const count = Math.ceil(rows / pieceRows);
+    const count = Math.ceil(this.recent / pieceRows);
     if (count <= 1) return [''];
     const fractions = Array.from({ length: count - 1 }, (_, i) => (i + 1) / count);
     const reader = await this.connection.runAndReadAll(`SELECT DISTINCT bound FROM (SELECT unnest(quantile_disc(ts, [${fractions.join(', ')}])) AS bound FROM records_recent) ORDER BY bound`);
@@ -166,8 +164,4 @@ export class SortedRuns {
       return ` WHERE ${[...above, ...upTo].join(' AND ')}`;
     });
   }
-}
-
-function isOutOfMemory(error: unknown): boolean {
-  return error instanceof Error && /Out of Memory/i.test(error.message);
 }
