@@ -14,6 +14,7 @@ import { registerExploreRoutes } from './explore-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { registerExportRoutes } from './export-routes.ts';
 import { registerUiRoutes, wantsPage } from './ui-routes.ts';
+import { FirstReads } from './first-reads.ts';
 import { registerSavedSearchRoutes } from './saved-search-routes.ts';
 import type { SavedSearches } from '../alerts/saved-searches.ts';
 import { ApiError, sendError } from './errors.ts';
@@ -105,8 +106,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
     for (const preset of PRESETS) preset.ingestRoutes?.({ app, acceptor, config, metrics });
   }
+  const firstReads = config.roles.includes('query') ? new FirstReads(app) : undefined;
   if (config.roles.includes('query')) {
-    registerQueryRoutes(app, deps);
+    registerQueryRoutes(app, { ...deps, firstReads });
     registerExploreRoutes(app, deps);
     registerExportRoutes(app, deps);
     if (deps.savedSearches) registerSavedSearchRoutes(app, deps.savedSearches);
@@ -116,9 +118,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerPipelineRoutes(app, { pipelines: deps.pipelines ?? (() => []), store: deps.store, acceptor: deps.acceptor, dataDir: config.dataDir });
 
   // A browser gets the explorer; a client (Elasticsearch's, a shipper's probe) the version block it expects.
-  const ui = registerUiRoutes(app);
+  const ui = registerUiRoutes(app, firstReads);
   app.get('/', async (request, reply) => wantsPage(request.headers.accept)
-    ? ui.sendPage(reply)
+    ? ui.sendPage(request, reply)
     : reply.header(PRODUCT_HEADER, PRODUCT).send(rootInfo(TRIBUTARY_VERSION)));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => deps.isReady()

@@ -3,8 +3,9 @@
 // Content-Security-Policy lets only its own script run, whatever a record holds.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './errors.ts';
+import type { FirstReads } from './first-reads.ts';
 
 const DIST = path.resolve(import.meta.dirname, '..', '..', 'ui', 'dist');
 const ASSET_NAME = /^[\w.-]+-[A-Z0-9]{8}\.(js|css)$/;
@@ -30,16 +31,25 @@ function securityHeaders(reply: FastifyReply): FastifyReply {
     .header('x-frame-options', 'DENY');
 }
 
-export function registerUiRoutes(app: FastifyInstance): { sendPage: (reply: FastifyReply) => FastifyReply } {
+/** The paths where the page opens on the explorer, whose first reads can start with the page. */
+const EXPLORER_PAGES = new Set(['/', '/ui/']);
+
+type SendPage = (request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+export function registerUiRoutes(app: FastifyInstance, firstReads?: FirstReads): { sendPage: SendPage } {
   const index = path.join(DIST, 'index.html');
   if (!existsSync(index)) console.warn(`tributary: the web UI is not built (no ${index}): run npm run build:ui`);
 
   // read at each request (a few hundred bytes): a rebuild's new asset names apply without a restart
-  const sendPage = (reply: FastifyReply): FastifyReply => existsSync(index)
-    ? securityHeaders(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(readFileSync(index, 'utf8'))
-    : sendError(reply, 503, 'ui_not_built', 'the web UI is not built: run `npm run build:ui` (npm install does it)');
+  const sendPage: SendPage = (request, reply) => {
+    if (!existsSync(index)) return sendError(reply, 503, 'ui_not_built', 'the web UI is not built: run `npm run build:ui` (npm install does it)');
+    const firstRead = firstReads && EXPLORER_PAGES.has(request.url.split('?')[0]!) ? firstReads.start(request) : '';
+    const html = readFileSync(index, 'utf8');
+    return securityHeaders(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache')
+      .send(firstRead ? html.replace('</head>', `${firstRead}\n</head>`) : html);
+  };
 
-  for (const page of UI_PAGES) app.get(page, (_request, reply) => sendPage(reply));
+  for (const page of UI_PAGES) app.get(page, sendPage);
   app.get<{ Params: { file: string } }>('/ui/assets/:file', (request, reply) => {
     const { file } = request.params;
     const match = ASSET_NAME.exec(file);

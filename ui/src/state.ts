@@ -24,7 +24,7 @@ export const DEFAULT_STATE: SearchState = { q: '', range: 'all', from: '', to: '
 
 const list = (text: string | null): string[] => (text ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 
-export function readState(search: string = location.search): SearchState {
+export function readState(search: string): SearchState {
   const params = new URLSearchParams(search);
   const range = params.get('range') as RangeName | null;
   return {
@@ -61,6 +61,22 @@ export function timeSpan(state: SearchState, now = Date.now()): { from?: string;
 /** The filter parameters every read takes. */
 export function filterParams(state: SearchState, now = Date.now()): Record<string, string | undefined> {
   return { q: state.q || undefined, stream: state.streams.join(',') || undefined, ...timeSpan(state, now) };
+}
+
+/** The parameter of the explorer's first search holding the token of the read the server started with the page (src/api/first-reads.ts). */
+export const FIRST_READ_PARAM = 'first';
+
+/** Rows in a page of results. */
+export const PAGE_ROWS = 200;
+
+/** What the explorer asks first for a search: its newest page of rows (the histogram counts the matches). */
+export function rowsParams(params: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...params, limit: String(PAGE_ROWS), total: 'false' };
+}
+
+/** What the explorer asks once the rows are painted: the matches over time, split by level. */
+export function histogramParams(params: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...params, by: 'level' };
 }
 
 /** What a search's reads depend on: a relative range counts as its name, not its moving bounds. */

@@ -1,7 +1,8 @@
 // The log explorer: query bar, histogram, field sidebar, results, record panel, context and live tail.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, INDEXING_STARTED, type Hit, type HistogramResult, type SearchResult, ApiError } from '../api.ts';
-import { filterParams, readState, searchKey, stateSearch, type SearchState } from '../state.ts';
+import { FIRST_READ_PARAM, filterParams, histogramParams, readState, rowsParams, searchKey, stateSearch, type SearchState } from '../state.ts';
+import { takeFirstRead } from '../first-read.ts';
 import { go, useLocation } from '../App.tsx';
 import { QueryBar } from '../components/QueryBar.tsx';
 import { TimePicker } from '../components/TimePicker.tsx';
@@ -16,8 +17,6 @@ import { Patterns } from '../components/Patterns.tsx';
 import { SavedMenu, savedState, type SavedSearch } from '../components/SavedMenu.tsx';
 import { useLiveTail } from '../components/live-tail.ts';
 import { useDeadLetterStreams } from '../components/dead-letter-streams.ts';
-
-const PAGE = 200;
 
 export interface Loaded {
   hits: Hit[];
@@ -79,18 +78,20 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
     if (!ready) return;
     const controller = new AbortController();
     moreRequest.current?.abort();
-    const params = filterParams(state);
+    const first = takeFirstRead();
+    const params = filterParams(state, first?.now);
+    const token = first ? { [FIRST_READ_PARAM]: first.token } : {};
     setLoading(true);
     setRowsLoading(true);
     setError(null);
     // One after the other, the histogram once the rows are painted: on a small machine the two
     // reads share the store's cores (and the browser's), and the rows are what the reader waits
     // for; the histogram counts every match, so the rows need not count them.
-    get<SearchResult>('/api/v1/search', { ...params, limit: PAGE, total: false }, controller.signal)
+    get<SearchResult>('/api/v1/search', { ...rowsParams(params), ...token }, controller.signal)
       .then((result) => setLoaded({ hits: result.hits, liveAdded: 0, cursor: result.cursor, tookMs: result.tookMs, params }))
       .finally(() => { if (!controller.signal.aborted) setRowsLoading(false); })
       .then(afterPaint)
-      .then(() => get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal))
+      .then(() => get<HistogramResult>('/api/v1/histogram', histogramParams(params), controller.signal))
       .then((result) => setHistogram({ result, params }))
       .catch((failure: unknown) => {
         if (controller.signal.aborted) return;
@@ -106,7 +107,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
     if (!loaded?.cursor || moreRequest.current) return;
     const controller = new AbortController();
     moreRequest.current = controller;
-    get<SearchResult>('/api/v1/search', { ...loaded.params, limit: PAGE, total: false, cursor: loaded.cursor }, controller.signal)
+    get<SearchResult>('/api/v1/search', { ...rowsParams(loaded.params), cursor: loaded.cursor }, controller.signal)
       .then((result) => setLoaded((current) => current && current.cursor === loaded.cursor
         ? { ...current, hits: [...current.hits, ...result.hits], cursor: result.cursor }
         : current))
