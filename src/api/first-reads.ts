@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FIRST_READ_PARAM, filterParams, readState, rowsParams } from '../../ui/src/state.ts';
+
 const SEARCH_PATH = '/api/v1/search';
 /** A first read the page's script never asked for is dropped after this long. */
 const KEEP_MS = 30_000;
@@ -51,11 +52,14 @@ function credentialsOf(request: FastifyRequest): Record<string, string> {
 
 export class FirstReads {
   readonly #app: FastifyInstance;
+  /** With authentication on, a page asked for without credentials starts nothing (its read would only be refused, and audited). */
+  readonly #credentialsRequired: boolean;
   /** By token. */
   readonly #reads = new Map<string, FirstRead>();
 
-  constructor(app: FastifyInstance) {
+  constructor(app: FastifyInstance, options: { credentialsRequired: boolean }) {
     this.#app = app;
+    this.#credentialsRequired = options.credentialsRequired;
   }
 
   /**
@@ -65,13 +69,14 @@ export class FirstReads {
   start(request: FastifyRequest, now = Date.now()): string {
     for (const [token, read] of this.#reads) if (read.expires <= now) this.#reads.delete(token);
     const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    const credentials = credentialsOf(request);
+    if (this.#credentialsRequired && Object.keys(credentials).length === 0) return '';
     // a saved search's link is resolved by the page before it searches
     if (new URLSearchParams(search).has('saved') || this.#reads.size >= MAX_KEPT) return '';
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(rowsParams(filterParams(readState(search), now)))) {
       if (value !== undefined && value !== '') query.set(name, value);
     }
-    const credentials = credentialsOf(request);
     const token = randomBytes(12).toString('base64url');
     this.#reads.set(token, {
       params: paramsKey(Object.fromEntries(query)), credentials: JSON.stringify(credentials),

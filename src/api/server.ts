@@ -106,7 +106,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     for (const source of SOURCES) source.attach?.({ app, acceptor, config, metrics });
     for (const preset of PRESETS) preset.ingestRoutes?.({ app, acceptor, config, metrics });
   }
-  const firstReads = config.roles.includes('query') ? new FirstReads(app) : undefined;
+  const firstReads = config.roles.includes('query') ? new FirstReads(app, { credentialsRequired: Boolean(deps.auth) }) : undefined;
   if (config.roles.includes('query')) {
     registerQueryRoutes(app, { ...deps, firstReads });
     registerExploreRoutes(app, deps);

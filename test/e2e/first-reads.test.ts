@@ -87,8 +87,9 @@ describe("the explorer's first read, started with the page", () => {
     assert.equal(narrower.ids.length, 20, 'a read with other parameters is run as asked');
   });
 
-  it('starts nothing for a saved search link nor for pages other than the explorer', async () => {
+  it('starts nothing for a saved search link, for pages other than the explorer, nor without credentials', async () => {
     assert.equal(await openPage('/?saved=abc', bearer(reader)), null);
+    assert.equal(await openPage('/?q=request', {}), null, 'the page asks who is there first');
     assert.equal(await openPage('/ui/pipelines', bearer(reader)), null);
     assert.ok(await openPage('/ui/', bearer(reader)));
   });
