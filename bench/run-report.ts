@@ -48,6 +48,8 @@ export interface BenchResult {
   machine: { cpus: number; totalMemoryGb: number; node: string };
   cpuChecks: Record<string, CpuCheckResult>;
   busy: boolean;
+  /** How long after the load the server kept working on its own (moves, checkpoints) before the warm queries began. */
+  querySettle?: { settled: boolean; afterMs: number };
   ingest: {
     records: number;
     recordsAccepted: number;
@@ -196,6 +198,11 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   const checks = Object.entries(r.cpuChecks).map(([phase, c]) => `${phase} ${c.ratio}×${c.busy ? ' **BUSY**' : ''}`).join(', ');
   out.push(`CPU check (two threads vs one, < ${Object.values(r.cpuChecks)[0]?.threshold ?? 1.7}× = busy): ${checks || '–'}.` +
     (r.busy ? ' **The machine was busy: figures are noisy.**' : ''));
+  if (r.querySettle) {
+    const settle = (x: { settled: boolean; afterMs: number }) => `${x.settled ? '' : 'still busy '}${num(x.afterMs / 1000, 1)} s`;
+    out.push(`Warm queries began once the server was at rest (under 0.1 core over 10 s): ${settle(r.querySettle)} after the load` +
+      `${r.measuredPeer?.settle ? `; VictoriaLogs ${settle(r.measuredPeer.settle)}` : ''}.`);
+  }
   if (r.peer && r.records !== p.records) {
     out.push(`VictoriaLogs figures are for ${num(p.records)} records; this run has ${num(r.records)}, so the comparison and the met/missed verdicts are indicative only.`);
   }

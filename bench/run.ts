@@ -42,7 +42,7 @@ import { percentile } from './percentile.ts';
 import { compareWithPrevious, datasetOf, renderMarkdown, renderSummary } from './run-report.ts';
 import type { BenchResult, QueryResult } from './run-report.ts';
 import { TARGETS, VICTORIALOGS } from './peers.ts';
-import { directorySize, readProcessStats } from './sysstats.ts';
+import { directorySize, readProcessStats, waitUntilSettled } from './sysstats.ts';
 import { runVictoriaLogs } from './victorialogs.ts';
 import type { MeasuredPeer } from './victorialogs.ts';
 import type { PeerFigures } from './peers.ts';
@@ -277,6 +277,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
   let ingest: BenchResult['ingest'] | undefined;
   let freshness: FreshnessResult | undefined;
   let disk: BenchResult['disk'] | undefined;
+  let querySettle: { settled: boolean; afterMs: number } | undefined;
   let checksRun = 0;
 
   const start = async (purpose: string): Promise<ServerHandle> => {
@@ -534,6 +535,11 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
     };
 
     // ---- Phase: warm queries ------------------------------------------------------------------
+    // at rest: the store's moves and checkpoints after a load (its idle move starts 5 s after the
+    // last write) ran beside the first queries (one-day newest 100 on telemetry: 50–100 ms for
+    // ~8 s after a load, then 20–30 ms)
+    querySettle = await waitUntilSettled(() => readProcessStats(server.pid), { timeoutMs: o.quick ? 30_000 : 120_000 });
+    progress(`server ${querySettle.settled ? 'at rest' : 'still busy'} ${(querySettle.afterMs / 1000).toFixed(1)} s after the load`);
     cpuChecks.warmQueries = await cpuCheck('warm queries', o.quick);
     for (const spec of specs) {
       const first = await timedGet(server.url + spec.path);
@@ -615,6 +621,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
     machine: { cpus: cpus().length, totalMemoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)), node: process.version },
     cpuChecks,
     busy,
+    ...(querySettle ? { querySettle } : {}),
     ingest: ingest ?? null,
     freshness: freshness ? { ...freshness } : null,
     disk: disk ?? null,

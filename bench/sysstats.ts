@@ -99,6 +99,27 @@ export function readProcessTreeStats(rootPid: number): ProcessStats {
   return total;
 }
 
+/**
+ * Waits until a process stops working on its own after a load (a store's moves, merges and
+ * checkpoints): until it uses less than `maxCores` over a `windowMs` window, at most `timeoutMs`.
+ * Warm queries are timed at rest, after that, for Tributary and its peer alike.
+ */
+export async function waitUntilSettled(read: () => ProcessStats, o: { windowMs?: number; maxCores?: number; timeoutMs?: number } = {}): Promise<{ settled: boolean; afterMs: number }> {
+  // long enough to span work a store starts on its own a few seconds after writes stop
+  const windowMs = o.windowMs ?? 10_000;
+  const maxCores = o.maxCores ?? 0.1;
+  const started = performance.now();
+  let before = read();
+  while (performance.now() - started < (o.timeoutMs ?? 120_000)) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = read();
+    const cores = (now.userMs + now.systemMs - before.userMs - before.systemMs) / windowMs;
+    if (cores < maxCores) return { settled: true, afterMs: Math.round(performance.now() - started) };
+    before = now;
+  }
+  return { settled: false, afterMs: Math.round(performance.now() - started) };
+}
+
 export interface ResourceSummary {
   durationMs: number;
   cpuMs: number;

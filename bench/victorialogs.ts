@@ -18,7 +18,7 @@ import type { Truth } from './datasets/truth.ts';
 import { sleep } from './http-post.ts';
 import type { LoadSummary } from './loadgen.ts';
 import { percentile } from './percentile.ts';
-import { directorySize, readProcessStats } from './sysstats.ts';
+import { directorySize, readProcessStats, waitUntilSettled } from './sysstats.ts';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -39,6 +39,8 @@ export interface MeasuredPeer {
   ingest: { recordsPerSec: number; mbPerSec: number; cores: number; recordsPerCpuSecond: number; loadDurationS: number };
   peakRssBytes: number;
   disk: { bytes: number; bytesPerRecord: number; ratioToNdjson: number };
+  /** How long after its load the server kept working (merges) before the warm queries began. */
+  settle: { settled: boolean; afterMs: number };
   queries: PeerQueryFigure[];
 }
 
@@ -115,6 +117,8 @@ export async function runVictoriaLogs(o: {
     const after = readProcessStats(pid);
     const cpuS = (after.userMs + after.systemMs - before.userMs - before.systemMs) / 1000;
     o.progress(`[victorialogs] ${load.recordsAccepted.toLocaleString('en-US')} records at ${load.recordsPerSec.toLocaleString('en-US')} rec/s, ${Math.round(load.recordsAccepted / cpuS).toLocaleString('en-US')} per CPU-second`);
+    const settle = await waitUntilSettled(() => readProcessStats(pid));
+    o.progress(`[victorialogs] ${settle.settled ? 'at rest' : 'still busy'} ${(settle.afterMs / 1000).toFixed(1)} s after its load`);
 
     const figures: PeerQueryFigure[] = [];
     for (const row of o.truth.rows) {
@@ -147,6 +151,7 @@ export async function runVictoriaLogs(o: {
         recordsPerCpuSecond: Math.round(load.recordsAccepted / cpuS), loadDurationS: Number((load.durationMs / 1000).toFixed(2)),
       },
       peakRssBytes,
+      settle,
       disk: { bytes: disk, bytesPerRecord: Number((disk / load.recordsAccepted).toFixed(1)), ratioToNdjson: Number((disk / load.rawBytesSent).toFixed(3)) },
       queries: figures,
     };
