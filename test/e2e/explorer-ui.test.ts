@@ -355,6 +355,16 @@ describe('the web explorer', { skip }, () => {
     await page.close();
   });
 
+  it('says a time range without records has none, rather than drawing an empty chart', async () => {
+    // the records are of 2023: the last 5 minutes hold none, and the histogram's buckets all count 0
+    await open('/?range=5m');
+    // the histogram's answer: the empty note, or a chart
+    await page.locator('.histogram.empty, [data-testid=histogram] svg').first().waitFor();
+    assert.equal(await page.locator('[data-testid=histogram] svg').count(), 0, 'no chart of zeros');
+    assert.equal(await page.locator('[data-testid=histogram]').textContent(), 'No records in this range');
+    await page.close();
+  });
+
   it('completes field names and their values in the query box, from the keyboard', async () => {
     await open();
     await expectShown(page, await total(server.url, {}));

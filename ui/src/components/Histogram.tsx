@@ -17,7 +17,8 @@ export function Histogram({ result, onZoom }: { result: HistogramResult | null; 
   const [hover, setHover] = useState<number | null>(null);
   const buckets = result?.buckets ?? [];
   if (!result) return <div class="histogram pending" data-testid="histogram" />;
-  if (buckets.length === 0) return <div class="histogram empty" data-testid="histogram">No records in this range</div>;
+  // a fixed range comes back as its buckets, each 0 when nothing matched
+  if (buckets.every((bucket) => bucket.count === 0)) return <div class="histogram empty" data-testid="histogram">No records in this range</div>;
 
   const max = Math.max(1, ...buckets.map((bucket) => bucket.count));
   const first = Date.parse(buckets[0]!.ts);
