@@ -1,5 +1,5 @@
 // Query routes: search, histogram, stats and streams over the same filter parameters.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { FirstReads } from './first-reads.ts';
 import type { Store, Hit, Aggregation, Filter } from '../stores/store.ts';
 import { AGGREGATION_FNS } from '../stores/store.ts';
@@ -56,16 +56,10 @@ function parseAggregations(text: string | undefined): Aggregation[] {
 export function registerQueryRoutes(app: FastifyInstance, deps: { store: Store; config: Config; metrics: Metrics; unindexedStreams?: () => Promise<string[]>; firstReads?: FirstReads }): void {
   const { store, config, metrics, firstReads } = deps;
 
-  /** Sends the answer already under way when this is the search its page's first read started. */
-  const answeredFirst = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
-    const answer = await firstReads?.take(request);
-    if (!answer) return false;
-    await reply.headers(answer.headers).send(answer.body);
-    return true;
-  };
-
   app.get('/api/v1/search', async (request, reply) => {
-    if (await answeredFirst(request, reply)) return reply;
+    // the search its page's first read started as the page was sent: the answer under way
+    const first = await firstReads?.take(request);
+    if (first) return reply.headers(first.headers).send(first.body);
     const started = performance.now();
     const params = request.query as Params;
     const filter = parseFilter(params, reply);

@@ -4,13 +4,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startChild, tempDir, tributary, waitFor, type ChildServer } from './harness.ts';
-
-async function keyFor(dataDir: string, ...args: string[]): Promise<string> {
-  const run = await tributary(['keys', 'create', '--data-dir', dataDir, ...args]);
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout.trim();
-}
+import { createKey, startChild, tempDir, tributary, waitFor, type ChildServer } from './harness.ts';
 
 async function call(url: string, init: RequestInit & { key?: string; header?: 'bearer' | 'apikey' | 'x-api-key' | 'es' } = {}): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) };
@@ -34,9 +28,9 @@ describe('authentication with API keys', () => {
   let appWriter: string;
 
   before(async () => {
-    admin = await keyFor(dataDir, '--name', 'ops', '--role', 'admin');
-    reader = await keyFor(dataDir, '--name', 'grafana', '--role', 'reader');
-    appWriter = await keyFor(dataDir, '--name', 'filebeat', '--role', 'ingest', '--streams', 'app');
+    admin = await createKey(dataDir, '--name', 'ops', '--role', 'admin');
+    reader = await createKey(dataDir, '--name', 'grafana', '--role', 'reader');
+    appWriter = await createKey(dataDir, '--name', 'filebeat', '--role', 'ingest', '--streams', 'app');
     server = await startChild(dataDir, ['--auth', 'on']);
   });
   after(async () => {
@@ -105,7 +99,7 @@ describe('authentication with API keys', () => {
   });
 
   it('a reader confined to streams sees those only', async () => {
-    const appReader = await keyFor(dataDir, '--name', 'app-team', '--role', 'reader', '--streams', 'app');
+    const appReader = await createKey(dataDir, '--name', 'app-team', '--role', 'reader', '--streams', 'app');
     const own = await call(`${server.url}/api/v1/search?q=*`, { key: appReader });
     assert.equal(own.status, 200);
     assert.ok(own.body.hits.length > 0 && own.body.hits.every((hit: any) => hit.stream === 'app'), JSON.stringify(own.body.hits.map((hit: any) => hit.stream)));
@@ -119,7 +113,7 @@ describe('authentication with API keys', () => {
   });
 
   it('a key over its rate limit gets 429 with Retry-After, and writes again after it', async () => {
-    const limited = await keyFor(dataDir, '--name', 'chatty', '--role', 'ingest', '--max-records-per-second', '5');
+    const limited = await createKey(dataDir, '--name', 'chatty', '--role', 'ingest', '--max-records-per-second', '5');
     const batch = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ message: `burst ${i}` })).join('\n');
     const post = (n: number) => fetch(`${server.url}/api/v1/logs?stream=limited`, {
       method: 'POST', headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/x-ndjson' }, body: batch(n),
@@ -135,7 +129,7 @@ describe('authentication with API keys', () => {
   });
 
   it('a revoked key stops working at the next request', async () => {
-    const temporary = await keyFor(dataDir, '--name', 'temp', '--role', 'reader');
+    const temporary = await createKey(dataDir, '--name', 'temp', '--role', 'reader');
     assert.equal((await call(`${server.url}/api/v1/streams`, { key: temporary })).status, 200);
     const id = temporary.split('_')[1]!;
     const revoke = await tributary(['keys', 'revoke', id, '--data-dir', dataDir]);

@@ -4,13 +4,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startChild, tempDir, tributary, waitFor, type ChildServer } from './harness.ts';
-
-async function keyFor(dataDir: string, ...args: string[]): Promise<string> {
-  const run = await tributary(['keys', 'create', '--data-dir', dataDir, ...args]);
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout.trim();
-}
+import { createKey, startChild, tempDir, waitFor, type ChildServer } from './harness.ts';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -36,9 +30,9 @@ describe("the explorer's first read, started with the page", () => {
   }
 
   before(async () => {
-    admin = await keyFor(dataDir, '--name', 'ops', '--role', 'admin');
-    reader = await keyFor(dataDir, '--name', 'everyone', '--role', 'reader');
-    appReader = await keyFor(dataDir, '--name', 'app-team', '--role', 'reader', '--streams', 'app');
+    admin = await createKey(dataDir, '--name', 'ops', '--role', 'admin');
+    reader = await createKey(dataDir, '--name', 'everyone', '--role', 'reader');
+    appReader = await createKey(dataDir, '--name', 'app-team', '--role', 'reader', '--streams', 'app');
     server = await startChild(dataDir, ['--auth', 'on']);
     const now = Date.now();
     for (const stream of ['app', 'billing']) {

@@ -26,6 +26,13 @@ export async function tributary(args: string[], cwd = ROOT): Promise<{ code: num
   }
 }
 
+/** Creates an API key in the data dir with `tributary keys create` and returns its secret. */
+export async function createKey(dataDir: string, ...args: string[]): Promise<string> {
+  const run = await tributary(['keys', 'create', '--data-dir', dataDir, ...args]);
+  if (run.code !== 0) throw new Error(`keys create failed: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `tributary-${prefix}-`));
 }

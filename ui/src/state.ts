@@ -67,16 +67,11 @@ export function filterParams(state: SearchState, now = Date.now()): Record<strin
 export const FIRST_READ_PARAM = 'first';
 
 /** Rows in a page of results. */
-export const PAGE_ROWS = 200;
+const PAGE_ROWS = 200;
 
 /** What the explorer asks first for a search: its newest page of rows (the histogram counts the matches). */
 export function rowsParams(params: Record<string, string | undefined>): Record<string, string | undefined> {
   return { ...params, limit: String(PAGE_ROWS), total: 'false' };
-}
-
-/** What the explorer asks once the rows are painted: the matches over time, split by level. */
-export function histogramParams(params: Record<string, string | undefined>): Record<string, string | undefined> {
-  return { ...params, by: 'level' };
 }
 
 /** What a search's reads depend on: a relative range counts as its name, not its moving bounds. */

@@ -1,7 +1,7 @@
 // The log explorer: query bar, histogram, field sidebar, results, record panel, context and live tail.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, INDEXING_STARTED, type Hit, type HistogramResult, type SearchResult, ApiError } from '../api.ts';
-import { FIRST_READ_PARAM, filterParams, histogramParams, readState, rowsParams, searchKey, stateSearch, type SearchState } from '../state.ts';
+import { FIRST_READ_PARAM, filterParams, readState, rowsParams, searchKey, stateSearch, type SearchState } from '../state.ts';
 import { takeFirstRead } from '../first-read.ts';
 import { go, useLocation } from '../App.tsx';
 import { QueryBar } from '../components/QueryBar.tsx';
@@ -91,7 +91,7 @@ export function Explorer({ deadLetters }: { deadLetters: boolean }) {
       .then((result) => setLoaded({ hits: result.hits, liveAdded: 0, cursor: result.cursor, tookMs: result.tookMs, params }))
       .finally(() => { if (!controller.signal.aborted) setRowsLoading(false); })
       .then(afterPaint)
-      .then(() => get<HistogramResult>('/api/v1/histogram', histogramParams(params), controller.signal))
+      .then(() => get<HistogramResult>('/api/v1/histogram', { ...params, by: 'level' }, controller.signal))
       .then((result) => setHistogram({ result, params }))
       .catch((failure: unknown) => {
         if (controller.signal.aborted) return;
