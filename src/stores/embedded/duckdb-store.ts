@@ -29,7 +29,7 @@ import { fieldText, fieldNumber } from './field-sql.ts';
 import { ConnectionPool, PoolWaitError } from './connection-pool.ts';
 import { autoCountsSql, countsSql, splitCountsSql } from './histogram-sql.ts';
 import { autoInterval, EMPTY_HISTOGRAM_INTERVAL, fillBuckets, TARGET_BUCKETS } from '../histogram-interval.ts';
-import { oldestShownTs, tsWindow, type Span } from './newest-first.ts';
+import { oldestShown, tsWindow, type Span } from './newest-first.ts';
 import { ShapeRegistry } from './shape-registry.ts';
 import { TypedWriter } from './typed-writer.ts';
 import { PreparedStatements } from './prepared-statements.ts';
@@ -411,12 +411,23 @@ export class DuckDbStore implements Store {
 
   /** The newest `limit` rows of the page, newest first; only they have their body rebuilt. */
   private async newest(page: Conditions, limit: number, span: Span): Promise<Record<string, unknown>[]> {
-    const oldest = await oldestShownTs((sql, params) => this.query(sql, params), page, limit, span);
+    const oldest = await oldestShown((sql, params) => this.query(sql, params), page, limit, span);
     if (oldest === null) return [];
-    const shown = whereSql(withCheap(page, tsWindow(oldest)));
+    const from = tsWindow(oldest.ts);
+    const shown = whereSql(withCheap(page, from));
+    if (oldest.narrow) {
+      return this.query(`SELECT ${this.hitColumns()}
+        FROM (SELECT * FROM records WHERE ${shown.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
+      [...shown.params, limit]);
+    }
+    // Rare matches: the rows from the oldest shown on are many, and a filter DuckDB cannot push
+    // into its scan would have it read all their columns. So per table the matches' positions come
+    // first (reading the filter's and the order's columns), then the rows at those positions.
+    const picked = RECORD_TABLES.map((table) => `SELECT * FROM ${table}
+      WHERE ${from.sql} AND rowid IN (SELECT rowid FROM ${table} WHERE ${shown.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?)`);
     return this.query(`SELECT ${this.hitColumns()}
-      FROM (SELECT * FROM records WHERE ${shown.sql} ORDER BY ${NEWEST_FIRST} LIMIT ?) ORDER BY ${NEWEST_FIRST}`,
-    [...shown.params, limit]);
+      FROM (${picked.join(' UNION ALL BY NAME ')}) ORDER BY ${NEWEST_FIRST} LIMIT ?`,
+    [...RECORD_TABLES.flatMap(() => [...from.params, ...shown.params, limit]), limit]);
   }
 
   /** The columns toHit reads; only they have their body rebuilt. */

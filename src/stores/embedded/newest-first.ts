@@ -23,6 +23,12 @@ export function tsWindow(from: number | undefined, below?: number): SqlFragment 
   return { sql: parts.map((part) => part.sql).join(' AND '), params: parts.map((part) => BigInt(part.value)) };
 }
 
+export interface OldestShown {
+  ts: number;
+  /** Found in the first, narrowest window: the rows from `ts` on are few besides the matches. */
+  narrow: boolean;
+}
+
 /**
  * The oldest ts among the newest `limit` matches, or null when nothing matches. The span is cut
  * into disjoint windows, newest first and each wider than the last; each is asked only for the
@@ -30,7 +36,7 @@ export function tsWindow(from: number | undefined, below?: number): SqlFragment 
  * older window is older than all of them. A common match is answered by the first, narrow
  * window; a rare or absent one costs one pass over the span at most.
  */
-export async function oldestShownTs(run: Run, conditions: Conditions, limit: number, span: Span): Promise<number | null> {
+export async function oldestShown(run: Run, conditions: Conditions, limit: number, span: Span): Promise<OldestShown | null> {
   const [table] = await run(tsBoundsSql(span.fromMs, span.toMs), []);
   if (table?.hi === null || table?.hi === undefined) return null;
   const hi = Math.min(Number(table.hi), span.toMs ?? Infinity);
@@ -47,8 +53,8 @@ export async function oldestShownTs(run: Run, conditions: Conditions, limit: num
     const n = Number(found!.n);
     if (n > 0) oldest = Number(found!.oldest);
     missing -= n;
-    if (missing === 0) return oldest;
+    if (missing === 0) return { ts: oldest!, narrow: i === 0 };
   }
-  return oldest;
+  return oldest === null ? null : { ts: oldest, narrow: bounds.length === 0 };
 }
 
