@@ -4,11 +4,11 @@
 // columns and ts, then fetches the rows at or after it: those are few, and in time-ordered runs
 // only the vectors holding them are read.
 import { whereSql, withCheap, type Conditions, type SqlFragment } from './filter-sql.ts';
-import { tsBoundsSql } from './minute-counts.ts';
+import { windowBoundsSql } from './minute-counts.ts';
 
 type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** Fractions of the searched span at its newest end where the windows begin, widest last; the rest is the last window. */
+/** Shares of the span's records, newest first, where the windows begin, widest last; the rest is the last window. */
 const WINDOWS = [1 / 128, 1 / 16, 1 / 2];
 
 export interface Span {
@@ -37,12 +37,11 @@ export interface OldestShown {
  * window; a rare or absent one costs one pass over the span at most.
  */
 export async function oldestShown(run: Run, conditions: Conditions, limit: number, span: Span): Promise<OldestShown | null> {
-  const [table] = await run(tsBoundsSql(span.fromMs, span.toMs), []);
+  const [table] = await run(windowBoundsSql(span.fromMs, span.toMs, WINDOWS), []);
   if (table?.hi === null || table?.hi === undefined) return null;
-  const hi = Math.min(Number(table.hi), span.toMs ?? Infinity);
-  const lo = Math.max(Number(table.lo), span.fromMs ?? -Infinity);
+  const lo = Number(table.lo);
   // lower bounds of the windows, newest first; the last window takes the rest of the span
-  const bounds = WINDOWS.map((fraction) => hi - Math.ceil((hi - lo) * fraction)).filter((bound, i, all) => bound > lo && (i === 0 || bound < all[i - 1]!));
+  const bounds = WINDOWS.map((_, i) => Number(table[`b${i}`])).filter((bound, i, all) => bound > lo && (i === 0 || bound < all[i - 1]!));
   let missing = limit;
   let oldest: number | null = null;
   for (let i = 0; i <= bounds.length; i++) {
@@ -57,4 +56,3 @@ export async function oldestShown(run: Run, conditions: Conditions, limit: numbe
   }
   return oldest === null ? null : { ts: oldest, narrow: bounds.length === 0 };
 }
-
