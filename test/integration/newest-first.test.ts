@@ -1,6 +1,6 @@
 // Newest-first search over records that arrive out of time order: every page is exactly the next
 // `limit` matches by (ts, position), whether the filter matches half the records or a handful,
-// with ties on ts, time ranges and cursors (src/stores/embedded/newest-first.ts), whether the
+// with ties on ts, a few records decades away from the rest, time ranges and cursors (src/stores/embedded/newest-first.ts), whether the
 // records are still recent or moved into sorted runs (sorted-runs.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,13 +22,16 @@ interface Written {
   kind: string;
 }
 
+/** Records decades away from the rest, as a clock set wrong writes them: the windows must not assume the span is evenly filled. */
+const STRAYS = new Map([[11, Date.UTC(2090, 0, 1)], [12, Date.UTC(1990, 0, 1)], [503, Date.UTC(1990, 0, 2)]]);
+
 /** Deterministic, out of time order; every 7th record shares its ts with the one before it. */
 function records(): Written[] {
   let seed = 7;
   const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out: Written[] = [];
   for (let i = 0; i < COUNT; i++) {
-    const ts = i % 7 === 6 ? out[i - 1]!.ts : START + Math.floor(next() * 7 * DAY);
+    const ts = STRAYS.get(i) ?? (i % 7 === 6 ? out[i - 1]!.ts : START + Math.floor(next() * 7 * DAY));
     const kind = i % 500 === 3 ? 'rare' : i % 2 ? 'common' : 'other';
     out.push({ id: positionId(INGESTED, 0, i), ts, kind });
   }
