@@ -1,7 +1,8 @@
 // Newest-first search over records that arrive out of time order: every page is exactly the next
 // `limit` matches by (ts, position), whether the filter matches half the records or a handful,
-// with ties on ts, a few records decades away from the rest, time ranges and cursors (src/stores/embedded/newest-first.ts), whether the
-// records are still recent or moved into sorted runs (sorted-runs.ts).
+// with ties on ts, a few records decades away from the rest, time ranges and cursors
+// (src/stores/embedded/newest-first.ts), whether the records are still recent or moved into
+// sorted runs (sorted-runs.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -122,6 +122,14 @@ export function histogramSql(filter: Filter, intervalMs: number, recentRows: boo
  * runs' ts (0.7 against 14 ms at 13M records), and from the recent rows.
  */
 export function tsBoundsSql(fromMs: number | undefined, toMs: number | undefined): string {
+  const span = spanWhere(fromMs, toMs);
+  return `SELECT min(lo) AS lo, max(hi) AS hi FROM (
+    SELECT min(minute) AS lo, max(minute) + ${MINUTE_MS - 1} AS hi FROM records_minutes${span.minutes}
+    UNION ALL SELECT min(ts), max(ts) FROM records_recent${span.records})`;
+}
+
+/** WHERE clauses (or '') keeping the minute counts' minutes and the records' ts within a span. */
+function spanWhere(fromMs: number | undefined, toMs: number | undefined): { minutes: string; records: string } {
   const from = fromMs === undefined || !Number.isFinite(fromMs) ? undefined : Math.floor(fromMs);
   const to = toMs === undefined || !Number.isFinite(toMs) ? undefined : Math.floor(toMs);
   const where = (column: string, lowest: number | undefined) => {
@@ -129,9 +137,7 @@ export function tsBoundsSql(fromMs: number | undefined, toMs: number | undefined
     return conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
   };
   const firstMinute = from === undefined ? undefined : Math.floor(from / MINUTE_MS) * MINUTE_MS;
-  return `SELECT min(lo) AS lo, max(hi) AS hi FROM (
-    SELECT min(minute) AS lo, max(minute) + ${MINUTE_MS - 1} AS hi FROM records_minutes${where('minute', firstMinute)}
-    UNION ALL SELECT min(ts), max(ts) FROM records_recent${where('ts', from)})`;
+  return { minutes: where('minute', firstMinute), records: where('ts', from) };
 }
 
 /**
@@ -143,18 +149,12 @@ export function tsBoundsSql(fromMs: number | undefined, toMs: number | undefined
  * newest 1/128 held none of the others. From the minute counts and the recent rows.
  */
 export function windowBoundsSql(fromMs: number | undefined, toMs: number | undefined, fractions: readonly number[]): string {
-  const from = fromMs === undefined || !Number.isFinite(fromMs) ? undefined : Math.floor(fromMs);
-  const to = toMs === undefined || !Number.isFinite(toMs) ? undefined : Math.floor(toMs);
-  const where = (column: string, lowest: number | undefined) => {
-    const conditions = [lowest === undefined ? '' : `${column} >= ${lowest}`, to === undefined ? '' : `${column} <= ${to}`].filter(Boolean);
-    return conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
-  };
-  const firstMinute = from === undefined ? undefined : Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  const span = spanWhere(fromMs, toMs);
   const bounds = fractions.map((fraction, i) => `quantile_disc(minute, ${1 - fraction}) AS b${i}`);
   const minute = bucketSql('ts', String(MINUTE_MS));
   // the recent rows' minutes from a tenth of their vectors (all of them cost ~5 ms at 500k rows), and their ends
   return `SELECT min(minute) AS lo, max(minute) AS hi, ${bounds.join(', ')} FROM (
-    SELECT minute FROM records_minutes${where('minute', firstMinute)}
-    UNION SELECT ${minute} FROM records_recent TABLESAMPLE 10% (system)${where('ts', from)}
-    UNION SELECT ${minute} FROM (SELECT unnest([min(ts), max(ts)]) AS ts FROM records_recent${where('ts', from)}))`;
+    SELECT minute FROM records_minutes${span.minutes}
+    UNION SELECT ${minute} FROM records_recent TABLESAMPLE 10% (system)${span.records}
+    UNION SELECT ${minute} FROM (SELECT unnest([min(ts), max(ts)]) AS ts FROM records_recent${span.records}))`;
 }

@@ -1,14 +1,14 @@
 // Where a newest-first page begins in time. The newest matches can sit in every run of the store
 // (sorted-runs.ts), and a top-N over whole rows would read every column of every match. Instead
 // the search first finds the oldest ts among the newest `limit` matches, reading only the filter's
-// columns and ts, then fetches the rows at or after it: those are few, and in time-ordered runs
-// only the vectors holding them are read.
+// columns and ts, then fetches the rows at or after it (duckdb-store.ts, newest): whole when they
+// are few, as for a common match; else the matches' positions first, then the rows at them.
 import { whereSql, withCheap, type Conditions, type SqlFragment } from './filter-sql.ts';
 import { windowBoundsSql } from './minute-counts.ts';
 
 type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** Shares of the span's records, newest first, where the windows begin, widest last; the rest is the last window. */
+/** Shares of the span's minutes that hold records, newest first, where the windows begin, widest last; the rest is the last window. */
 const WINDOWS = [1 / 128, 1 / 16, 1 / 2];
 
 export interface Span {
@@ -23,7 +23,7 @@ export function tsWindow(from: number | undefined, below?: number): SqlFragment 
   return { sql: parts.map((part) => part.sql).join(' AND '), params: parts.map((part) => BigInt(part.value)) };
 }
 
-export interface OldestShown {
+interface OldestShown {
   ts: number;
   /** Found in the first, narrowest window: the rows from `ts` on are few besides the matches. */
   narrow: boolean;
