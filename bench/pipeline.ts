@@ -7,7 +7,7 @@
 // - api-requests: a file of seed-004 lines written first, then `start --tail FILE` → tail-lines →
 //   parse → batch → store stream api_requests, until every line is searchable.
 // - sunbird: generated telemetry v3 batches of 50 events posted to /v1/telemetry (4 in flight) →
-//   extractor → preprocessor → denormalizer, until all three have read everything (lag 0);
+//   pipeline sunbird-telemetry (extractor → preprocessor → denormalizer), until it has read everything (lag 0);
 //   `records` counts events.
 // `--redis URL` runs the server with its pipeline state in that Redis (dedup keys, Sunbird's
 // reference tables), to measure what Redis costs. Writes
@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { generateUserLogins, userLoginLine, type UserLoginRecord } from '../src/presets/user-login/generate.ts';
 import { generateApiRequestLines } from '../src/presets/api-requests/generate.ts';
 import { telemetryBatches } from '../src/presets/sunbird-telemetry/generate.ts';
+import { SUNBIRD_PIPELINE } from '../src/presets/sunbird-telemetry/preset.ts';
 import { keepAliveAgent, post, sleep } from './http-post.ts';
 import { readProcessStats } from './sysstats.ts';
 
@@ -83,18 +84,16 @@ function userLoginBodies(records: number): Buffer[] {
 }
 
 const SUNBIRD_BATCH = 50;
-const SUNBIRD_PIPELINES = ['sunbird-telemetry-extractor', 'sunbird-telemetry-preprocessor', 'sunbird-telemetry-denormalizer'];
 
 /** Telemetry batches as request bodies, built before the clock starts. */
 function sunbirdBodies(events: number): Buffer[] {
   return [...telemetryBatches(Math.ceil(events / SUNBIRD_BATCH), { seed: 1, batchSize: SUNBIRD_BATCH, startMs: Date.now() })].map(({ batch }) => Buffer.from(JSON.stringify(batch)));
 }
 
-/** Whether every Sunbird pipeline has read all there is: the extractor every batch, and no lag anywhere. */
+/** Whether the Sunbird pipeline has read every batch and has no lag. */
 async function sunbirdDone(url: string, batches: number): Promise<{ done: boolean; state: Awaited<ReturnType<typeof pipelineState>> }> {
-  const states = await Promise.all(SUNBIRD_PIPELINES.map((name) => pipelineState(url, name)));
-  const state = { recordsIn: states[0]!.recordsIn, lag: states.reduce((sum, s) => sum + s.lag, 0), out: Object.assign({}, ...states.map((s) => s.out)), deadLetters: Object.assign({}, ...states.map((s) => s.deadLetters)) };
-  return { done: states[0]!.recordsIn >= batches && state.lag === 0, state };
+  const state = await pipelineState(url, SUNBIRD_PIPELINE);
+  return { done: state.recordsIn >= batches && state.lag === 0, state };
 }
 
 /** Posts the bodies with 4 requests in flight, waiting out 429/503. */

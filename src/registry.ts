@@ -37,6 +37,7 @@ import { routeStep } from './pipelines/steps/route/route.ts';
 import { enrichStep } from './pipelines/steps/enrich/enrich.ts';
 import { batchStep } from './pipelines/steps/batch/batch.ts';
 import { windowStep } from './pipelines/steps/window/window.ts';
+import { emitStep } from './pipelines/steps/emit/emit.ts';
 
 /** Keys a component adds to a section of the configuration, as JSON Schema properties. */
 export interface ConfigFragment {
@@ -86,7 +87,7 @@ export const LOG_ENGINES: readonly LogEngine[] = [embeddedLog, kafkaLog];
 export const STORE_ENGINES: readonly StoreEngine[] = [embeddedStore, opensearchStore];
 export const SOURCES: readonly Source[] = [httpSource, elasticsearchSource, otlpSource, lokiSource, kafkaTopicSource, fileTailSource, syslogSource];
 export const PRESETS: readonly Preset[] = [userLoginPreset, apiRequestsPreset, functionCallLogsPreset, sunbirdTelemetryPreset];
-export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep,
+export const STEPS: readonly StepKind[] = [parseStep, validateStep, dedupStep, routeStep, enrichStep, batchStep, windowStep, emitStep,
   // the steps only the Sunbird telemetry preset needs
   sunbirdExtractStep, sunbirdPreprocessStep, sunbirdRouteStep, sunbirdDenormalizeStep];
 

@@ -2,7 +2,7 @@
 // dead-lettered and holds, with its consumer group's lag; the indexer is listed first, the
 // pipeline that makes streams searchable. POST /api/v1/pipelines/:name/replay (`tributary dlq replay`)
 // sends the pipeline's dead letters that arrived since the last replay through it again: their
-// originals are produced to its first input, and the newest replayed letter's ingest time is kept
+// originals are produced to its first input (Sunbird's in batch envelopes), and the newest replayed letter's ingest time is kept
 // as the replay mark (data dir, pipelines/NAME/replayed.json) so each letter is replayed once.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import type { Store } from '../stores/store.ts';
 import type { Acceptor } from '../sources/accept.ts';
 import type { PipelineWorkers } from '../pipelines/autoscale/pipeline-workers.ts';
 import { DEFAULT_DEAD_LETTER_STREAM } from '../pipelines/config.ts';
-import { originalOf } from '../pipelines/dead-letter-formats.ts';
+import { originalOf, replayBodies } from '../pipelines/dead-letter-formats.ts';
 import { writeFileAtomic } from '../log/embedded/atomic-file.ts';
 import { ApiError } from './errors.ts';
 
@@ -91,14 +91,14 @@ async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ repl
   const file = markFile(deps.dataDir, runner.name);
   const mark = await readMark(file);
   const letters = await lettersSince(deps.store, runner, mark === null ? 0 : mark + 1);
-  const messages = letters.originals.map(messageOf);
+  const messages = replayBodies(letters.originals, runner.config.deadLetters?.format ?? 'tributary').map(messageOf);
   const stream = runner.config.input.streams?.[0];
   const topic = runner.config.input.topics?.[0];
   for (let i = 0; i < messages.length; i += CHUNK) {
     const chunk = messages.slice(i, i + CHUNK);
     const result = stream !== undefined ? await deps.acceptor.accept(stream, chunk) : await deps.acceptor.acceptToTopic(topic!, chunk);
     if ('refused' in result) {
-      throw new ApiError(REFUSAL_STATUS[result.refused.kind], result.refused.code, `${i} of ${messages.length} dead letters were replayed, then: ${result.refused.message} (the mark was not moved: a second replay sends them all again)`);
+      throw new ApiError(REFUSAL_STATUS[result.refused.kind], result.refused.code, `${i} of ${messages.length} messages of dead letters were replayed, then: ${result.refused.message} (the mark was not moved: a second replay sends them all again)`);
     }
   }
   const until = letters.newest ?? mark;
@@ -107,7 +107,7 @@ async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ repl
     await writeFileAtomic(file, JSON.stringify({ until, at: Date.now(), replayed: messages.length }));
   }
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return { replayed: messages.length, since: iso(mark), until: iso(until) };
+  return { replayed: letters.originals.length, since: iso(mark), until: iso(until) };
 }
 
 export function registerPipelineRoutes(app: FastifyInstance, deps: PipelineRouteDeps): void {

@@ -1,6 +1,7 @@
 // What a dead letter looks like. Tributary's own format carries everything needed to understand
 // and replay it: the original record, the reason, the pipeline and step, where it came from and
 // when. A preset may ask for its seed's format (user-login: seed 001's dead-letter-queue records).
+import { randomUUID } from 'node:crypto';
 import type { PipelineRecord } from './step.ts';
 import type { DeadLetterFormat } from './config.ts';
 import { formatTime } from './steps/window/window-math.ts';
@@ -74,4 +75,30 @@ function sunbirdOriginal(letter: Record<string, unknown>): Record<string, unknow
   const { pp_validation_processed: _flag, ...flags } = isObject(letter.flags) ? letter.flags : {};
   const { metadata: _metadata, flags: _flags, ...event } = letter;
   return { ...event, ...(Object.keys(flags).length > 0 ? { flags } : {}), ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
+}
+
+const REPLAY_BATCH_EVENTS = 500;
+
+/**
+ * What a replay sends to the pipeline's input for the letters' originals: each original, or for
+ * Sunbird, whose pipeline reads batches, the events in batch envelopes, one per sync time so the
+ * extractor stamps each event again as it was (a fresh msgid each, so no replay is a duplicate).
+ */
+export function replayBodies(originals: Array<Record<string, unknown>>, format: DeadLetterFormat): Array<Record<string, unknown>> {
+  if (format !== 'sunbird') return originals;
+  const bySync = new Map<unknown, Array<Record<string, unknown>>>();
+  for (const event of originals) {
+    const events = bySync.get(event.syncts) ?? [];
+    events.push(event);
+    bySync.set(event.syncts, events);
+  }
+  const batches: Array<Record<string, unknown>> = [];
+  for (const [syncts, events] of bySync) {
+    for (let i = 0; i < events.length; i += REPLAY_BATCH_EVENTS) {
+      const batch: Record<string, unknown> = { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: randomUUID() }, events: events.slice(i, i + REPLAY_BATCH_EVENTS) };
+      if (typeof syncts === 'number') batch.syncts = syncts;
+      batches.push(batch);
+    }
+  }
+  return batches;
 }

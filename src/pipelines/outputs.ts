@@ -30,6 +30,8 @@ interface ResolvedTopic {
 export interface OutgoingRecord {
   record: PipelineRecord;
   id?: string;
+  /** The body's text when it was taken earlier (an emitted record); else serialized here. */
+  value?: Buffer;
 }
 
 export class Outputs {
@@ -98,7 +100,7 @@ export class Outputs {
     const partitions = new Map<string, Writes>();
     // records come in runs of one partition: its writes are looked up once a run
     let writes: Writes | undefined;
-    for (const { record, id } of records) {
+    for (const { record, id, value: text } of records) {
       const { topic, partition, offset, ingestedAt } = record.origin;
       if (writes?.positional.topic !== topic || writes.positional.partition !== partition) {
         const key = partitionKey(topic, partition);
@@ -109,7 +111,7 @@ export class Outputs {
         }
       }
       if (id === undefined && offset < writes.stored) continue;
-      const value = Buffer.from(JSON.stringify(record.body));
+      const value = text ?? Buffer.from(JSON.stringify(record.body));
       if (id !== undefined) {
         writes.own.entries.push({ offset, ingestedAt, value, id });
         continue;
@@ -161,7 +163,7 @@ function serializer(): (body: Record<string, unknown>) => Buffer {
  * the indexer stores them in order and the later replaces the earlier; on two partitions their
  * writes could run side by side and both stay.
  */
-function message({ record, id }: OutgoingRecord, serialized: (body: Record<string, unknown>) => Buffer): ProduceMessage {
-  const value = serialized(record.body);
+function message({ record, id, value: text }: OutgoingRecord, serialized: (body: Record<string, unknown>) => Buffer): ProduceMessage {
+  const value = text ?? serialized(record.body);
   return id === undefined ? { value } : { key: id, value, headers: { [RECORD_ID_HEADER]: id } };
 }

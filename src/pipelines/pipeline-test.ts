@@ -115,21 +115,24 @@ export async function runPipelineTest(pipeline: PipelineConfig, test: PipelineTe
     rejected.map(({ record, reason }) => ({ reason, step: steps[index]!.name, record: record.body }));
   const runFrom = async (first: number, input: PipelineRecord[], dead: RunOutput['deadLetters'] = []) => {
     let records = input;
+    const written: Array<{ record: PipelineRecord; body: Record<string, unknown> }> = [];
     for (let i = first; i < steps.length && records.length > 0; i++) {
       const stepResult = await steps[i]!.step.process(records);
       if (stepResult.rejected.length > 0) {
         for (let j = i + 1; j < steps.length; j++) steps[j]!.step.rejected?.(stepResult.rejected);
         dead.push(...letters(i, stepResult.rejected));
       }
+      // emitted records as they were written: their text, taken when emitted
+      for (const { record, value } of stepResult.emitted ?? []) written.push({ record, body: JSON.parse(value.toString('utf8')) as Record<string, unknown> });
       records = stepResult.records;
     }
-    for (const record of records) {
+    for (const { record, body } of [...written, ...records.map((record) => ({ record, body: record.body }))]) {
       const output = record.output ?? 'default';
       if (!(output in pipeline.outputs)) {
-        dead.push({ reason: `no output named '${output}' in pipeline test (outputs: ${Object.keys(pipeline.outputs).join(', ')})`, step: 'output', record: record.body });
+        dead.push({ reason: `no output named '${output}' in pipeline test (outputs: ${Object.keys(pipeline.outputs).join(', ')})`, step: 'output', record: body });
         continue;
       }
-      result.outputs.set(output, [...(result.outputs.get(output) ?? []), record.body]);
+      result.outputs.set(output, [...(result.outputs.get(output) ?? []), body]);
     }
     result.deadLetters.push(...dead);
   };

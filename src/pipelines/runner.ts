@@ -13,7 +13,7 @@ import type { Store } from '../stores/store.ts';
 import type { Metrics } from '../metrics.ts';
 import { messageBody } from '../record/message-body.ts';
 import { parseDuration } from '../query/duration.ts';
-import type { PipelineRecord, Rejection, Step } from './step.ts';
+import type { EmittedRecord, PipelineRecord, RecordOrigin, Rejection, Step } from './step.ts';
 import { DEFAULT_DEAD_LETTER_STREAM, type PipelineConfig } from './config.ts';
 import { Outputs, type OutgoingRecord } from './outputs.ts';
 import { checkpointFile, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
@@ -105,6 +105,10 @@ export class PipelineRunner {
     if (!this.#outputs.has('default') && !config.steps.some((step) => 'route' in step)) {
       throw new Error(`pipelines.${name}.outputs: needs an output named default (or a route step naming outputs)`);
     }
+    config.steps.forEach((step, i) => {
+      const emitTo = (step.emit as { output?: string } | undefined)?.output;
+      if (emitTo !== undefined && !this.#outputs.has(emitTo)) throw new Error(`pipelines.${name}.steps.${i}.emit.output: no output named '${emitTo}' (outputs: ${this.#outputs.names().join(', ')})`);
+    });
     this.#checkpointFile = checkpointFile(deps.dataDir, name, deps.worker);
     this.#checkpointEveryMs = parseDuration(config.checkpointEvery ?? '1s');
     this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, duplicates: 0, dropped: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
@@ -304,33 +308,40 @@ export class PipelineRunner {
   /** Runs records through the steps from `first` on, then writes outputs and dead letters. */
   async #runFrom(first: number, input: PipelineRecord[], letters: DeadLetter[] = []): Promise<void> {
     let records = input;
+    const emitted: EmittedRecord[] = [];
     for (let i = first; i < this.#steps.length && records.length > 0; i++) {
       const result = await this.#steps[i]!.step.process(records);
       if (result.rejected.length > 0) {
         for (let j = i + 1; j < this.#steps.length; j++) this.#steps[j]!.step.rejected?.(result.rejected);
         letters.push(...this.#rejections(i, result.rejected));
       }
+      if (result.emitted) emitted.push(...result.emitted);
       records = result.records;
     }
-    await this.#write(records, letters);
+    await this.#write([...emitted, ...records.map((record) => ({ record }))], letters);
   }
 
-  async #write(records: PipelineRecord[], letters: DeadLetter[]): Promise<void> {
+  async #write(outgoing: Array<{ record: PipelineRecord; value?: Buffer }>, letters: DeadLetter[]): Promise<void> {
     const byOutput = new Map<string, OutgoingRecord[]>();
-    for (const record of records) {
+    const numbered = new Map<string, Map<RecordOrigin, number>>();
+    for (const { record, value } of outgoing) {
       const output = record.output ?? 'default';
       if (!this.#outputs.has(output)) {
         letters.push({ record, reason: `no output named '${output}' in pipeline ${this.name} (outputs: ${this.#outputs.names().join(', ')})`, pipeline: this.name, step: 'output', at: this.#now() });
         continue;
       }
-      const list = byOutput.get(output) ?? [];
-      list.push({ record, id: this.#idOf(record, output, list) });
-      byOutput.set(output, list);
+      let list = byOutput.get(output);
+      if (!list) {
+        list = [];
+        byOutput.set(output, list);
+        numbered.set(output, new Map());
+      }
+      list.push({ record, value, id: this.#idOf(record, output, numbered.get(output)!) });
     }
     const { topic = DEFAULT_DEAD_LETTER_STREAM, format = 'tributary' } = this.config.deadLetters ?? {};
     const deadLetters = letters.map((letter) => ({
       record: { ...letter.record, body: deadLetterBody(letter, format, this.#streamOf) },
-      id: `${this.name}/dl/${originKey(letter.record)}`,
+      id: `${this.name}/dl/${letter.record.id ?? originKey(letter.record)}`,
     }));
     const written = this.#outputs.write(byOutput, [{ topic, records: deadLetters }]).then(() => {
       for (const [output, list] of byOutput) {
@@ -357,13 +368,14 @@ export class PipelineRunner {
   }
 
   /**
-   * A window's record: the pipeline and its window id. Others on a topic: their origin (several from
-   * one origin numbered). Others into the store: none, the store keys them by origin position.
+   * A record with an id of its own (a window's, an extracted event's): the pipeline and that id.
+   * Others on a topic: their origin (several from one origin numbered in the order written). Others
+   * into the store: none, the store keys them by origin position.
    */
-  #idOf(record: PipelineRecord, output: string, earlier: OutgoingRecord[]): string | undefined {
+  #idOf(record: PipelineRecord, output: string, earlier: Map<RecordOrigin, number>): string | undefined {
     if (record.id !== undefined) return `${this.name}/${record.id}`;
-    const twin = earlier.length > 0 && earlier.at(-1)!.record.origin === record.origin;
-    const n = twin ? earlier.filter((previous) => previous.record.origin === record.origin).length : 0;
+    const n = earlier.get(record.origin) ?? 0;
+    earlier.set(record.origin, n + 1);
     const storeOutput = 'store' in this.config.outputs[output]!;
     if (storeOutput && n === 0) return undefined;
     return `${this.name}/${originKey(record)}${n > 0 ? `/${n}` : ''}`;
@@ -375,8 +387,10 @@ export class PipelineRunner {
     if (this.#steps.some(({ step }) => step.holding?.())) return;
     const last = this.#stats.lastCheckpointAt;
     if (!force && last !== null && this.#now() - last < this.#checkpointEveryMs) return;
-    // the offsets count as done only once what the steps made of them is durable
+    // the offsets count as done only once what the steps made of them is durable; a write that
+    // failed has left the set settle() waits for, so the flag says it
     await this.#settle();
+    if (this.#failed) return;
     failPoint(`pipeline ${this.name}: written`);
     const offsets = Object.fromEntries([...this.#consumed].map(([key, { offset }]) => [key, offset]));
     const checkpoint: Checkpoint = { offsets: { ...this.#restored?.offsets, ...offsets }, steps: this.#steps.map(({ step }) => step.snapshot?.() ?? null), at: this.#now() };

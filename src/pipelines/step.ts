@@ -36,6 +36,14 @@ export interface Rejection {
 export interface StepResult {
   records: PipelineRecord[];
   rejected: Rejection[];
+  /** Written to their outputs with the pipeline's other outputs, not passed on (the emit step's). */
+  emitted?: EmittedRecord[];
+}
+
+/** A record written as it was when emitted: `value` is its body's text, taken then. */
+export interface EmittedRecord {
+  record: PipelineRecord;
+  value: Buffer;
 }
 
 export interface StepContext {

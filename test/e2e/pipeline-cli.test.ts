@@ -62,7 +62,7 @@ describe('tributary pipelines and dlq replay against a running server', () => {
       assert.match(list.stdout, /^NAME +GROUP +IN +OUT +DEAD LETTERS +LATE +LAG +STATE BYTES$/m);
       assert.match(list.stdout, /^user-login +pipeline-user-login +6 +\d+ +3 +0 +\d+ +\d+$/m);
       const json = JSON.parse((await tributary(['pipelines', 'list', '--json', '--server', server.url])).stdout);
-      assert.deepEqual(json.pipelines.map((p: { name: string }) => p.name), ['tributary-indexer', 'user-login', 'function-call-logs', 'leader-activity-logs', 'eventsphere-routing', 'sunbird-telemetry-extractor', 'sunbird-telemetry-preprocessor', 'sunbird-telemetry-denormalizer']);
+      assert.deepEqual(json.pipelines.map((p: { name: string }) => p.name), ['tributary-indexer', 'user-login', 'function-call-logs', 'leader-activity-logs', 'eventsphere-routing', 'sunbird-telemetry']);
 
       const described = await tributary(['pipelines', 'describe', 'user-login', '--url', server.url]);
       assert.equal(described.code, 0, described.stderr);

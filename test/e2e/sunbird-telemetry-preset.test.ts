@@ -193,7 +193,7 @@ describe('preset sunbird-telemetry', () => {
       base('denorm-old', { ets: now - 200 * 86_400_000 }),
       base('denorm-future', { ets: now + 3 * 86_400_000 }),
     ];
-    const describedBefore = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
+    const describedBefore = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry');
     assert.equal((await postJson(`${server.url}/v1/telemetry`, JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'denorm-batch' }, events }))).status, 200);
     const denorm = await waitFor(async () => {
       const { body } = await getJson(`${server.url}/api/v1/search?stream=telemetry.denorm&q=${encodeURIComponent('mid:denorm-*')}&limit=10`);
@@ -219,7 +219,7 @@ describe('preset sunbird-telemetry', () => {
     // all three stamped with today's sync time (@timestamp), the record's time
     assert.deepEqual(summary.groups.map((group: { key: Record<string, string>; values: { count: number } }) => [group.key._time, group.key.eid, group.key['actor.type'], group.values.count]),
       [[today, 'START', 'User', 3]]);
-    const describedAfter = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry-denormalizer');
+    const describedAfter = JSON.parse((await (await fetch(`${server.url}/api/v1/pipelines`)).text())).pipelines.find((p: { name: string }) => p.name === 'sunbird-telemetry');
     assert.ok(describedAfter.dropped >= describedBefore.dropped + 1, `dropped ${describedBefore.dropped} → ${describedAfter.dropped}`);
   });
 
@@ -230,7 +230,7 @@ describe('preset sunbird-telemetry', () => {
     };
     const before = await letters();
     assert.ok(before.length > 50, `${before.length} letters from the tests before`);
-    const replay = await tributary(['dlq', 'replay', 'sunbird-telemetry-preprocessor', '--url', server.url, '--json']);
+    const replay = await tributary(['dlq', 'replay', 'sunbird-telemetry', '--url', server.url, '--json']);
     assert.equal(replay.code, 0, replay.stderr);
     assert.equal(JSON.parse(replay.stdout).replayed, before.length);
     // still invalid, each fails again into the same letter: the event came back exactly as it was
@@ -240,7 +240,7 @@ describe('preset sunbird-telemetry', () => {
     }, 30_000, 'the replayed events to fail again');
     assert.deepEqual(after, before.flatMap((letter) => [letter, letter]));
     // the next replay takes only the letters that arrived since: the ones the replayed events made
-    assert.equal(JSON.parse((await tributary(['dlq', 'replay', 'sunbird-telemetry-preprocessor', '--url', server.url, '--json'])).stdout).replayed, before.length, 'each letter once');
+    assert.equal(JSON.parse((await tributary(['dlq', 'replay', 'sunbird-telemetry', '--url', server.url, '--json'])).stdout).replayed, before.length, 'each letter once');
   });
 });
 

@@ -1,8 +1,8 @@
-// Preset sunbird-telemetry (seed 003): Sunbird clients POST telemetry batches to /v1/telemetry;
-// the extractor splits them into events (batches deduplicated on params.msgid), the preprocessor
-// validates each against the telemetry v3 schema of its eid, corrects it, deduplicates it on mid
-// and routes it by eid; the denormalizer adds reference data to unique events (PIPELINE_NOTES.md).
-// Every topic is a searchable stream of its name.
+// Preset sunbird-telemetry (seed 003): Sunbird clients POST telemetry batches to /v1/telemetry.
+// One pipeline runs the seed's three jobs as stages: the extractor splits batches into events
+// (batches deduplicated on params.msgid), the preprocessor validates each against the telemetry v3
+// schema of its eid, corrects it, deduplicates it on mid and routes it by eid, the denormalizer adds
+// reference data to unique events (PIPELINE_NOTES.md). Every topic is a searchable stream of its name.
 import { fileURLToPath } from 'node:url';
 import type { Preset } from '../preset.ts';
 import type { StreamIndexing } from '../../config/config.ts';
@@ -23,32 +23,38 @@ export interface SunbirdTelemetrySettings {
   denormalizer: { maxAge: string; reference: Partial<Record<TableName, string>> };
 }
 
+export const SUNBIRD_PIPELINE = 'sunbird-telemetry';
+
+// each of these holds every event again (the batches, the extracted, the unique, routed to primary or
+// secondary): they are indexed once searched, and of the events only telemetry.denorm, the
+// pipeline's end, as they arrive (docs/performance.md, steps 22 and 26)
+const ON_SEARCH = [TOPICS.ingest, TOPICS.raw, TOPICS.unique, TOPICS.primary, TOPICS.secondary];
+
 const SCHEMA_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
 
+/**
+ * The seed's three jobs as stages of one pipeline: each batch is parsed once and its events go
+ * through extraction, preprocessing and denormalization in one pass, each stage's records written
+ * to the stage's topics (`emit`) as the seed's jobs write them. Three pipelines, one a stage, wrote
+ * each event to a topic and parsed it again from there: 25 % fewer events a second
+ * (docs/performance.md, step 26).
+ */
 export function sunbirdPipelines(settings: SunbirdTelemetrySettings, dataDir: string): Record<string, PipelineConfig> {
   const dedup = { ttl: settings.dedup.ttl, maxKeys: settings.dedup.maxKeys };
   return {
-    'sunbird-telemetry-extractor': {
-      description: 'seed 003: telemetry.ingest batches → events on telemetry.raw (LOG → druid.events.log), batches deduplicated on params.msgid',
+    [SUNBIRD_PIPELINE]: {
+      description: 'seed 003: telemetry.ingest batches → extracted (telemetry.raw), validated, corrected, deduplicated and routed by eid (telemetry.unique and the rest), denormalized (telemetry.denorm)',
+      // the seed's group reading telemetry.ingest
       group: 'telemetry-extractor-group',
       input: { streams: [TOPICS.ingest] },
+      // a run of 20 batches (~1,000 events) holds the event loop the HTTP routes share ~50 ms
+      read: { maxRecords: 20 },
       steps: [
+        // the extractor: batches deduplicated on params.msgid, split into stamped events
         { dedup: { key: 'params.msgid', ...dedup, duplicatesTo: 'batch-duplicate', mark: 'flags.extractor_duplicate' } },
         { 'sunbird-extract': { maxEventBytes: settings.maxEventBytes, channel: settings.defaultChannel } },
-      ],
-      outputs: {
-        default: { topic: TOPICS.raw },
-        [EXTRACT_OUTPUTS.log]: { topic: TOPICS.log },
-        [EXTRACT_OUTPUTS.failed]: { topic: TOPICS.failed },
-        [EXTRACT_OUTPUTS.badBatch]: { topic: TOPICS.extractorFailed },
-        'batch-duplicate': { topic: TOPICS.extractorDuplicate },
-      },
-    },
-    'sunbird-telemetry-preprocessor': {
-      description: 'seed 003: telemetry.raw events → validated by eid (failures → telemetry.failed), corrected, deduplicated on mid, routed by eid',
-      group: 'pipeline-preprocessor-group',
-      input: { streams: [TOPICS.raw] },
-      steps: [
+        { emit: { output: 'raw' } },
+        // the preprocessor
         {
           validate: {
             by: 'eid',
@@ -60,10 +66,17 @@ export function sunbirdPipelines(settings: SunbirdTelemetrySettings, dataDir: st
         // LOG is not deduplicated; an event without a mid counts as a duplicate (as in the original)
         { dedup: { key: 'mid', ...dedup, when: 'NOT eid:LOG', missing: 'duplicate', duplicatesTo: 'duplicate', mark: 'flags.pp_duplicate' } },
         { 'sunbird-route': {} },
+        { emit: { output: ROUTE_OUTPUTS.unique } },
+        // the denormalizer, on the unique events
+        { 'sunbird-denormalize': { dir: referenceDir(dataDir), maxAge: settings.denormalizer.maxAge, files: settings.denormalizer.reference } },
       ],
       outputs: {
-        default: { topic: TOPICS.unique },
-        log: { topic: TOPICS.log },
+        default: { topic: TOPICS.denorm },
+        raw: { topic: TOPICS.raw },
+        [EXTRACT_OUTPUTS.log]: { topic: TOPICS.log },
+        [EXTRACT_OUTPUTS.failed]: { topic: TOPICS.failed },
+        [EXTRACT_OUTPUTS.badBatch]: { topic: TOPICS.extractorFailed },
+        'batch-duplicate': { topic: TOPICS.extractorDuplicate },
         duplicate: { topic: TOPICS.duplicate },
         [ROUTE_OUTPUTS.error]: { topic: TOPICS.error },
         [ROUTE_OUTPUTS.unique]: { topic: TOPICS.unique },
@@ -72,14 +85,8 @@ export function sunbirdPipelines(settings: SunbirdTelemetrySettings, dataDir: st
         [ROUTE_OUTPUTS.audit]: { topic: TOPICS.audit },
         [ROUTE_OUTPUTS.cbAudit]: { topic: TOPICS.cbAudit },
       },
+      // validation failures, in the seed's telemetry.failed format
       deadLetters: { topic: TOPICS.failed, format: 'sunbird' },
-    },
-    'sunbird-telemetry-denormalizer': {
-      description: 'seed 003: telemetry.unique → device, user, content and DialCode data from the reference tables → telemetry.denorm; old events dropped, counted',
-      group: 'telemetry-denorm-group',
-      input: { streams: [TOPICS.unique] },
-      steps: [{ 'sunbird-denormalize': { dir: referenceDir(dataDir), maxAge: settings.denormalizer.maxAge, files: settings.denormalizer.reference } }],
-      outputs: { default: { topic: TOPICS.denorm } },
     },
   };
 }
@@ -130,11 +137,9 @@ export const sunbirdTelemetryPreset: Preset = {
     const settings = presetSettings<SunbirdTelemetrySettings>(config, 'sunbird-telemetry');
     return settings.enabled ? sunbirdPipelines(settings, config.dataDir) : {};
   },
-  // the topics between the pipelines hold every event again (twice, and once more as batches): they
-  // are indexed once someone searches them, which halves the indexing (docs/performance.md, step 22)
   streamIndexing(config): Record<string, StreamIndexing> {
     return presetSettings<SunbirdTelemetrySettings>(config, 'sunbird-telemetry').enabled
-      ? { [TOPICS.ingest]: 'on-search', [TOPICS.raw]: 'on-search', [TOPICS.unique]: 'on-search' }
+      ? Object.fromEntries(ON_SEARCH.map((topic) => [topic, 'on-search' as const]))
       : {};
   },
   ingestRoutes(context): void {
