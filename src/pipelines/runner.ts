@@ -414,7 +414,7 @@ function bodyOf(value: Buffer): Record<string, unknown> {
 function toPipelineRecord(message: ConsumedMessage): PipelineRecord {
   return {
     body: bodyOf(message.value),
-    origin: { topic: message.topic, partition: message.partition, offset: message.offset, ingestedAt: message.timestamp },
+    origin: { topic: message.topic, partition: message.partition, offset: message.offset, ingestedAt: message.timestamp, bytes: message.value.length },
   };
 }
 

@@ -12,6 +12,8 @@ export interface RecordOrigin {
   offset: number;
   /** The log's append time, ms. */
   ingestedAt: number;
+  /** The size of the message as read, bytes (unset on records made without one). */
+  bytes?: number;
 }
 
 export interface PipelineRecord {

@@ -29,6 +29,12 @@ describe('sunbird-extract', () => {
     assert.equal(oversize!.flags.ex_processed, false);
     assert.deepEqual(audit!.edata.params, [{ ver: '3.0', events_count: 4, sync_status: 'SUCCESS' }]);
     assert.match(audit!.mid, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // read from the log with its size: an event written again larger than the batch it came in is still found
+    const measured = await sunbirdExtractStep.create({ maxEventBytes: 2000, channel: 'default' }, context);
+    const text = JSON.stringify({ events: [event('START'), event('START', { edata: { values: Array.from({ length: 100 }, () => 1e20) } })] }).replaceAll('100000000000000000000', '1e20');
+    assert.ok(Buffer.byteLength(text) < 2000, `the batch's text is ${Buffer.byteLength(text)} bytes`);
+    const sized = await measured.process([{ body: JSON.parse(text) as Record<string, unknown>, origin: { ...rec({}).origin, bytes: Buffer.byteLength(text) } }]);
+    assert.deepEqual(sized.records.map((r) => r.output ?? 'raw'), ['raw', 'failed', 'log']);
     const again = await step.process([rec({ id: 'api.sunbird.telemetry', events: [] })]);
     assert.equal((again.records[0]!.body as Record<string, any>).syncts, 1_700_000_000_000, 'without its own syncts: when the batch reached Tributary');
     assert.equal((again.records[0]!.body as Record<string, any>).mid, audit!.mid, 'the same batch position, the same audit mid');
