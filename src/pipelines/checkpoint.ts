@@ -20,6 +20,10 @@ export interface Checkpoint {
 export const checkpointFile = (dataDir: string, pipeline: string, worker = 1): string =>
   path.join(dataDir, 'pipelines', pipeline, worker === 1 ? 'checkpoint.json' : `checkpoint.worker-${worker}.json`);
 
+/** Where the steps of worker N keep state beside the checkpoint (a directory per step). */
+export const stepStateDir = (dataDir: string, pipeline: string, worker = 1): string =>
+  path.join(dataDir, 'pipelines', pipeline, worker === 1 ? 'state' : `state.worker-${worker}`);
+
 export async function writeCheckpoint(file: string, checkpoint: Checkpoint): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
   const text = JSON.stringify({ format: FORMAT, ...checkpoint });

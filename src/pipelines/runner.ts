@@ -16,7 +16,7 @@ import { parseDuration } from '../query/duration.ts';
 import type { EmittedRecord, PipelineRecord, RecordOrigin, Rejection, Step } from './step.ts';
 import { DEFAULT_DEAD_LETTER_STREAM, type PipelineConfig } from './config.ts';
 import { Outputs, type OutgoingRecord } from './outputs.ts';
-import { checkpointFile, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { checkpointFile, readCheckpoint, stepStateDir, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { deadLetterBody, type DeadLetter } from './dead-letter-formats.ts';
 import { createSteps, type NamedStep } from './build.ts';
 import type { SharedKeys } from './steps/dedup/redis-keys.ts';
@@ -78,6 +78,7 @@ export class PipelineRunner {
   readonly #input: { log: Log; topics: string[] };
   readonly #outputs: Outputs;
   readonly #checkpointFile: string;
+  readonly #stateDir: string;
   readonly #checkpointEveryMs: number;
   #steps: NamedStep[] = [];
   #consumer?: Consumer;
@@ -110,6 +111,7 @@ export class PipelineRunner {
       if (emitTo !== undefined && !this.#outputs.has(emitTo)) throw new Error(`pipelines.${name}.steps.${i}.emit.output: no output named '${emitTo}' (outputs: ${this.#outputs.names().join(', ')})`);
     });
     this.#checkpointFile = checkpointFile(deps.dataDir, name, deps.worker);
+    this.#stateDir = stepStateDir(deps.dataDir, name, deps.worker);
     this.#checkpointEveryMs = parseDuration(config.checkpointEvery ?? '1s');
     this.#stats = { name, group: this.group, inputTopics: this.#input.topics, recordsIn: 0, out: {}, deadLetters: {}, lateRecords: 0, duplicates: 0, dropped: 0, stateBytes: 0, state: {}, lastCheckpointAt: null };
   }
@@ -123,7 +125,7 @@ export class PipelineRunner {
   /** Creates the steps (restored from the checkpoint) and starts consuming. */
   async start(): Promise<void> {
     this.#restored = await readCheckpoint(this.#checkpointFile);
-    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps, sharedKeys: this.#deps.sharedKeys });
+    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps, sharedKeys: this.#deps.sharedKeys, stateDir: this.#stateDir });
     await this.#outputs.loadStored();
     for (const stream of this.config.input.streams ?? []) {
       const route = routeStream(this.#deps.streams, stream);
@@ -163,7 +165,7 @@ export class PipelineRunner {
     await Promise.allSettled([...this.#inflight]);
     if (this.#stopped) return;
     for (const { step } of this.#steps) await step.close?.();
-    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps, sharedKeys: this.#deps.sharedKeys });
+    this.#steps = await createSteps(this.name, this.config.steps, { now: this.#now, restored: this.#restored?.steps, sharedKeys: this.#deps.sharedKeys, stateDir: this.#stateDir });
     this.#consumed.clear();
     this.#dirty = false;
     this.#failed = false;
@@ -393,8 +395,10 @@ export class PipelineRunner {
     if (this.#failed) return;
     failPoint(`pipeline ${this.name}: written`);
     const offsets = Object.fromEntries([...this.#consumed].map(([key, { offset }]) => [key, offset]));
-    const checkpoint: Checkpoint = { offsets: { ...this.#restored?.offsets, ...offsets }, steps: this.#steps.map(({ step }) => step.snapshot?.() ?? null), at: this.#now() };
-    this.#stats.stateBytes = await writeCheckpoint(this.#checkpointFile, checkpoint);
+    const steps = await Promise.all(this.#steps.map(async ({ step }) => (await step.snapshot?.()) ?? null));
+    const checkpoint: Checkpoint = { offsets: { ...this.#restored?.offsets, ...offsets }, steps, at: this.#now() };
+    const beside = this.#steps.reduce((sum, { step }) => sum + ((step as { stateBytes?: number }).stateBytes ?? 0), 0);
+    this.#stats.stateBytes = (await writeCheckpoint(this.#checkpointFile, checkpoint)) + beside;
     this.#restored = checkpoint;
     this.#dirty = false;
     this.#stats.lastCheckpointAt = checkpoint.at;

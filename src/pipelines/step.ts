@@ -57,6 +57,8 @@ export interface StepContext {
   pipeline?: string;
   /** Keys shared between processes (Redis, with --redis): dedup keeps its keys there instead of in its snapshot. */
   sharedKeys?: SharedKeys;
+  /** A directory of the step's own beside the pipeline's checkpoint, for state too big to write whole each time (dedup's key journal); unset in `pipeline test`. */
+  stateDir?: string;
 }
 
 export interface Step {
@@ -86,6 +88,7 @@ export interface Step {
   /**
    * The step's state as JSON, written atomically with the consumed offsets in one checkpoint
    * (window accumulators, dedup keys), handed back through StepContext.restored after a restart.
+   * What it names in its stateDir must be durable when the promise resolves.
    */
   snapshot?(): unknown;
   close?(): Promise<void>;

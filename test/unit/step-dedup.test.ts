@@ -1,6 +1,9 @@
 // The dedup step: a key seen within the TTL (processing time) drops the record, within a batch
 // too; keys are bounded by maxKeys, oldest first; state survives a restart through the snapshot the runner checkpoints.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { dedupStep, type DedupOptions, type DedupStep } from '../../src/pipelines/steps/dedup/dedup.ts';
@@ -16,15 +19,18 @@ class Clock {
   }
 }
 
-/** Steps share one checkpoint, as the runner keeps it: checkpoint() saves a step's snapshot through JSON, create() restores it. */
-function setup(): { clock: Clock; checkpoint: (step: DedupStep) => void; damage: (state: unknown) => void; create: (options: DedupOptions) => Promise<DedupStep> } {
+/**
+ * Steps share one checkpoint, as the runner keeps it: checkpoint() saves a step's snapshot through
+ * JSON, create() restores it. With a state directory the keys are in a journal there, else in the snapshot.
+ */
+function setup(stateDir?: string): { clock: Clock; checkpoint: (step: DedupStep) => Promise<void>; damage: (state: unknown) => void; create: (options: DedupOptions) => Promise<DedupStep> } {
   const clock = new Clock();
   let saved: string | undefined;
   return {
     clock,
-    checkpoint: (step) => { saved = JSON.stringify(step.snapshot()); },
+    checkpoint: async (step) => { saved = JSON.stringify(await step.snapshot()); },
     damage: (state) => { saved = JSON.stringify(state); },
-    create: (options) => dedupStep.create(options, { now: clock.now, restored: saved === undefined ? undefined : JSON.parse(saved) }),
+    create: (options) => dedupStep.create(options, { now: clock.now, restored: saved === undefined ? undefined : JSON.parse(saved), stateDir }),
   };
 }
 
@@ -121,14 +127,18 @@ describe('dedup step', () => {
   });
 });
 
-describe('dedup step: state across a restart', () => {
+for (const where of ['in the checkpoint', 'in a key journal'] as const) describe(`dedup step: state across a restart, ${where}`, () => {
+  const dirs: string[] = [];
+  const newSetup = () => setup(where === 'in a key journal' ? (dirs.push(mkdtempSync(path.join(tmpdir(), 'dedup-'))), dirs.at(-1)) : undefined);
+  after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
+
   it('remembers keys after a checkpoint and a new step restored from it', async () => {
-    const { clock, create, checkpoint } = setup();
+    const { clock, create, checkpoint } = newSetup();
     const first = await create({ key: 'mid', ttl: '10m' });
     await mids(first, 'a');
     clock.advance(5 * MINUTE);
     await mids(first, 'b');
-    checkpoint(first);
+    await checkpoint(first);
 
     clock.advance(4 * MINUTE);
     const second = await create({ key: 'mid', ttl: '10m' });
@@ -140,12 +150,12 @@ describe('dedup step: state across a restart', () => {
   });
 
   it('drops keys that expired while stopped', async () => {
-    const { clock, create, checkpoint } = setup();
+    const { clock, create, checkpoint } = newSetup();
     const first = await create({ key: 'mid', ttl: '10m' });
     await mids(first, 'old');
     clock.advance(6 * MINUTE);
     await mids(first, 'new');
-    checkpoint(first);
+    await checkpoint(first);
     clock.advance(5 * MINUTE);
     const second = await create({ key: 'mid', ttl: '10m' });
     assert.equal(second.keys, 1);
@@ -153,41 +163,84 @@ describe('dedup step: state across a restart', () => {
   });
 
   it('loses what was not checkpointed (the runner replays it from the uncommitted offsets)', async () => {
-    const { create, checkpoint } = setup();
+    const { create, checkpoint } = newSetup();
     const first = await create({ key: 'mid', ttl: '10m' });
     await mids(first, 'a');
-    checkpoint(first);
+    await checkpoint(first);
     await mids(first, 'b');
     const second = await create({ key: 'mid', ttl: '10m' });
     assert.deepEqual(await mids(second, 'a', 'b'), ['b']);
   });
 
   it('keeps only the newest maxKeys when restarted with a smaller maxKeys', async () => {
-    const { clock, create, checkpoint } = setup();
+    const { clock, create, checkpoint } = newSetup();
     const first = await create({ key: 'mid', ttl: '1h' });
     for (const mid of ['a', 'b', 'c']) {
       await mids(first, mid);
       clock.advance(1000);
     }
-    checkpoint(first);
+    await checkpoint(first);
     const second = await create({ key: 'mid', ttl: '1h', maxKeys: 2 });
     assert.equal(second.keys, 2);
     assert.deepEqual(await mids(second, 'b', 'c', 'a'), ['a']);
   });
 
   it('starts empty when the key expression changed', async () => {
-    const { create, checkpoint } = setup();
+    const { create, checkpoint } = newSetup();
     const first = await create({ key: 'mid', ttl: '1h' });
     await mids(first, 'a');
-    checkpoint(first);
+    await checkpoint(first);
     const second = await create({ key: ['mid', 'eid'], ttl: '1h' });
     assert.equal(second.keys, 0);
   });
 
   it('refuses a damaged checkpointed state, saying what to do', async () => {
-    const { create, damage } = setup();
+    const { create, damage } = newSetup();
     damage({ key: ['mid'] });
     await assert.rejects(async () => create({ key: 'mid', ttl: '1h' }), /delete the pipeline's checkpoint/);
+  });
+});
+
+describe('dedup step: the key journal', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dedup-journal-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes only the keys new since the last checkpoint, and cuts what a crash left past it', async () => {
+    const stateDir = path.join(dir, 'append');
+    const { create, checkpoint } = setup(stateDir);
+    const first = await create({ key: 'mid', ttl: '1h' });
+    await mids(first, 'a', 'b');
+    await checkpoint(first);
+    const journal = path.join(stateDir, readdirSync(stateDir)[0]!);
+    const size = statSync(journal).size;
+    await mids(first, 'c');
+    await checkpoint(first);
+    assert.ok(statSync(journal).size < 2 * size, 'c alone appended');
+    // written after the checkpoint the restart resumes from, then the process died
+    await mids(first, 'd');
+    await first.snapshot();
+    const second = await create({ key: 'mid', ttl: '1h' });
+    assert.deepEqual(await mids(second, 'a', 'b', 'c', 'd'), ['d']);
+  });
+
+  it('starts a new journal with the live keys once it holds mostly expired ones', async () => {
+    const stateDir = path.join(dir, 'rewrite');
+    const { clock, create, checkpoint } = setup(stateDir);
+    const first = await create({ key: 'mid', ttl: '1m' });
+    await mids(first, ...Array.from({ length: 12_000 }, (_, i) => `old-${i}`));
+    await checkpoint(first);
+    const before = statSync(path.join(stateDir, readdirSync(stateDir)[0]!)).size;
+    clock.advance(2 * MINUTE);
+    await mids(first, 'live');
+    await checkpoint(first);
+    const files = readdirSync(stateDir);
+    assert.equal(files.length, 2, 'the old journal stays until a checkpoint no longer names it');
+    await checkpoint(first);
+    const [only] = readdirSync(stateDir);
+    assert.ok(statSync(path.join(stateDir, only!)).size < before / 1000, 'the live key alone');
+    const second = await create({ key: 'mid', ttl: '1m' });
+    assert.equal(second.keys, 1);
+    assert.deepEqual(await mids(second, 'live', 'old-1'), ['old-1']);
   });
 });
 

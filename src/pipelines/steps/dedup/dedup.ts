@@ -1,7 +1,8 @@
 // The dedup step: drops a record whose key was already seen within the TTL (processing time),
 // including a repeat within the same batch, or sends it to an output of its own, marked (Sunbird's
 // telemetry.duplicate with flags.pp_duplicate). Only records matching `when` are deduplicated. Keys are bounded by maxKeys (oldest evicted first)
-// and kept across restarts in the pipeline's checkpoint (with the offsets they were seen up to),
+// and kept across restarts with the pipeline's checkpoint (with the offsets they were seen up to;
+// in a journal of the keys beside it, key-journal.ts),
 // or, when the process has a Redis (--redis), kept there with their TTL and shared by every
 // process running the pipeline (redis-keys.ts).
 import type { PipelineRecord, Rejection, Step, StepContext, StepKind } from '../../step.ts';
@@ -10,6 +11,7 @@ import { recordPredicate } from '../../record-predicate.ts';
 import { parseDuration } from '../../../query/duration.ts';
 import { SeenKeys } from './seen-keys.ts';
 import { readState, type DedupState } from './state.ts';
+import { KeyJournal } from './key-journal.ts';
 
 export interface DedupOptions {
   /** Dotted path(s) whose values together are the key (Sunbird: mid). */
@@ -32,7 +34,9 @@ export interface DedupStep extends Step {
   readonly duplicates: number;
   /** Keys held now (in this process; undefined when they are in Redis). */
   readonly keys: number | undefined;
-  snapshot(): DedupState;
+  /** Bytes of the key journal at the last checkpoint. */
+  readonly stateBytes: number | undefined;
+  snapshot(): Promise<DedupState>;
 }
 
 const optionsSchema = {
@@ -93,11 +97,15 @@ export const dedupStep = {
     const seen = new SeenKeys(ttlMs, maxKeys);
     const saved = readState(context.restored);
     // Keys saved under another key expression would never match (or match wrongly): start empty.
-    if (saved && sameKey(saved.key, fields)) {
+    const same = saved !== undefined && sameKey(saved.key, fields);
+    const opened = context.stateDir && !context.sharedKeys ? await KeyJournal.open(context.stateDir, same ? saved.journal : undefined) : undefined;
+    const journal = opened?.journal;
+    if (same) {
       const now = context.now();
-      const kept = saved.entries.filter(([, at]) => now - at < ttlMs).slice(-maxKeys);
+      const kept = (opened?.entries ?? saved.entries ?? []).filter(([, at]) => now - at < ttlMs).slice(-maxKeys);
       for (const [key, at] of kept) seen.seen(key, at);
     }
+    let stateBytes: number | undefined;
 
     // keys in Redis when the process has one (--redis): shared by every process running this pipeline
     const shared = context.sharedKeys;
@@ -128,7 +136,10 @@ export const dedupStep = {
           const claims = await shared.claim(keyed.map(({ i, key }) => ({ key: `${namespace}${key}`, owner: ownerOf(records[i]!, shared.scope) })), ttlMs);
           claims.forEach((claim, n) => { if (claim === 'seen') repeated.add(keyed[n]!.i); });
         } else {
-          for (const { i, key } of keyed) if (seen.seen(key, now)) repeated.add(i);
+          for (const { i, key } of keyed) {
+            if (seen.seen(key, now)) repeated.add(i);
+            else journal?.append(key, now);
+          }
         }
         const passed: PipelineRecord[] = [];
         const rejected: Rejection[] = [];
@@ -148,8 +159,14 @@ export const dedupStep = {
         });
         return { records: passed, rejected };
       },
-      snapshot() {
-        return { key: fields, entries: [...seen.entries()] };
+      get stateBytes() {
+        return stateBytes;
+      },
+      async snapshot() {
+        if (!journal) return { key: fields, entries: [...seen.entries()] };
+        const mark = await journal.flush(() => seen.entries(), seen.size);
+        stateBytes = mark.bytes;
+        return { key: fields, journal: mark };
       },
     };
   },
