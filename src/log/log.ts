@@ -126,6 +126,12 @@ export interface ConsumerOptions {
   /** How long a fetch waits for new data before returning empty. */
   maxWaitMs?: number;
   /**
+   * When a fetch finds fewer than maxBatchMessages, how long to wait for more before handing the
+   * batch on: fewer, larger batches for a consumer whose cost is per batch (Kafka's fetch.min.bytes
+   * with fetch.max.wait.ms). Default 0: at once.
+   */
+  lingerMs?: number;
+  /**
    * Called when partitions are assigned to this member, before any is read. Returning an offset
    * for a partition overrides the group's committed offset: a sink that stores offsets in its
    * own transaction resumes from there (exactly-once effect).

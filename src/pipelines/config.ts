@@ -21,7 +21,7 @@ export interface PipelineConfig {
   /** By name; a record goes to the one `route` named, else to `default`. */
   outputs: Record<string, OutputConfig>;
   deadLetters?: { topic?: string; format?: DeadLetterFormat };
-  read?: { maxRecords?: number; maxWait?: string };
+  read?: { maxRecords?: number; maxWait?: string; linger?: string };
   /** How often state and offsets are checkpointed (when no step holds records in memory). */
   checkpointEvery?: string;
   /** Run 1 to N workers of the group by its backlog (autoscale/pipeline-workers.ts). */
@@ -88,6 +88,7 @@ export function pipelinesSchema(steps: readonly StepKind[]): Record<string, unkn
         properties: {
           maxRecords: { type: 'integer', minimum: 1, maximum: 100000, default: 2000 },
           maxWait: { ...DURATION, default: '100ms' },
+          linger: { ...DURATION, description: 'When a read finds fewer than maxRecords, wait this long for more: fewer, larger batches (fewer writes and fsyncs per record), this much later.' },
         },
         default: {},
       },

@@ -138,7 +138,7 @@ export class PipelineRunner {
   }
 
   #startConsumer(): void {
-    const { maxRecords = 2000, maxWait = '100ms' } = this.config.read ?? {};
+    const { maxRecords = 2000, maxWait = '100ms', linger } = this.config.read ?? {};
     const consumer = this.#input.log.createConsumer({
       group: this.group,
       topics: this.#input.topics,
@@ -146,6 +146,7 @@ export class PipelineRunner {
       fromBeginning: true,
       maxBatchMessages: maxRecords,
       maxWaitMs: parseDuration(maxWait),
+      lingerMs: linger === undefined ? 0 : parseDuration(linger),
       onAssign: (partitions) => this.#resumePoints(partitions),
       onRevoke: () => this.#enqueue(() => this.#flush(true)),
     });

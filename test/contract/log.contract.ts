@@ -235,6 +235,26 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, cap
           }
         }));
 
+      it('lingers for a fuller batch when asked, handing a trickle of messages on together', () =>
+        withLog(async ({ log }) => {
+          const topic = uniqueName('linger');
+          await log.createTopic(topic, { partitions: 1 });
+          await log.produce(topic, values(1, 'first'));
+          const consumer = startConsumer(log, { group: uniqueName('g-linger'), topics: [topic], lingerMs: 600, maxBatchMessages: 100 });
+          try {
+            await waitFor(() => consumer.received.length >= 1, timeoutMs, 'the first message');
+            const before = consumer.batches.length;
+            for (let i = 0; i < 5; i++) {
+              await log.produce(topic, values(1, `trickle-${i}`));
+              await sleep(40);
+            }
+            await waitFor(() => consumer.received.length >= 6, timeoutMs, 'the trickle');
+            assert.deepEqual(consumer.batches.slice(before).map((batch) => batch.count), [5], 'one batch of the five');
+          } finally {
+            await consumer.stop();
+          }
+        }));
+
       it('starts at the end when fromBeginning is false', () =>
         withLog(async ({ log }) => {
           const topic = uniqueName('latest');

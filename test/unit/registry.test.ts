@@ -30,7 +30,7 @@ describe('registry', () => {
   });
 
   it('registers the pipeline steps by kind, each with a schema of its options that compiles', () => {
-    assert.deepEqual(STEPS.map((step) => step.name).sort(), ['batch', 'dedup', 'enrich', 'parse', 'route', 'sunbird-denormalize', 'sunbird-extract', 'sunbird-preprocess', 'sunbird-route', 'validate', 'window']);
+    assert.deepEqual(STEPS.map((step) => step.name).sort(), ['batch', 'dedup', 'emit', 'enrich', 'parse', 'route', 'sunbird-denormalize', 'sunbird-extract', 'sunbird-preprocess', 'sunbird-route', 'validate', 'window']);
     for (const step of STEPS) assert.doesNotThrow(() => new Ajv({ strict: false }).compile(step.options), step.name);
     assert.throws(() => stepKind('sort'), /no pipeline step named 'sort'/);
   });

@@ -188,15 +188,21 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
     const signal = reader.abort.signal;
     const maxMessages = this.#options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES;
     const maxWaitMs = this.#options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const lingerMs = this.#options.lingerMs ?? 0;
     while (!signal.aborted) {
       const log = this.#context.partition(topic, partition);
       if (!log) return; // topic deleted; the rebalance that follows takes the partition away
       if (log.closed) return; // the log closed under a reader no rebalance stopped: reading on would spin
       try {
-        const records = await log.read(reader.position, maxMessages);
+        let records = await log.read(reader.position, maxMessages);
         if (records.length === 0) {
           await log.waitForData(reader.position, maxWaitMs, signal);
           continue;
+        }
+        if (records.length < maxMessages && lingerMs > 0) {
+          await sleep(lingerMs, undefined, { signal }).catch(() => {});
+          if (signal.aborted) return;
+          records = await log.read(reader.position, maxMessages);
         }
         const messages: ConsumedMessage[] = records.map((record) => ({ topic, partition, ...record }));
         const next = records[records.length - 1]!.offset + 1;

@@ -17,6 +17,8 @@ import { subscriptionAssigner } from './subscription-assigner.ts';
 import type { ResolvedKafkaLogOptions } from './kafka-log.ts';
 
 const HANDLER_BACKOFF_MS = [200, 500, 1000, 2000, 5000];
+/** What a lingering fetch waits to fill before its linger is over. */
+const LINGER_MIN_BYTES = 1024 * 1024;
 const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 interface PartState {
@@ -522,8 +524,9 @@ export class KafkaGroupConsumer implements Consumer {
       [...byNode].map(([node, topicsOfNode]) =>
         client.fetch({
           node,
-          maxWaitTime: this.#maxWaitMs,
-          minBytes: 1,
+          // lingering: the broker answers once a batch's worth is there or the linger is over
+          maxWaitTime: this.#opts.lingerMs ? this.#opts.lingerMs : this.#maxWaitMs,
+          minBytes: this.#opts.lingerMs ? LINGER_MIN_BYTES : 1,
           maxBytes: 32 * 1024 * 1024,
           topics: [...topicsOfNode.values()].map((e) => ({
             topicId: e.topicId,

@@ -47,8 +47,9 @@ export function sunbirdPipelines(settings: SunbirdTelemetrySettings, dataDir: st
       // the seed's group reading telemetry.ingest
       group: 'telemetry-extractor-group',
       input: { streams: [TOPICS.ingest] },
-      // a run of 20 batches (~1,000 events) holds the event loop the HTTP routes share ~50 ms
-      read: { maxRecords: 20 },
+      // a run of 20 batches (~1,000 events) holds the event loop the HTTP routes share ~50 ms; a
+      // run waits 50 ms for more batches, as each writes to a dozen topics, each write an fsync
+      read: { maxRecords: 20, linger: '50ms' },
       steps: [
         // the extractor: batches deduplicated on params.msgid, split into stamped events
         { dedup: { key: 'params.msgid', ...dedup, duplicatesTo: 'batch-duplicate', mark: 'flags.extractor_duplicate' } },
