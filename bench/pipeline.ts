@@ -1,12 +1,13 @@
 // Pipeline benchmark (`npm run bench -- --pipeline user-login|api-requests|sunbird [--records N]`): records
 // per second through a preset's pipeline end to end, and per server CPU-second, counted only once
 // the pipeline's lag is 0 (throughput that only fills a backlog does not count).
-// - user-login: generated login events posted over HTTP (NDJSON, 4 requests in flight) → the
+// - user-login: generated login events posted over HTTP (NDJSON, 4 requests in flight or --connections) → the
 //   stream's topic → validate → 5-minute windows → metric-event; event time advances 10 ms per
 //   record, so a run replays hours of traffic.
 // - api-requests: a file of seed-004 lines written first, then `start --tail FILE` → tail-lines →
 //   parse → batch → store stream api_requests, until every line is searchable.
-// - sunbird: generated telemetry v3 batches of 50 events posted to /v1/telemetry (4 in flight) →
+// - sunbird: generated telemetry v3 batches of 50 events posted to /v1/telemetry (4 in flight, or
+//   `--connections N`: with few, an ack's fsync wait, not the server's CPU, bounds the rate) →
 //   pipeline sunbird-telemetry (extractor → preprocessor → denormalizer), until it has read everything (lag 0);
 //   `records` counts events.
 // `--redis URL` runs the server with its pipeline state in that Redis (dedup keys, Sunbird's
@@ -35,6 +36,8 @@ interface PipelineBenchResult {
   state: 'embedded' | 'redis';
   commit: string;
   date: string;
+  /** Requests the load generator keeps in flight (`--connections`, default 4). */
+  connections?: number;
   records: number;
   seconds: number;
   recordsPerSecond: number;
@@ -96,9 +99,9 @@ async function sunbirdDone(url: string, batches: number): Promise<{ done: boolea
   return { done: state.recordsIn >= batches && state.lag === 0, state };
 }
 
-/** Posts the bodies with 4 requests in flight, waiting out 429/503. */
-async function postBodies(url: string, bodies: Buffer[], path = '/api/v1/logs?stream=user-login', contentType = 'application/x-ndjson', accepted = 202): Promise<void> {
-  const target = { url: new URL(`${url}${path}`), agent: keepAliveAgent(new URL(url), 4), headers: { 'content-type': contentType }, timeoutMs: 60_000 };
+/** Posts the bodies with `connections` requests in flight, waiting out 429/503. */
+async function postBodies(url: string, bodies: Buffer[], connections: number, path = '/api/v1/logs?stream=user-login', contentType = 'application/x-ndjson', accepted = 202): Promise<void> {
+  const target = { url: new URL(`${url}${path}`), agent: keepAliveAgent(new URL(url), connections), headers: { 'content-type': contentType }, timeoutMs: 60_000 };
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
@@ -111,16 +114,16 @@ async function postBodies(url: string, bodies: Buffer[], path = '/api/v1/logs?st
       }
     }
   };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  await Promise.all(Array.from({ length: connections }, worker));
 }
 
-async function run(name: string, records: number, redis?: string, keepData = false): Promise<PipelineBenchResult> {
+async function run(name: string, records: number, connections: number, redis?: string, keepData = false): Promise<PipelineBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), `tributary-bench-${name}-`));
   const dataDir = join(dir, 'data');
   try {
     const extra: string[] = redis ? ['--redis', redis] : [];
-    // four requests in flight deliver event time out of order by up to 4 bodies (200 s of it)
-    if (name === 'user-login') writeFileSync(join(dir, 'tributary.yaml'), 'presets:\n  user-login:\n    window:\n      lateness: 10m\n');
+    // N requests in flight deliver event time out of order by up to N bodies (50 s of it each)
+    if (name === 'user-login') writeFileSync(join(dir, 'tributary.yaml'), `presets:\n  user-login:\n    window:\n      lateness: ${Math.max(10, Math.ceil((connections * 50) / 60) + 5)}m\n`);
     if (name === 'api-requests') {
       const file = join(dir, 'api_requests.log');
       const lines = generateApiRequestLines(records, { seed: 1 });
@@ -131,8 +134,8 @@ async function run(name: string, records: number, redis?: string, keepData = fal
     const server = await startServer(dataDir, extra);
     const cpuBefore = readProcessStats(server.pid);
     const started = performance.now();
-    if (name === 'user-login') await postBodies(server.url, bodies);
-    if (name === 'sunbird') await postBodies(server.url, bodies, '/v1/telemetry', 'application/json', 200);
+    if (name === 'user-login') await postBodies(server.url, bodies, connections);
+    if (name === 'sunbird') await postBodies(server.url, bodies, connections, '/v1/telemetry', 'application/json', 200);
     const check = async () => {
       if (name === 'sunbird') return sunbirdDone(server.url, bodies.length);
       const state = await pipelineState(server.url, name);
@@ -158,6 +161,7 @@ async function run(name: string, records: number, redis?: string, keepData = fal
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim(),
       date: new Date().toISOString().slice(0, 10),
       records,
+      connections,
       seconds: Number(seconds.toFixed(2)),
       recordsPerSecond: Math.round(records / seconds),
       serverCpuSeconds: Number(cpuSeconds.toFixed(2)),
@@ -177,6 +181,7 @@ function markdown(result: PipelineBenchResult): string {
     `# Pipeline benchmark: ${result.pipeline}${result.state === 'redis' ? ', state in Redis' : ''} (${result.commit}, ${result.date})`, '',
     '| figure | value |', '|---|---:|',
     `| records | ${result.records} |`,
+    `| requests in flight | ${result.connections ?? 4} |`,
     `| seconds until lag 0 | ${result.seconds} |`,
     `| records/s end to end | ${result.recordsPerSecond} |`,
     `| server CPU-seconds | ${result.serverCpuSeconds} |`,
@@ -189,14 +194,16 @@ function markdown(result: PipelineBenchResult): string {
 }
 
 export async function pipelineBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, redis: { type: 'string' }, 'keep-data': { type: 'boolean', default: false }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
+  const { values } = parseArgs({ args: argv, options: { pipeline: { type: 'string' }, records: { type: 'string' }, connections: { type: 'string', default: '4' }, redis: { type: 'string' }, 'keep-data': { type: 'boolean', default: false }, 'results-dir': { type: 'string', default: join(REPO_DIR, 'bench', 'results') } } });
   const name = values.pipeline!;
   if (name !== 'user-login' && name !== 'api-requests' && name !== 'sunbird') throw new Error(`--pipeline ${name}: use user-login, api-requests or sunbird`);
   const records = Number(values.records ?? (name === 'user-login' ? 2_000_000 : name === 'sunbird' ? 500_000 : 3_000_000));
-  process.stderr.write(`pipeline bench ${name}: ${records} records…\n`);
-  const result = await run(name, records, values.redis, values['keep-data']);
+  const connections = Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections ${values.connections}: a count of requests in flight, 1 or more`);
+  process.stderr.write(`pipeline bench ${name}: ${records} records, ${connections} requests in flight…\n`);
+  const result = await run(name, records, connections, values.redis, values['keep-data']);
   mkdirSync(values['results-dir']!, { recursive: true });
-  const base = join(values['results-dir']!, `${result.date}-${result.commit}-pipeline-${name}${values.redis ? '-redis' : ''}`);
+  const base = join(values['results-dir']!, `${result.date}-${result.commit}-pipeline-${name}${values.redis ? '-redis' : ''}${connections === 4 ? '' : `-c${connections}`}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(result));
   process.stdout.write(markdown(result));
