@@ -88,9 +88,9 @@ function userLoginBodies(records: number): Buffer[] {
 
 const SUNBIRD_BATCH = 50;
 
-/** Telemetry batches as request bodies, built before the clock starts. */
+/** Telemetry batches as request bodies, built before the clock starts; ids of this run's own, as a shared Redis keeps keys an hour. */
 function sunbirdBodies(events: number): Buffer[] {
-  return [...telemetryBatches(Math.ceil(events / SUNBIRD_BATCH), { seed: 1, batchSize: SUNBIRD_BATCH, startMs: Date.now() })].map(({ batch }) => Buffer.from(JSON.stringify(batch)));
+  return [...telemetryBatches(Math.ceil(events / SUNBIRD_BATCH), { seed: 1, batchSize: SUNBIRD_BATCH, startMs: Date.now(), idTag: Date.now().toString(36) })].map(({ batch }) => Buffer.from(JSON.stringify(batch)));
 }
 
 /** Whether the Sunbird pipeline has read every batch and has no lag. */

@@ -26,6 +26,8 @@ export interface TelemetryOptions {
   repeatShare?: number;
   devices?: number;
   users?: number;
+  /** Put into every mid and msgid, so two runs of one seed are not duplicates of each other (a bench run again within the dedup TTL of a shared Redis); default none. */
+  idTag?: string;
 }
 
 const MIX: Array<[string, number]> = [['IMPRESSION', 30], ['INTERACT', 35], ['START', 5], ['END', 5], ['LOG', 10], ['SEARCH', 6], ['AUDIT', 4], ['ERROR', 3], ['SHARE', 2]];
@@ -75,6 +77,7 @@ export function* telemetryBatches(count: number, options: TelemetryOptions = {})
   const repeatShare = options.repeatShare ?? 0.02;
   const devices = options.devices ?? 500;
   const users = options.users ?? 2000;
+  const tag = options.idTag === undefined ? '' : `${options.idTag}-`;
   const total = MIX.reduce((sum, [, weight]) => sum + weight, 0);
   const recent: TelemetryEvent[] = [];
   let n = 0;
@@ -97,7 +100,7 @@ export function* telemetryBatches(count: number, options: TelemetryOptions = {})
       // every eid's edata allows no property its schema does not name
       if (invalid) edata.unexpected = true;
       const event: TelemetryEvent = {
-        eid, ets: start + n * step, ver: '3.0', mid: `${eid}:${(options.seed ?? 1).toString(36)}-${n.toString(36)}`,
+        eid, ets: start + n * step, ver: '3.0', mid: `${eid}:${tag}${(options.seed ?? 1).toString(36)}-${n.toString(36)}`,
         actor: { id: user, type: 'User' },
         context: { channel: `channel-${n % 12}`, pdata: { id: 'prod.sunbird.portal', ver: '4.0', pid: 'sunbird-portal' }, env: ENVS[Math.floor(next() * ENVS.length)]!, sid, did, cdata: [], rollup: { l1: `org-${n % 5}` } },
         object: { id: `do_${n % 500}`, type: 'Content', ver: '1', rollup: { l1: `do_course_${n % 20}` } },
@@ -111,6 +114,6 @@ export function* telemetryBatches(count: number, options: TelemetryOptions = {})
         else recent.push(event);
       }
     }
-    yield { batch: { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: `batch-${(options.seed ?? 1).toString(36)}-${b}`, did }, events }, kinds };
+    yield { batch: { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: `batch-${tag}${(options.seed ?? 1).toString(36)}-${b}`, did }, events }, kinds };
   }
 }
