@@ -223,6 +223,20 @@ describe('dedup step: the key journal', () => {
     assert.deepEqual(await mids(second, 'a', 'b', 'c', 'd'), ['d']);
   });
 
+  it('takes the keys of a checkpoint written before the journal into it', async () => {
+    const { create, checkpoint } = setup();
+    const first = await create({ key: 'mid', ttl: '1h' });
+    await mids(first, 'a', 'b');
+    await checkpoint(first);
+    // the same checkpoint, read by a step with a state directory: its keys move into the journal
+    const stateDir = path.join(dir, 'upgrade');
+    const upgraded = await dedupStep.create({ key: 'mid', ttl: '1h' }, { now: () => 1_700_000_000_000, restored: JSON.parse(JSON.stringify(await first.snapshot())), stateDir });
+    const mark = await upgraded.snapshot();
+    assert.ok(mark.journal, 'the state is now a journal');
+    const again = await dedupStep.create({ key: 'mid', ttl: '1h' }, { now: () => 1_700_000_000_000, restored: JSON.parse(JSON.stringify(mark)), stateDir });
+    assert.deepEqual(await mids(again, 'a', 'b', 'c'), ['c']);
+  });
+
   it('starts a new journal with the live keys once it holds mostly expired ones', async () => {
     const stateDir = path.join(dir, 'rewrite');
     const { clock, create, checkpoint } = setup(stateDir);

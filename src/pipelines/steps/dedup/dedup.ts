@@ -102,8 +102,12 @@ export const dedupStep = {
     const journal = opened?.journal;
     if (same) {
       const now = context.now();
-      const kept = (opened?.entries ?? saved.entries ?? []).filter(([, at]) => now - at < ttlMs).slice(-maxKeys);
-      for (const [key, at] of kept) seen.seen(key, at);
+      const kept = ((saved.journal ? opened?.entries : saved.entries) ?? []).filter(([, at]) => now - at < ttlMs).slice(-maxKeys);
+      for (const [key, at] of kept) {
+        seen.seen(key, at);
+        // keys a checkpoint held itself (written before the journal) go into the journal
+        if (!saved.journal) journal?.append(key, at);
+      }
     }
     let stateBytes: number | undefined;
 
