@@ -2,8 +2,9 @@
 // dead-lettered and holds, with its consumer group's lag; the indexer is listed first, the
 // pipeline that makes streams searchable. POST /api/v1/pipelines/:name/replay (`tributary dlq replay`)
 // sends the pipeline's dead letters that arrived since the last replay through it again: their
-// originals are produced to its first input (Sunbird's in batch envelopes), and the newest replayed letter's ingest time is kept
-// as the replay mark (data dir, pipelines/NAME/replayed.json) so each letter is replayed once.
+// originals are produced to its first input (Sunbird's in batch envelopes), and the newest
+// replayed letter's ingest time is kept as the replay mark (data dir,
+// pipelines/NAME/replayed.json) so each letter is replayed once.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -104,7 +105,7 @@ async function replay(runner: PipelineWorkers, deps: ReplayDeps): Promise<{ repl
   const until = letters.newest ?? mark;
   if (until !== mark) {
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, JSON.stringify({ until, at: Date.now(), replayed: messages.length }));
+    await writeFileAtomic(file, JSON.stringify({ until, at: Date.now(), replayed: letters.originals.length }));
   }
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return { replayed: letters.originals.length, since: iso(mark), until: iso(until) };
