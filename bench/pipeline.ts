@@ -1,15 +1,15 @@
 // Pipeline benchmark (`npm run bench -- --pipeline user-login|api-requests|sunbird [--records N]`): records
 // per second through a preset's pipeline end to end, and per server CPU-second, counted only once
 // the pipeline's lag is 0 (throughput that only fills a backlog does not count).
-// - user-login: generated login events posted over HTTP (NDJSON, 4 requests in flight or --connections) → the
-//   stream's topic → validate → 5-minute windows → metric-event; event time advances 10 ms per
+// - user-login: generated login events posted over HTTP (NDJSON, 4 requests in flight, or
+//   --connections N) → the stream's topic → validate → 5-minute windows → metric-event; event time advances 10 ms per
 //   record, so a run replays hours of traffic.
 // - api-requests: a file of seed-004 lines written first, then `start --tail FILE` → tail-lines →
 //   parse → batch → store stream api_requests, until every line is searchable.
 // - sunbird: generated telemetry v3 batches of 50 events posted to /v1/telemetry (4 in flight, or
 //   `--connections N`: with few, an ack's fsync wait, not the server's CPU, bounds the rate) →
-//   pipeline sunbird-telemetry (extractor → preprocessor → denormalizer), until it has read everything (lag 0);
-//   `records` counts events.
+//   pipeline sunbird-telemetry (extractor → preprocessor → denormalizer), until it has read
+//   everything (lag 0); `records` counts events.
 // `--redis URL` runs the server with its pipeline state in that Redis (dedup keys, Sunbird's
 // reference tables), to measure what Redis costs. Writes
 // bench/results/<date>-<commit>-pipeline-<name>[-redis].json and .md.
@@ -37,7 +37,7 @@ interface PipelineBenchResult {
   commit: string;
   date: string;
   /** Requests the load generator keeps in flight (`--connections`, default 4). */
-  connections?: number;
+  connections: number;
   records: number;
   seconds: number;
   recordsPerSecond: number;
@@ -181,7 +181,7 @@ function markdown(result: PipelineBenchResult): string {
     `# Pipeline benchmark: ${result.pipeline}${result.state === 'redis' ? ', state in Redis' : ''} (${result.commit}, ${result.date})`, '',
     '| figure | value |', '|---|---:|',
     `| records | ${result.records} |`,
-    `| requests in flight | ${result.connections ?? 4} |`,
+    `| requests in flight | ${result.connections} |`,
     `| seconds until lag 0 | ${result.seconds} |`,
     `| records/s end to end | ${result.recordsPerSecond} |`,
     `| server CPU-seconds | ${result.serverCpuSeconds} |`,

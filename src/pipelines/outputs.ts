@@ -143,10 +143,10 @@ export class Outputs {
 }
 
 /**
- * Serializes each body once per write: a record routed to several outputs (Sunbird's unique and
- * primary) shares one body object. Not kept across writes, where a step may have changed it.
+ * Serializes each body once per write (or emit): a record routed to several outputs (Sunbird's
+ * unique and primary) shares one body object. Not kept across writes, where a step may have changed it.
  */
-function serializer(): (body: Record<string, unknown>) => Buffer {
+export function serializer(): (body: Record<string, unknown>) => Buffer {
   const done = new Map<object, Buffer>();
   return (body) => {
     let value = done.get(body);

@@ -8,6 +8,7 @@
 // leave with their output unset, so later steps route them afresh. Each body is serialized here,
 // once however many outputs share it, so a later step cannot change what was emitted.
 import type { EmittedRecord, PipelineRecord, StepContext, StepKind, StepResult } from '../../step.ts';
+import { serializer } from '../../outputs.ts';
 
 export interface EmitOptions {
   output: string;
@@ -27,15 +28,7 @@ export const emitStep = {
   create(options: EmitOptions, _context: StepContext) {
     return {
       process(records: PipelineRecord[]): StepResult {
-        const texts = new Map<object, Buffer>();
-        const textOf = (body: Record<string, unknown>): Buffer => {
-          let value = texts.get(body);
-          if (value === undefined) {
-            value = Buffer.from(JSON.stringify(body));
-            texts.set(body, value);
-          }
-          return value;
-        };
+        const textOf = serializer();
         const emitted: EmittedRecord[] = [];
         const onward: PipelineRecord[] = [];
         for (const record of records) {
