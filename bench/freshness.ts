@@ -5,7 +5,8 @@
 //     [--interval-ms 1000] [--poll-ms 20] [--timeout-ms 30000]
 //
 // Every interval it POSTs one JSON record whose message holds a unique marker word, then polls
-// GET <search-url>?q=<marker>&limit=1 until the answer has total > 0 (or a hit). The latency of a
+// GET <search-url>?q=<marker>&limit=1 until the answer has total > 0 (or a hit); a peer's search
+// API is asked through `searchParam` and `found` (VictoriaLogs: ?query=, any line). The latency of a
 // probe is from the POST's 2xx response to the first search response that contains the record,
 // so it includes up to one poll interval plus one query time. Meant to run beside a load.
 
@@ -28,6 +29,10 @@ export interface FreshnessOptions {
   signal?: AbortSignal;
   /** The probe record to send (default probeRecord: a Dyte-format record); its message must contain the marker. */
   probe?: (marker: string, now: Date) => Record<string, unknown>;
+  /** The search URL's parameter for the marker (default `q`). */
+  searchParam?: string;
+  /** Whether a search answer's text holds the record (default: Tributary's JSON, searchFoundSomething). */
+  found?: (text: string) => boolean;
 }
 
 export interface FreshnessResult {
@@ -83,15 +88,16 @@ async function oneProbe(o: FreshnessOptions, marker: string): Promise<{ ms?: num
     return { postStatus: (error as { cause?: { code?: string } }).cause?.code ?? 'ERROR' };
   }
   const url = new URL(o.searchUrl);
-  url.searchParams.set('q', marker);
+  url.searchParams.set(o.searchParam ?? 'q', marker);
   url.searchParams.set('limit', '1');
+  const found = o.found ?? ((text: string) => searchFoundSomething(JSON.parse(text) as SearchAnswer));
   const pollMs = o.pollMs ?? 20;
   const deadline = postedAt + (o.timeoutMs ?? 30_000);
   while (performance.now() < deadline) {
     const pollStart = performance.now();
     try {
       const res = await fetch(url, { headers: o.headers });
-      if (res.ok && searchFoundSomething((await res.json()) as SearchAnswer)) return { ms: performance.now() - postedAt };
+      if (res.ok && found(await res.text())) return { ms: performance.now() - postedAt };
       if (!res.ok) await res.arrayBuffer();
     } catch {
       // the server may be busy or restarting: keep polling until the deadline

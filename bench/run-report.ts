@@ -289,7 +289,8 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     out.push('');
     out.push(`${num(m.records)} records in ${num(m.ingest.loadDurationS, 1)} s; disk ${num(m.disk.bytes / 1e6, 1)} MB. Ratios, Tributary to VictoriaLogs: ` +
       `records/s ${ing ? num(ing.recordsPerSec / m.ingest.recordsPerSec, 2) : '–'}, per CPU-second ${ing ? num(ing.recordsPerCpuSecond / m.ingest.recordsPerCpuSecond, 2) : '–'}, ` +
-      `peak RSS ${num(r.server.peakRssBytes / m.peakRssBytes, 2)}, disk ${r.disk ? num(r.disk.bytesPerRecord / m.disk.bytesPerRecord, 2) : '–'}.`);
+      `peak RSS ${num(r.server.peakRssBytes / m.peakRssBytes, 2)}, disk ${r.disk ? num(r.disk.bytesPerRecord / m.disk.bytesPerRecord, 2) : '–'}. ` +
+      `Both loads ran with the same freshness probes; its freshness p50 / p99: ${m.freshness.visible > 0 ? `${ms(m.freshness.latencyMs.p50)} / ${ms(m.freshness.latencyMs.p99)} ms (${m.freshness.visible} of ${m.freshness.probes} probes)` : 'no probe seen'}.`);
     out.push('');
     out.push('Its counts are shown, not checked: LogsQL matches whole words and values as written, Tributary substrings and normalized levels.');
     out.push('');

@@ -220,7 +220,7 @@ function peerFigures(m: MeasuredPeer): PeerFigures {
   return {
     name: 'VictoriaLogs (beside)', records: m.records,
     ingest: { recordsPerSec: m.ingest.recordsPerSec, mbPerSec: m.ingest.mbPerSec, cores: m.ingest.cores, recordsPerCpuSecond: [m.ingest.recordsPerCpuSecond, m.ingest.recordsPerCpuSecond] },
-    freshness: { p50Ms: Number.NaN, p99Ms: Number.NaN },
+    freshness: m.freshness.visible > 0 ? { p50Ms: m.freshness.latencyMs.p50, p99Ms: m.freshness.latencyMs.p99 } : { p50Ms: Number.NaN, p99Ms: Number.NaN },
     disk: { bytesPerRecord: m.disk.bytesPerRecord, ratioToNdjson: m.disk.ratioToNdjson },
     peakRssBytes: m.peakRssBytes, queries, aggregations,
   };
@@ -590,7 +590,7 @@ async function runDataset(dataset: Dataset, o: RunOptions): Promise<{ code: numb
     // ---- Phase: VictoriaLogs beside, on the same file with the same loader ----------------------
     if (o.victorialogs) {
       cpuChecks.victorialogs = await cpuCheck('VictoriaLogs', o.quick);
-      measuredPeer = await runVictoriaLogs({ binary: o.victorialogs, file: recordsFile, queries: dataset.queries, truth, warmRuns: o.warmRuns, progress });
+      measuredPeer = await runVictoriaLogs({ binary: o.victorialogs, file: recordsFile, queries: dataset.queries, truth, warmRuns: o.warmRuns, progress, probe: dataset.probe });
       for (const q of queryResults) {
         const figure = measuredPeer.queries.find((f) => f.id === q.row);
         q.peerMs = (q.kind === 'newest' ? figure?.newestMs : q.kind === 'count' ? figure?.countMs : figure?.ms) ?? null;

@@ -3,6 +3,9 @@
 // per CPU-second, peak RSS and disk, and each query row in LogsQL. Absolute figures move between
 // machines of this kind; only a ratio measured in one run beside the peer counts.
 //
+// Freshness probes run during its load as during Tributary's (one a second, polled every 20 ms),
+// so both ingest figures carry the same searches and both freshness figures are measured here.
+//
 // The binary is built by hand from a fetched repository (never committed). Its counts are shown
 // beside ours, not checked: LogsQL's words are whole words and its field values are compared as
 // written (`level:error` misses `ERROR`), where Tributary's are substrings and normalized levels.
@@ -17,6 +20,7 @@ import { MESSAGE_FIELDS, type BenchQuery } from './datasets/rows.ts';
 import type { Truth } from './datasets/truth.ts';
 import { sleep } from './http-post.ts';
 import type { LoadSummary } from './loadgen.ts';
+import { probeFreshness, type FreshnessResult } from './freshness.ts';
 import { percentile } from './percentile.ts';
 import { directorySize, readProcessStats, waitUntilSettled } from './sysstats.ts';
 
@@ -38,6 +42,8 @@ export interface MeasuredPeer {
   records: number;
   ingest: { recordsPerSec: number; mbPerSec: number; cores: number; recordsPerCpuSecond: number; loadDurationS: number };
   peakRssBytes: number;
+  /** Its freshness under the same load and probes as Tributary's. */
+  freshness: FreshnessResult;
   disk: { bytes: number; bytesPerRecord: number; ratioToNdjson: number };
   /** How long after its load the server kept working (merges) before the warm queries began. */
   settle: { settled: boolean; afterMs: number };
@@ -93,6 +99,7 @@ async function timed(url: string, path: string, params: Record<string, string>, 
 
 export async function runVictoriaLogs(o: {
   binary: string; file: string; queries: DatasetQueries; truth: Truth; warmRuns: number; progress: (message: string) => void;
+  probe: (marker: string, now: Date) => Record<string, unknown>;
 }): Promise<MeasuredPeer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-victorialogs-'));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -110,12 +117,22 @@ export async function runVictoriaLogs(o: {
       '--header', 'Content-Type: application/stream+json', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     loadgen.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+    const stopProbes = new AbortController();
+    // as Tributary's probes: records since a minute before the load, a bare word (VictoriaLogs: in the message)
+    const freshnessRun = probeFreshness({
+      ingestUrl: insert, searchUrl: `${url}/select/logsql/query?start=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+      searchParam: 'query', found: (text) => text.trim().length > 0,
+      durationMs: 24 * 3600_000, intervalMs: 1000, pollMs: 20, probe: o.probe, timeoutMs: 120_000, signal: stopProbes.signal,
+    });
     const code = await new Promise<number | null>((resolve) => loadgen.once('exit', resolve));
+    stopProbes.abort();
     if (code !== 0) throw new Error(`loader for victoria-logs exited ${code}`);
     const load = JSON.parse(out) as LoadSummary;
     await fetch(`${url}/internal/force_flush`);
     const after = readProcessStats(pid);
     const cpuS = (after.userMs + after.systemMs - before.userMs - before.systemMs) / 1000;
+    const freshness = await freshnessRun;
+    o.progress(`[victorialogs] freshness p50 ${freshness.latencyMs.p50.toFixed(0)} ms, p99 ${freshness.latencyMs.p99.toFixed(0)} ms (${freshness.visible} of ${freshness.probes} probes)`);
     o.progress(`[victorialogs] ${load.recordsAccepted.toLocaleString('en-US')} records at ${load.recordsPerSec.toLocaleString('en-US')} rec/s, ${Math.round(load.recordsAccepted / cpuS).toLocaleString('en-US')} per CPU-second`);
     const settle = await waitUntilSettled(() => readProcessStats(pid));
     o.progress(`[victorialogs] ${settle.settled ? 'at rest' : 'still busy'} ${(settle.afterMs / 1000).toFixed(1)} s after its load`);
@@ -151,6 +168,7 @@ export async function runVictoriaLogs(o: {
         recordsPerCpuSecond: Math.round(load.recordsAccepted / cpuS), loadDurationS: Number((load.durationMs / 1000).toFixed(2)),
       },
       peakRssBytes,
+      freshness,
       settle,
       disk: { bytes: disk, bytesPerRecord: Number((disk / load.recordsAccepted).toFixed(1)), ratioToNdjson: Number((disk / load.rawBytesSent).toFixed(3)) },
       queries: figures,

@@ -239,6 +239,19 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>,
       assert.deepEqual([...ns(around.before), ...ns(around.after)].sort(), [0, 1, 3, 4]);
     }));
 
+    it('keeps every record of one message when their shapes differ: a template holding some of them does not take the others for stored', () => withStore(async ({ store }) => {
+      const shaped = (n: number) => Buffer.from(JSON.stringify({ timestamp: new Date(T0 + n).toISOString(), level: 'info', message: `item ${n}`, item: n }));
+      const other = (n: number) => Buffer.from(JSON.stringify({ ts: T0 + n, kind: 'other', count: n, tags: ['a', 'b'] }));
+      // the first write teaches the store the common shape
+      await store.write([{ stream: 'split', topic: 'batches', partition: 0, entries: Array.from({ length: 20 }, (_, i) => ({ offset: i, ingestedAt: T0, value: shaped(i), id: `first-${i}` })) }]);
+      // then one message gives records of both shapes, all with its offset
+      const mixed = Array.from({ length: 30 }, (_, i) => ({ offset: 20, ingestedAt: T0, value: i % 10 === 9 ? other(i) : shaped(i), id: `mixed-${i}` }));
+      await store.write([{ stream: 'split', topic: 'batches', partition: 0, entries: mixed }]);
+      const { total, hits } = await store.search({ query: null, streams: ['split'], limit: 100 });
+      assert.equal(total, 50);
+      assert.deepEqual(hits.map((hit) => hit.id).filter((id) => id.startsWith('mixed-')).sort(), mixed.map((entry) => entry.id).sort());
+    }));
+
     it('replaces a record by its own id: the same id written again (also in another write, partition or after a reopen) is one record, the latest', () => withStore(async (subject) => {
       const body = (n: number, note: string) => Buffer.from(JSON.stringify({ timestamp: new Date(T0 + n * 1000).toISOString(), n, note, message: `window ${n}` }));
       await subject.store.write([{ stream: 'metrics', topic: 'm', partition: 0, entries: [

@@ -121,6 +121,31 @@ describe('bench freshness probe', () => {
       await api.close();
     }
   });
+  it('asks a peer the way it is asked (VictoriaLogs: ?query=, a line of NDJSON when found, nothing when not)', async () => {
+    const visibleAt = new Map<string, number>();
+    const api = await startServer((req, body, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (req.method === 'POST') {
+        const record = JSON.parse(body.toString()) as { probe_marker: string };
+        visibleAt.set(record.probe_marker, performance.now() + 40);
+        res.writeHead(200).end();
+        return;
+      }
+      assert.equal(url.searchParams.get('q'), null);
+      const at = visibleAt.get(url.searchParams.get('query')!);
+      res.writeHead(200).end(at !== undefined && performance.now() >= at ? '{"_msg":"freshness probe"}\n' : '');
+    });
+    try {
+      const result = await probeFreshness({
+        ingestUrl: `${api.url}/insert/jsonline`, searchUrl: `${api.url}/select/logsql/query?start=2020-01-01T00:00:00Z`, probes: 2, intervalMs: 50, pollMs: 10,
+        searchParam: 'query', found: (text) => text.trim().length > 0,
+      });
+      assert.equal(result.visible, 2);
+      assert.ok(result.latencyMs.p50 >= 35, JSON.stringify(result.latencyMs));
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe('bench sysstats and percentiles', () => {

@@ -90,10 +90,14 @@ function positionRuns(lines: Line[]): string {
 
 const VARCHAR_LIST = LIST(VARCHAR);
 
-/** The lines' own ids, one list item per line, or null when none has one (the common case). */
-function ownIds(lines: Line[]): { value: ReturnType<typeof listValue>; type: DuckDBType } | null {
+/**
+ * The lines' own ids as one JSON array of strings (null for a line without one), or null when no
+ * line has one (the common case): one value bound per write, where a list parameter converted
+ * every id into a DuckDB value on the main thread.
+ */
+function ownIds(lines: Line[]): string | null {
   if (!lines.some((line) => line.id !== undefined)) return null;
-  return { value: listValue(lines.map((line) => line.id ?? null)), type: VARCHAR_LIST };
+  return JSON.stringify(lines.map((line) => line.id ?? null));
 }
 
 /** Lines by the keys of their shape, nested ones too (undefined: not a JSON object); parsed here, as they are few. */
@@ -311,9 +315,11 @@ export class TypedWriter {
     const text = blobValue(joined(lines));
     const positions = positionRuns(lines);
     const ids = ownIds(lines);
-    const compact = ids === null ? compactPositions(lines) : null;
+    const params = ids === null ? [text, positions, stream] : [text, positions, stream, ids];
+    const types = ids === null ? [BLOB, VARCHAR, VARCHAR] : [BLOB, VARCHAR, VARCHAR, VARCHAR];
+    const compact = compactPositions(lines);
     if (compact) {
-      const result = await this.prepared.runChunks(insertSql(template, { offsetsOnly: true }, zone), [text, positions, stream], [BLOB, VARCHAR, VARCHAR]);
+      const result = await this.prepared.runChunks(insertSql(template, { ownIds: ids !== null, offsetsOnly: true }, zone), params, types);
       return {
         inserted: result.rowCount,
         missed: () => {
@@ -326,8 +332,6 @@ export class TypedWriter {
         },
       };
     }
-    const params = ids ? [text, positions, stream, ids.value] : [text, positions, stream];
-    const types = ids ? [BLOB, VARCHAR, VARCHAR, ids.type] : undefined;
     const result = await this.prepared.runAndReadAll(insertSql(template, { ownIds: ids !== null }, zone), params, types);
     return {
       inserted: result.currentRowCount,
@@ -382,7 +386,7 @@ function appendColumn(appender: DuckDBAppender, column: string, line: Line, reco
  * The LIMIT stops the optimizer from pushing a filter on `exact` down into the columns, which
  * would inline the parse into every column's expression and parse each line a dozen times.
  */
-function typedLinesSql(template: Template, zone: string): string {
+function typedLinesSql(template: Template, zone: string, ownIds: boolean): string {
   const derived = derivedSql(template, 'ingested_at', zone);
   const sure = `ts <> ${UNSURE_TS} AND level IS DISTINCT FROM '${UNSURE_LEVEL}' AND message IS DISTINCT FROM ${UNSURE_MESSAGE}`;
   // a template with a rest: the line must begin with its typed members, the rest is what follows them
@@ -395,12 +399,14 @@ function typedLinesSql(template: Template, zone: string): string {
       FROM cut LIMIT 9223372036854775807)`
     : `flagged AS (SELECT *, ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ${sure} AS exact
       FROM derived LIMIT 9223372036854775807)`;
-  return `WITH lines AS (SELECT unnest(l) AS line, generate_subscripts(l, 1) AS i FROM (SELECT string_split(decode($1), chr(10)) AS l)),
+  // $4, the own ids, parsed once beside the lines and unnested with them (an expression on it per row parsed it per row)
+  const rid = ownIds ? `unnest(from_json($4::VARCHAR, '["VARCHAR"]')) AS rid` : 'NULL::VARCHAR AS rid';
+  return `WITH lines AS (SELECT unnest(l) AS line, generate_subscripts(l, 1) AS i, ${rid} FROM (SELECT string_split(decode($1), chr(10)) AS l)),
     runs AS (SELECT r[1]::BIGINT AS first_line, r[2]::INTEGER AS part, r[3]::BIGINT AS off, r[4]::BIGINT AS ingested_at, r[5]::SMALLINT AS src
              FROM (SELECT string_split(unnest(string_split($2, ';')), ',') AS r)),
-    positioned AS (SELECT line, i, part, off + (i - first_line) AS off, ingested_at, runs.src FROM lines ASOF JOIN runs ON lines.i >= runs.first_line),
+    positioned AS (SELECT line, i, rid, part, off + (i - first_line) AS off, ingested_at, runs.src FROM lines ASOF JOIN runs ON lines.i >= runs.first_line),
     parsed AS (SELECT *, try(json_transform(line, ${transformSpec(template)})) AS j FROM positioned),
-    typed AS (SELECT line, i, part, off, ingested_at, src, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
+    typed AS (SELECT line, i, rid, part, off, ingested_at, src, ${extractColumnsSql(template, 'j').join(', ')} FROM parsed),
     derived AS (SELECT *, ${derived.ts} AS ts, ${derived.level} AS level, ${derived.message} AS message FROM typed),
     ${checked}`;
 }
@@ -418,19 +424,19 @@ function insertSql(template: Template, { ownIds = false, offsetsOnly = false }: 
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
   const columns = [...template.columns.values(), ...(template.rest ? ['rest'] : [])].map((column) => `, ${column}`).join('');
-  // $4: the lines' own ids, a list indexed by line number, only when a line has one. Cast for the
-  // reason above: uncast, its type is unknown when planned and every run bound the statement again
-  // (10 ms where the run takes 3 ms for a few lines: docs/performance.md, step 22)
-  const rid = ownIds ? '($4::VARCHAR[])[i]' : 'NULL';
   // lines of one partition and topic with no own ids are told apart by their offsets alone (RETURNING takes no parameter)
   const returning = offsetsOnly ? `(off % ${OFFSET_MODULUS})::INTEGER` : 'part, off, src, rid';
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
-    ${typedLinesSql(template, zone)}
-    SELECT $3::VARCHAR, ts, ingested_at, part, off, src, ${rid}, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts
+    ${typedLinesSql(template, zone, ownIds)}
+    SELECT $3::VARCHAR, ts, ingested_at, part, off, src, rid, level, message, ${template.id}${columns} FROM flagged WHERE exact ORDER BY ts
     RETURNING ${returning}`;
 }
 
-/** Lines of one partition and topic, offsets within a span an array can mark: each line's offset from the lowest names it. */
+/**
+ * Lines of one partition and topic, each with an offset of its own, within a span an array can
+ * mark: each line's offset from the lowest names it. Records of one message share its offset
+ * (they carry ids of their own): those are told apart by every row's position and id.
+ */
 function compactPositions(lines: Line[]): { base: number; span: number } | null {
   const { partition, src } = lines[0]!;
   let low = Infinity;
@@ -441,7 +447,13 @@ function compactPositions(lines: Line[]): { base: number; span: number } | null 
     if (line.offset > high) high = line.offset;
   }
   const span = high - low + 1;
-  return span <= Math.min(lines.length * 4 + 1024, OFFSET_MODULUS) ? { base: low, span } : null;
+  if (span > Math.min(lines.length * 4 + 1024, OFFSET_MODULUS)) return null;
+  const seen = new Uint8Array(span);
+  for (const line of lines) {
+    if (seen[line.offset - low] === 1) return null;
+    seen[line.offset - low] = 1;
+  }
+  return { base: low, span };
 }
 
 function fitsParsed(template: Template, line: Line): boolean {
