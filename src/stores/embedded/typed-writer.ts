@@ -394,7 +394,7 @@ function typedLinesSql(template: Template, zone: string, ownIds: boolean): strin
     ? `prefixed AS (SELECT *, ${prefixTextSql(template)} AS prefix_text FROM derived),
     cut AS (SELECT *, substr(line, length(prefix_text) + 1) AS after FROM prefixed),
     flagged AS (SELECT *, CASE WHEN after = '}' THEN '{}' ELSE '{' || substr(after, 2) END AS rest,
-      prefix_text || after = line AND (after = '}' OR starts_with(after, ',')) AND NOT regexp_matches(after, ${restKeysPattern(template)})
+      starts_with(line, prefix_text) AND (after = '}' OR starts_with(after, ',')) AND NOT regexp_matches(after, ${restKeysPattern(template)})
       AND ${sure} AS exact
       FROM cut LIMIT 9223372036854775807)`
     : `flagged AS (SELECT *, ${rebuildSql(template)} IS NOT DISTINCT FROM line AND ${sure} AS exact
