@@ -121,6 +121,7 @@ describe('bench freshness probe', () => {
       await api.close();
     }
   });
+
   it('asks a peer the way it is asked (VictoriaLogs: ?query=, a line of NDJSON when found, nothing when not)', async () => {
     const visibleAt = new Map<string, number>();
     const api = await startServer((req, body, res) => {

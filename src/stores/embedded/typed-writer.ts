@@ -5,7 +5,7 @@
 // still left keeps its original text (`raw`) with the fields derived in JavaScript by toRecord.
 // No value crosses into JavaScript on the common path.
 import { isUtf8 } from 'node:buffer';
-import { blobValue, listValue, LIST, VARCHAR, BLOB, type DuckDBAppender, type DuckDBIntegerVector, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { blobValue, listValue, LIST, VARCHAR, BLOB, type DuckDBAppender, type DuckDBIntegerVector, type DuckDBConnection } from '@duckdb/node-api';
 import type { WriteBatch } from '../store.ts';
 import { toRecord } from '../../record/normalize.ts';
 import type { LogRecord } from '../../record/record.ts';
@@ -308,8 +308,9 @@ export class TypedWriter {
   /**
    * The insert, and how to tell the lines it missed apart: by the inserted rows' positions (a
    * second statement would parse every line again), read only when some line was missed. Lines of
-   * one partition and topic without ids of their own are told apart by their offsets alone, one
-   * INTEGER column read as DuckDB's vectors; others by every row's position as JavaScript values.
+   * one partition and topic, each with an offset of its own, are told apart by their offsets alone,
+   * one INTEGER column read as DuckDB's vectors; others by every row's position and id as
+   * JavaScript values.
    */
   private async insertHeld(template: Template, stream: string, lines: Line[], zone: string): Promise<{ inserted: number; missed: () => Line[] }> {
     const text = blobValue(joined(lines));
@@ -424,7 +425,7 @@ function insertSql(template: Template, { ownIds = false, offsetsOnly = false }: 
   // The cast types $3 when the statement is planned: a parameter typed only by its value makes
   // DuckDB bind and optimize the whole statement a second time (9 % of all server CPU: docs/performance.md, step 8).
   const columns = [...template.columns.values(), ...(template.rest ? ['rest'] : [])].map((column) => `, ${column}`).join('');
-  // lines of one partition and topic with no own ids are told apart by their offsets alone (RETURNING takes no parameter)
+  // lines of one partition and topic, each with an offset of its own, are told apart by offsets alone (RETURNING takes no parameter)
   const returning = offsetsOnly ? `(off % ${OFFSET_MODULUS})::INTEGER` : 'part, off, src, rid';
   return `INSERT INTO records_recent (stream, ts, ingested_at, part, off, src, rid, level, message, tpl${columns})
     ${typedLinesSql(template, zone, ownIds)}
