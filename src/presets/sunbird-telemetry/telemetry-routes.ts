@@ -9,7 +9,7 @@ import { parseIngestBody } from '../../sources/http/json-body.ts';
 import { IngestError } from '../../sources/http/ingest-error.ts';
 import { TOPICS } from './topics.ts';
 import { REFUSAL_STATUS } from '../../api/ingest-routes.ts';
-import { isPlainObject as isObject } from '../../record/normalize.ts';
+import { objectMembers, valueKind } from '../../sources/http/json-members.ts';
 
 interface Answer {
   status: number;
@@ -32,12 +32,25 @@ function send(reply: FastifyReply, answer: Answer) {
 }
 
 
-/** What is wrong with a batch envelope, or undefined. */
-export function envelopeProblem(batch: unknown): string | undefined {
-  if (!isObject(batch)) return 'the body must be a JSON object: {"id": "api.sunbird.telemetry", "ver": "3.0", "params": {"msgid": "…"}, "events": [...]}';
-  if (!Array.isArray(batch.events)) return batch.events === undefined ? 'the batch has no events array' : 'events must be an array of telemetry events';
-  if (batch.params !== undefined && !isObject(batch.params)) return 'params must be an object';
-  return undefined;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const QUOTE = 0x22;
+
+/**
+ * What is wrong with a batch envelope (undefined: nothing) and its params.msgid, read from the
+ * validated body's top-level members without parsing its events: the pipeline parses them.
+ */
+export function readEnvelope(body: Buffer): { problem?: string; msgid: string | null } {
+  const members = objectMembers(body);
+  if (!members) return { problem: 'the body must be a JSON object: {"id": "api.sunbird.telemetry", "ver": "3.0", "params": {"msgid": "…"}, "events": [...]}', msgid: null };
+  const params = members.get('params');
+  const paramsMembers = valueKind(body, params) === OPEN_OBJECT ? objectMembers(body, params!.start, params!.end) : null;
+  const msgidRange = paramsMembers?.get('msgid');
+  const msgid = valueKind(body, msgidRange) === QUOTE ? JSON.parse(body.toString('utf8', msgidRange!.start, msgidRange!.end)) as string : null;
+  const events = members.get('events');
+  if (valueKind(body, events) !== OPEN_ARRAY) return { problem: events === undefined ? 'the batch has no events array' : 'events must be an array of telemetry events', msgid };
+  if (params !== undefined && !paramsMembers) return { problem: 'params must be an object', msgid };
+  return { msgid };
 }
 
 export function registerTelemetryRoutes({ app, acceptor, config, metrics }: SourceContext): void {
@@ -45,7 +58,6 @@ export function registerTelemetryRoutes({ app, acceptor, config, metrics }: Sour
     const raw = request.body;
     if (!Buffer.isBuffer(raw)) return send(reply, { status: 400, msgid: null, error: { code: 'INVALID_REQUEST', message: 'the body is empty: send a telemetry batch' } });
     let record: Buffer;
-    let batch: unknown;
     try {
       const records = await parseIngestBody(raw, {
         contentType: 'application/json',
@@ -55,14 +67,12 @@ export function registerTelemetryRoutes({ app, acceptor, config, metrics }: Sour
       });
       if (records.length !== 1) throw new IngestError(400, 'not_an_object', 'the body must be one batch object, not an array');
       record = records[0]!;
-      batch = JSON.parse(record.toString('utf8'));
     } catch (error) {
       if (!(error instanceof IngestError)) throw error;
       metrics.rejectedRequests.inc({ code: error.code });
       return send(reply, { status: error.status, msgid: null, error: { code: 'INVALID_REQUEST', message: error.message } });
     }
-    const msgid = isObject(batch) && isObject(batch.params) && typeof batch.params.msgid === 'string' ? batch.params.msgid : null;
-    const problem = envelopeProblem(batch);
+    const { problem, msgid } = readEnvelope(record);
     if (problem) {
       metrics.rejectedRequests.inc({ code: 'bad_telemetry_batch' });
       return send(reply, { status: 400, msgid, error: { code: 'INVALID_REQUEST', message: problem } });
