@@ -32,10 +32,6 @@ function send(reply: FastifyReply, answer: Answer) {
 }
 
 
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
-const QUOTE = 0x22;
-
 /**
  * What is wrong with a batch envelope (undefined: nothing) and its params.msgid, read from the
  * validated body's top-level members without parsing its events: the pipeline parses them.
@@ -44,11 +40,11 @@ export function readEnvelope(body: Buffer): { problem?: string; msgid: string | 
   const members = objectMembers(body);
   if (!members) return { problem: 'the body must be a JSON object: {"id": "api.sunbird.telemetry", "ver": "3.0", "params": {"msgid": "…"}, "events": [...]}', msgid: null };
   const params = members.get('params');
-  const paramsMembers = valueKind(body, params) === OPEN_OBJECT ? objectMembers(body, params!.start, params!.end) : null;
+  const paramsMembers = valueKind(body, params) === 'object' ? objectMembers(body, params!.start, params!.end) : null;
   const msgidRange = paramsMembers?.get('msgid');
-  const msgid = valueKind(body, msgidRange) === QUOTE ? JSON.parse(body.toString('utf8', msgidRange!.start, msgidRange!.end)) as string : null;
+  const msgid = valueKind(body, msgidRange) === 'string' ? JSON.parse(body.toString('utf8', msgidRange!.start, msgidRange!.end)) as string : null;
   const events = members.get('events');
-  if (valueKind(body, events) !== OPEN_ARRAY) return { problem: events === undefined ? 'the batch has no events array' : 'events must be an array of telemetry events', msgid };
+  if (valueKind(body, events) !== 'array') return { problem: events === undefined ? 'the batch has no events array' : 'events must be an array of telemetry events', msgid };
   if (params !== undefined && !paramsMembers) return { problem: 'params must be an object', msgid };
   return { msgid };
 }

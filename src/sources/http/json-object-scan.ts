@@ -269,7 +269,7 @@ export function scanJsonArray(bytes: Uint8Array, start: number, end: number, lim
   return { ok: true, elements };
 }
 
-function skipSpace(bytes: Uint8Array, i: number, end: number): number {
+export function skipSpace(bytes: Uint8Array, i: number, end: number): number {
   while (i < end && isJsonSpace(bytes[i]!)) i++;
   return i;
 }
@@ -277,8 +277,8 @@ function skipSpace(bytes: Uint8Array, i: number, end: number): number {
 /**
  * Where the value that starts at bytes[start] (not whitespace) would end if it were valid JSON, or
  * -1 when `end` comes first: a string to its closing quote, an object or array to the bracket that
- * brings the nesting back to zero (strings inside skipped), anything else up to whitespace, `,` or
- * `]`. It checks nothing else: the slice must still be validated.
+ * brings the nesting back to zero (strings inside skipped), anything else up to whitespace, `,`,
+ * `]` or `}`. It checks nothing else: the slice must still be validated.
  */
 export function jsonValueExtent(bytes: Uint8Array, start: number, end: number): number {
   const first = bytes[start];
@@ -302,7 +302,7 @@ export function jsonValueExtent(bytes: Uint8Array, start: number, end: number): 
   let i = start;
   while (i < end) {
     const byte = bytes[i]!;
-    if (isJsonSpace(byte) || byte === COMMA || byte === CLOSE_ARRAY) break;
+    if (isJsonSpace(byte) || byte === COMMA || byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) break;
     i++;
   }
   return i;
